@@ -1,0 +1,3 @@
+//! sockscope
+pub mod capture;
+pub mod wire;
