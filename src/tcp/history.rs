@@ -1,0 +1,220 @@
+//! A connection summary in Zeek's conn.log vocabulary: the `history` letters and
+//! the `conn_state` code (Zeek `scripts/base/protocols/conn/main.zeek`, and
+//! `TCPSessionAdapter::UpdateHistory`). Client (originator) letters are upper
+//! case, server (responder) letters lower case.
+
+/// Zeek's coarse view of one endpoint, from which `conn_state` is derived.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ZeekEndpoint {
+    #[default]
+    Inactive,
+    SynSent,
+    SynAckSent,
+    /// Seen sending without a handshake (capture started mid-connection).
+    Partial,
+    Established,
+    /// Sent a FIN.
+    Closed,
+    /// Sent a RST.
+    Reset,
+}
+
+/// Builds the `history` string as segments pass.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    text: String,
+    /// Letters recorded at most once per direction: a d i q.
+    once: [u8; 2],
+    /// Last sequence number recorded for s h f r, per direction, so a repeat is
+    /// recorded only when the number changed.
+    last_seq: [[Option<u32>; 4]; 2],
+    /// Counters for the logarithmic letters c g t w, per direction.
+    counts: [[u64; 4]; 2],
+}
+
+/// Letters whose repeats are recorded when the sequence number differs.
+#[derive(Clone, Copy)]
+pub enum SeqLetter {
+    Syn = 0,
+    SynAck = 1,
+    Fin = 2,
+    Rst = 3,
+}
+
+/// Letters recorded once per direction.
+#[derive(Clone, Copy)]
+pub enum OnceLetter {
+    Ack = 0,
+    Data = 1,
+    Inconsistent = 2,
+    MultiFlag = 3,
+}
+
+/// Logarithmic letters: recorded at the 1st, 10th, 100th ... occurrence.
+#[derive(Clone, Copy)]
+pub enum LogLetter {
+    BadChecksum = 0,
+    Gap = 1,
+    Retransmission = 2,
+    ZeroWindow = 3,
+}
+
+impl History {
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Zeek's `^`: the connection's direction was flipped from the order of the
+    /// first packet.
+    pub fn flipped(&mut self) {
+        if !self.text.starts_with('^') {
+            self.text.insert(0, '^');
+        }
+    }
+
+    fn push(&mut self, client: bool, letter: char) {
+        self.text.push(if client {
+            letter.to_ascii_uppercase()
+        } else {
+            letter
+        });
+    }
+
+    pub fn seq_letter(&mut self, client: bool, which: SeqLetter, seq: u32) {
+        let slot = &mut self.last_seq[usize::from(!client)][which as usize];
+        if *slot == Some(seq) {
+            return;
+        }
+        *slot = Some(seq);
+        let letter = ['s', 'h', 'f', 'r'][which as usize];
+        self.push(client, letter);
+    }
+
+    pub fn once(&mut self, client: bool, which: OnceLetter) {
+        let bit = 1u8 << (which as u8);
+        let seen = &mut self.once[usize::from(!client)];
+        if *seen & bit != 0 {
+            return;
+        }
+        *seen |= bit;
+        let letter = ['a', 'd', 'i', 'q'][which as usize];
+        self.push(client, letter);
+    }
+
+    pub fn log(&mut self, client: bool, which: LogLetter) {
+        let count = &mut self.counts[usize::from(!client)][which as usize];
+        *count += 1;
+        let n = *count;
+        // Recorded at 1, 10, 100, 1000 ...: n is a power of ten.
+        let mut p = 1u64;
+        while p < n {
+            p = p.saturating_mul(10);
+        }
+        if p == n {
+            let letter = ['c', 'g', 't', 'w'][which as usize];
+            self.push(client, letter);
+        }
+    }
+}
+
+/// Zeek's `conn_state` from the two endpoints' coarse states.
+pub fn conn_state(client: ZeekEndpoint, server: ZeekEndpoint) -> &'static str {
+    use ZeekEndpoint::*;
+    let c_inactive = matches!(client, Inactive | Partial);
+    let s_inactive = matches!(server, Inactive | Partial);
+    if server == Reset {
+        if matches!(client, SynSent | SynAckSent) {
+            "REJ"
+        } else if c_inactive {
+            "RSTRH"
+        } else {
+            "RSTR"
+        }
+    } else if client == Reset {
+        if s_inactive {
+            "RSTOS0"
+        } else {
+            "RSTO"
+        }
+    } else if client == Closed && server == Closed {
+        "SF"
+    } else if client == Closed {
+        if s_inactive {
+            "SH"
+        } else {
+            "S2"
+        }
+    } else if server == Closed {
+        if c_inactive {
+            "SHR"
+        } else {
+            "S3"
+        }
+    } else if client == SynSent && server == Inactive {
+        "S0"
+    } else if client == Established && server == Established {
+        "S1"
+    } else {
+        "OTH"
+    }
+}
+
+/// One line explaining a `conn_state` code, from Zeek's documentation.
+pub fn conn_state_meaning(state: &str) -> &'static str {
+    match state {
+        "S0" => "connection attempt seen, no reply",
+        "S1" => "established, not terminated",
+        "SF" => "normal establishment and termination",
+        "REJ" => "connection attempt rejected",
+        "S2" => "established, close attempt by client seen (but no reply from server)",
+        "S3" => "established, close attempt by server seen (but no reply from client)",
+        "RSTO" => "established, client aborted (sent a RST)",
+        "RSTR" => "established, server aborted (sent a RST)",
+        "RSTOS0" => "client sent a SYN followed by a RST, never saw a SYN-ACK",
+        "RSTRH" => "server sent a SYN-ACK followed by a RST, never saw a SYN from the client",
+        "SH" => "client sent a SYN followed by a FIN, never saw a SYN-ACK (half open)",
+        "SHR" => "server sent a SYN-ACK followed by a FIN, never saw a SYN from the client",
+        _ => "no SYN seen, just midstream traffic",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_smtp_session() {
+        let mut h = History::default();
+        h.seq_letter(true, SeqLetter::Syn, 1);
+        h.seq_letter(false, SeqLetter::SynAck, 9);
+        h.once(true, OnceLetter::Ack);
+        h.once(false, OnceLetter::Data);
+        h.once(true, OnceLetter::Data);
+        h.once(false, OnceLetter::Ack);
+        h.once(true, OnceLetter::Data);
+        h.seq_letter(true, SeqLetter::Fin, 50);
+        h.seq_letter(true, SeqLetter::Fin, 50);
+        h.seq_letter(false, SeqLetter::Fin, 90);
+        assert_eq!(h.as_str(), "ShAdDaFf");
+    }
+
+    #[test]
+    fn logarithmic_letters() {
+        let mut h = History::default();
+        for _ in 0..100 {
+            h.log(true, LogLetter::Retransmission);
+        }
+        assert_eq!(h.as_str(), "TTT");
+    }
+
+    #[test]
+    fn states() {
+        use ZeekEndpoint::*;
+        assert_eq!(conn_state(Closed, Closed), "SF");
+        assert_eq!(conn_state(SynSent, Inactive), "S0");
+        assert_eq!(conn_state(SynSent, Reset), "REJ");
+        assert_eq!(conn_state(Established, Reset), "RSTR");
+        assert_eq!(conn_state(Reset, Established), "RSTO");
+        assert_eq!(conn_state(Partial, Partial), "OTH");
+    }
+}

@@ -1,0 +1,546 @@
+//! Reassembly of one direction of a connection into the ordered byte stream the
+//! receiving application reads (RFC 9293 §3.10.7.4: segments are processed in
+//! sequence order; later bytes wait for the hole before them to fill).
+//!
+//! Offsets here are stream offsets: 0 is the first data byte after the SYN.
+//!
+//! Policy, stated once:
+//! * **First copy wins.** Bytes already delivered can never change, and for
+//!   bytes waiting out of order the copy that arrived first is kept too. When a
+//!   later copy carries *different* bytes, the push reports a [`Conflict`] with
+//!   both copies: real receivers differ here (Linux keeps the newer copy when it
+//!   covers the older one entirely), which is exactly what an IDS-evasion trick
+//!   relies on (Ptacek & Newsham 1998), so sockscope never chooses silently.
+//! * **Holes never stall the stream.** A hole becomes an explicit
+//!   [`Chunk::Gap`] when the peer acknowledges past it (the bytes reached the
+//!   receiver, the capture missed them), when the out-of-order buffer reaches
+//!   its cap, and at the end of the capture.
+//! * **Bounded memory.** At most [`PENDING_CAP`] bytes wait out of order per
+//!   direction, and the last [`RECENT_CAP`] delivered bytes are kept to compare
+//!   retransmissions against; older retransmitted bytes are counted as not
+//!   compared.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::capture::Timestamp;
+
+/// Out-of-order bytes held per direction before the hole is declared a gap.
+pub const PENDING_CAP: usize = 4 * 1024 * 1024;
+/// Delivered bytes kept to compare retransmissions with.
+pub const RECENT_CAP: usize = 256 * 1024;
+/// Bytes of each copy kept in a conflict report.
+const CONFLICT_SHOW: usize = 32;
+
+/// What became readable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chunk<'a> {
+    Data(&'a [u8]),
+    /// Bytes the capture never showed; the stream goes on after them.
+    Gap(u64),
+}
+
+/// A run of stream bytes that became readable, in order.
+#[derive(Clone, Copy, Debug)]
+pub struct Delivery<'a> {
+    pub offset: u64,
+    pub chunk: Chunk<'a>,
+    /// The frame that carried these bytes (for a gap: the frame that made sockscope
+    /// give up waiting).
+    pub frame: u64,
+    pub time: Timestamp,
+}
+
+impl Delivery<'_> {
+    pub fn len(&self) -> u64 {
+        match self.chunk {
+            Chunk::Data(d) => d.len() as u64,
+            Chunk::Gap(n) => n,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Where a run of stream bytes came from: the stream's map back to frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub offset: u64,
+    pub len: u64,
+    pub frame: u64,
+    pub gap: bool,
+}
+
+/// The same stream bytes carried twice with different contents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    /// Stream offset of the first differing byte.
+    pub offset: u64,
+    /// Length of the compared overlap.
+    pub len: u64,
+    /// Frame of the copy that was kept.
+    pub first_frame: u64,
+    /// Up to 32 bytes of each copy, from `offset`.
+    pub kept: Vec<u8>,
+    pub other: Vec<u8>,
+}
+
+/// What one push found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PushOutcome {
+    /// Bytes that were already delivered or already waiting (a retransmission).
+    pub repeated: u64,
+    /// Of those, bytes too old to compare.
+    pub uncompared: u64,
+    /// New bytes that had to wait behind a hole.
+    pub buffered: u64,
+    pub conflict: Option<Conflict>,
+    /// The out-of-order cap forced a gap.
+    pub limit_hit: bool,
+}
+
+#[derive(Debug)]
+struct Pending {
+    data: Vec<u8>,
+    frame: u64,
+    time: Timestamp,
+}
+
+/// One direction's reassembly state.
+#[derive(Debug, Default)]
+pub struct Reassembler {
+    next: u64,
+    pending: BTreeMap<u64, Pending>,
+    pending_bytes: usize,
+    recent: VecDeque<u8>,
+    map: Vec<Span>,
+    delivered_bytes: u64,
+    gap_bytes: u64,
+}
+
+impl Reassembler {
+    /// Offset of the next byte the application would read.
+    pub fn next_offset(&self) -> u64 {
+        self.next
+    }
+
+    /// Bytes waiting behind a hole.
+    pub fn pending_bytes(&self) -> usize {
+        self.pending_bytes
+    }
+
+    /// Offset of the first waiting byte, if any.
+    pub fn first_pending(&self) -> Option<u64> {
+        self.pending.keys().next().copied()
+    }
+
+    /// Real bytes delivered (gaps excluded).
+    pub fn delivered_bytes(&self) -> u64 {
+        self.delivered_bytes
+    }
+
+    pub fn gap_bytes(&self) -> u64 {
+        self.gap_bytes
+    }
+
+    /// Which frame delivered which bytes, in stream order.
+    pub fn spans(&self) -> &[Span] {
+        &self.map
+    }
+
+    /// The frame that carried the byte at `offset`, if it was delivered.
+    pub fn frame_of(&self, offset: u64) -> Option<u64> {
+        let i = self.map.partition_point(|s| s.offset + s.len <= offset);
+        self.map
+            .get(i)
+            .filter(|s| s.offset <= offset && !s.gap)
+            .map(|s| s.frame)
+    }
+
+    /// Adds the bytes of one segment starting at stream offset `offset`, and
+    /// delivers whatever became readable to `out`.
+    pub fn push(
+        &mut self,
+        offset: u64,
+        data: &[u8],
+        frame: u64,
+        time: Timestamp,
+        out: &mut dyn FnMut(Delivery<'_>),
+    ) -> PushOutcome {
+        let mut outcome = PushOutcome::default();
+        if data.is_empty() {
+            return outcome;
+        }
+        let (mut offset, mut data) = (offset, data);
+        // Bytes the application already has: compare, never deliver again.
+        if offset < self.next {
+            let old = (self.next - offset).min(data.len() as u64) as usize;
+            self.compare_delivered(offset, &data[..old], &mut outcome);
+            outcome.repeated += old as u64;
+            offset += old as u64;
+            data = &data[old..];
+            if data.is_empty() {
+                return outcome;
+            }
+        }
+        let end = offset + data.len() as u64;
+        // Fast path: exactly the next bytes, nothing waiting in their way.
+        if offset == self.next && self.first_pending().is_none_or(|k| k >= end) {
+            self.deliver(offset, Chunk::Data(data), frame, time, out);
+            self.drain(out);
+            return outcome;
+        }
+        // Slow path: store what is new (first copy wins), then drain.
+        let pieces = self.new_pieces(offset, data, &mut outcome);
+        for (at, bytes) in pieces {
+            let len = bytes.len();
+            while self.pending_bytes + len > PENDING_CAP {
+                let Some(first) = self.first_pending() else {
+                    break;
+                };
+                outcome.limit_hit = true;
+                self.skip_to(first, frame, time, out);
+            }
+            if self.pending_bytes + len > PENDING_CAP {
+                // Nothing left to evict: let this piece through after a gap.
+                outcome.limit_hit = true;
+                self.skip_to(at, frame, time, out);
+                self.deliver(at, Chunk::Data(&bytes), frame, time, out);
+                continue;
+            }
+            if at > self.next {
+                outcome.buffered += len as u64;
+            }
+            self.pending_bytes += len;
+            self.pending.insert(
+                at,
+                Pending {
+                    data: bytes,
+                    frame,
+                    time,
+                },
+            );
+        }
+        self.drain(out);
+        outcome
+    }
+
+    /// The peer acknowledged everything before `offset`: bytes below it that the
+    /// capture never showed are declared a gap. Returns true if a gap was made.
+    pub fn acknowledged(
+        &mut self,
+        offset: u64,
+        frame: u64,
+        time: Timestamp,
+        out: &mut dyn FnMut(Delivery<'_>),
+    ) -> bool {
+        if offset <= self.next {
+            return false;
+        }
+        let target = self.first_pending().map_or(offset, |k| k.min(offset));
+        if target <= self.next {
+            return false;
+        }
+        self.skip_to(target, frame, time, out);
+        true
+    }
+
+    /// No more segments will come (end of capture, or a reset): every hole
+    /// becomes a gap and everything waiting is delivered.
+    pub fn finish(&mut self, frame: u64, time: Timestamp, out: &mut dyn FnMut(Delivery<'_>)) {
+        while let Some(first) = self.first_pending() {
+            self.skip_to(first, frame, time, out);
+        }
+    }
+
+    /// Splits `[offset, offset + data.len())` (all at or after `next`) into the
+    /// pieces no waiting segment covers yet; compares the pieces that are covered.
+    fn new_pieces(
+        &self,
+        offset: u64,
+        data: &[u8],
+        outcome: &mut PushOutcome,
+    ) -> Vec<(u64, Vec<u8>)> {
+        let end = offset + data.len() as u64;
+        let mut pieces = Vec::new();
+        let mut cursor = offset;
+        // Start from the last waiting segment that begins before `offset`.
+        let start = self
+            .pending
+            .range(..=offset)
+            .next_back()
+            .map_or(offset, |(k, _)| *k);
+        for (&k, p) in self.pending.range(start..end) {
+            let p_end = k + p.data.len() as u64;
+            if p_end <= cursor {
+                continue;
+            }
+            if k > cursor {
+                let (a, b) = ((cursor - offset) as usize, (k - offset) as usize);
+                pieces.push((cursor, data[a..b].to_vec()));
+                cursor = k;
+            }
+            let ov_end = p_end.min(end);
+            let mine = &data[(cursor - offset) as usize..(ov_end - offset) as usize];
+            let theirs = &p.data[(cursor - k) as usize..(ov_end - k) as usize];
+            outcome.repeated += mine.len() as u64;
+            if outcome.conflict.is_none() {
+                outcome.conflict = conflict(cursor, theirs, mine, p.frame);
+            }
+            cursor = ov_end;
+            if cursor >= end {
+                break;
+            }
+        }
+        if cursor < end {
+            pieces.push((cursor, data[(cursor - offset) as usize..].to_vec()));
+        }
+        pieces
+    }
+
+    /// Compares retransmitted bytes with the delivered copy still remembered.
+    fn compare_delivered(&self, offset: u64, data: &[u8], outcome: &mut PushOutcome) {
+        let recent_start = self.next - self.recent.len() as u64;
+        let end = offset + data.len() as u64;
+        let from = offset.max(recent_start);
+        outcome.uncompared += from.saturating_sub(offset).min(data.len() as u64);
+        if from >= end || outcome.conflict.is_some() {
+            return;
+        }
+        let mine = &data[(from - offset) as usize..];
+        let (a, b) = self.recent.as_slices();
+        let skip = (from - recent_start) as usize;
+        let theirs: Vec<u8> = a
+            .iter()
+            .chain(b.iter())
+            .skip(skip)
+            .take(mine.len())
+            .copied()
+            .collect();
+        let first_frame = self.frame_of(from).unwrap_or(0);
+        outcome.conflict = conflict(from, &theirs, mine, first_frame);
+    }
+
+    fn deliver(
+        &mut self,
+        offset: u64,
+        chunk: Chunk<'_>,
+        frame: u64,
+        time: Timestamp,
+        out: &mut dyn FnMut(Delivery<'_>),
+    ) {
+        let d = Delivery {
+            offset,
+            chunk,
+            frame,
+            time,
+        };
+        let len = d.len();
+        if len == 0 {
+            return;
+        }
+        let gap = matches!(chunk, Chunk::Gap(_));
+        match self.map.last_mut() {
+            Some(last)
+                if last.frame == frame && last.gap == gap && last.offset + last.len == offset =>
+            {
+                last.len += len
+            }
+            _ => self.map.push(Span {
+                offset,
+                len,
+                frame,
+                gap,
+            }),
+        }
+        match chunk {
+            Chunk::Data(bytes) => {
+                self.delivered_bytes += len;
+                self.recent.extend(bytes.iter().copied());
+                let excess = self.recent.len().saturating_sub(RECENT_CAP);
+                self.recent.drain(..excess);
+            }
+            Chunk::Gap(_) => {
+                self.gap_bytes += len;
+                self.recent.clear();
+            }
+        }
+        self.next = offset + len;
+        out(d);
+    }
+
+    /// Declares `[next, target)` a gap, then delivers what follows it.
+    fn skip_to(
+        &mut self,
+        target: u64,
+        frame: u64,
+        time: Timestamp,
+        out: &mut dyn FnMut(Delivery<'_>),
+    ) {
+        if target > self.next {
+            let len = target - self.next;
+            self.deliver(self.next, Chunk::Gap(len), frame, time, out);
+        }
+        self.drain(out);
+    }
+
+    /// Delivers waiting segments that now continue the stream.
+    fn drain(&mut self, out: &mut dyn FnMut(Delivery<'_>)) {
+        while let Some(entry) = self.pending.first_entry() {
+            let k = *entry.key();
+            if k > self.next {
+                break;
+            }
+            let p = entry.remove();
+            self.pending_bytes -= p.data.len();
+            let skip = (self.next - k) as usize;
+            if skip < p.data.len() {
+                self.deliver(
+                    self.next,
+                    Chunk::Data(&p.data[skip..]),
+                    p.frame,
+                    p.time,
+                    out,
+                );
+            }
+        }
+    }
+}
+
+fn conflict(offset: u64, kept: &[u8], other: &[u8], first_frame: u64) -> Option<Conflict> {
+    let n = kept.len().min(other.len());
+    let at = (0..n).find(|&i| kept[i] != other[i])?;
+    Some(Conflict {
+        offset: offset + at as u64,
+        len: n as u64,
+        first_frame,
+        kept: kept[at..n.min(at + CONFLICT_SHOW)].to_vec(),
+        other: other[at..n.min(at + CONFLICT_SHOW)].to_vec(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Collects deliveries as (offset, Some(bytes) | None for a gap, len).
+    fn run(
+        steps: &[(u64, &[u8])],
+    ) -> (
+        Vec<(u64, Option<Vec<u8>>, u64)>,
+        Vec<PushOutcome>,
+        Reassembler,
+    ) {
+        let mut r = Reassembler::default();
+        let mut got = Vec::new();
+        let mut outcomes = Vec::new();
+        for (i, (off, data)) in steps.iter().enumerate() {
+            let o = r.push(*off, data, i as u64 + 1, Timestamp(0), &mut |d| {
+                got.push((
+                    d.offset,
+                    match d.chunk {
+                        Chunk::Data(b) => Some(b.to_vec()),
+                        Chunk::Gap(_) => None,
+                    },
+                    d.len(),
+                ))
+            });
+            outcomes.push(o);
+        }
+        (got, outcomes, r)
+    }
+
+    fn stream(got: &[(u64, Option<Vec<u8>>, u64)]) -> Vec<u8> {
+        got.iter()
+            .flat_map(|(_, b, n)| b.clone().unwrap_or_else(|| vec![0; *n as usize]))
+            .collect()
+    }
+
+    #[test]
+    fn in_order() {
+        let (got, _, r) = run(&[(0, b"hello "), (6, b"world")]);
+        assert_eq!(stream(&got), b"hello world");
+        assert_eq!(r.spans().len(), 2);
+        assert_eq!(r.frame_of(7), Some(2));
+    }
+
+    #[test]
+    fn out_of_order_waits_for_the_hole() {
+        let (got, outcomes, _) = run(&[(6, b"world"), (0, b"hello ")]);
+        assert_eq!(outcomes[0].buffered, 5);
+        assert_eq!(got.len(), 2, "both delivered when the hole fills");
+        assert_eq!(stream(&got), b"hello world");
+        assert_eq!(got[1].0, 6);
+    }
+
+    #[test]
+    fn retransmission_same_bytes_is_no_conflict() {
+        let (got, outcomes, _) = run(&[(0, b"hello"), (0, b"hello"), (3, b"lo wo")]);
+        assert_eq!(stream(&got), b"hello wo");
+        assert_eq!(outcomes[1].repeated, 5);
+        assert_eq!(outcomes[1].conflict, None);
+        assert_eq!(outcomes[2].repeated, 2);
+    }
+
+    #[test]
+    fn overlap_with_different_bytes_keeps_the_first_copy() {
+        let (got, outcomes, _) = run(&[(0, b"hello"), (0, b"help!")]);
+        assert_eq!(stream(&got), b"hello");
+        let c = outcomes[1].conflict.as_ref().expect("conflict");
+        assert_eq!(c.offset, 3);
+        assert_eq!(c.kept, b"lo");
+        assert_eq!(c.other, b"p!");
+        assert_eq!(c.first_frame, 1);
+    }
+
+    #[test]
+    fn conflict_between_waiting_copies() {
+        let (got, outcomes, _) = run(&[(5, b"WORLD"), (5, b"world"), (0, b"hello")]);
+        assert_eq!(stream(&got), b"helloWORLD");
+        assert!(outcomes[1].conflict.is_some());
+    }
+
+    #[test]
+    fn gap_on_acknowledgement() {
+        let mut r = Reassembler::default();
+        let mut got = Vec::new();
+        let mut sink =
+            |d: Delivery<'_>| got.push((d.offset, d.len(), matches!(d.chunk, Chunk::Gap(_))));
+        r.push(0, b"abc", 1, Timestamp(0), &mut sink);
+        r.push(10, b"xyz", 2, Timestamp(0), &mut sink);
+        assert!(r.acknowledged(13, 3, Timestamp(0), &mut sink));
+        assert_eq!(got, vec![(0, 3, false), (3, 7, true), (10, 3, false)]);
+        assert_eq!(r.gap_bytes(), 7);
+    }
+
+    #[test]
+    fn finish_turns_holes_into_gaps() {
+        let mut r = Reassembler::default();
+        let mut n = 0;
+        r.push(4, b"late", 1, Timestamp(0), &mut |_| n += 1);
+        assert_eq!(n, 0);
+        r.finish(9, Timestamp(0), &mut |_| n += 1);
+        assert_eq!(n, 2);
+        assert_eq!(r.next_offset(), 8);
+    }
+
+    #[test]
+    fn the_cap_bounds_waiting_bytes() {
+        let mut r = Reassembler::default();
+        let block = vec![7u8; 64 * 1024];
+        let mut hit = false;
+        for i in 0..100u64 {
+            let o = r.push(
+                1 + i * block.len() as u64,
+                &block,
+                i,
+                Timestamp(0),
+                &mut |_| {},
+            );
+            hit |= o.limit_hit;
+            assert!(r.pending_bytes() <= PENDING_CAP);
+        }
+        assert!(hit);
+    }
+}
