@@ -27,7 +27,7 @@ use crate::capture::Timestamp;
 /// Out-of-order bytes held per direction before the hole is declared a gap.
 pub const PENDING_CAP: usize = 4 * 1024 * 1024;
 /// Delivered bytes kept to compare retransmissions with.
-pub const RECENT_CAP: usize = 256 * 1024;
+pub const RECENT_CAP: usize = 64 * 1024;
 /// Bytes of each copy kept in a conflict report.
 const CONFLICT_SHOW: usize = 32;
 
@@ -368,6 +368,12 @@ impl Reassembler {
         }
         self.next = offset + len;
         out(d);
+    }
+
+    /// Forgets the delivered bytes kept for comparisons (the connection is over;
+    /// a late retransmission is then counted as not compared).
+    pub fn release_history(&mut self) {
+        self.recent = VecDeque::new();
     }
 
     /// Declares `[next, target)` a gap, then delivers what follows it.

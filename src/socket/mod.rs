@@ -1,0 +1,217 @@
+//! The socket layer: what each application could have seen through the socket
+//! API, inferred from the capture (DESIGN.md: labelled `inferred`; the lab will
+//! later record real calls, labelled `recorded`/`observed`).
+//!
+//! The mapping, after seed 000 ("the little guy listening") and RFC 9293 §3.9:
+//! a SYN means the client called connect(); a SYN/ACK means a socket was
+//! listening on the server's port; accept() returns when the handshake
+//! completes; each in-order arrival of bytes wakes a reader, and read() would
+//! return what arrived; the peer's FIN makes read() return 0 (EOF); a RST makes
+//! it fail with ECONNRESET (or connect() with ECONNREFUSED).
+
+use serde::Serialize;
+
+use crate::capture::Timestamp;
+use crate::finding::Provenance;
+use crate::tcp::{Chunk, ConnEvent, Dir, PREVIEW};
+
+/// Which application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Endpoint {
+    Client,
+    Server,
+}
+
+impl Endpoint {
+    /// The endpoint that receives the bytes of `dir`.
+    pub fn receiver_of(dir: Dir) -> Self {
+        match dir {
+            Dir::C2s => Endpoint::Server,
+            Dir::S2c => Endpoint::Client,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Client => "client",
+            Endpoint::Server => "server",
+        }
+    }
+}
+
+/// A socket call or wake-up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SocketCall {
+    /// A socket was listening on this port (the server answered the SYN).
+    Listening { port: u16 },
+    /// connect() was called (the SYN left).
+    Connect,
+    /// connect() returned 0 (the SYN/ACK arrived).
+    ConnectReturned,
+    /// connect() failed with ECONNREFUSED (a RST answered the SYN).
+    ConnectRefused,
+    /// accept() returned the new connection (the handshake completed).
+    Accept,
+    /// The socket became readable; read() would return these bytes.
+    Read {
+        offset: u64,
+        len: u64,
+        /// The first bytes (escape before display).
+        preview: Box<[u8]>,
+        /// Bytes the capture missed are part of this range.
+        gap: bool,
+    },
+    /// read() returns 0: the peer closed its side.
+    Eof,
+    /// read()/write() fail with ECONNRESET.
+    Reset,
+}
+
+/// One inferred socket event.
+#[derive(Clone, Debug)]
+pub struct SocketEvent {
+    pub conn: u32,
+    /// The frame whose arrival made this happen.
+    pub frame: u64,
+    pub time: Timestamp,
+    pub endpoint: Endpoint,
+    pub call: SocketCall,
+    pub provenance: Provenance,
+}
+
+impl SocketEvent {
+    /// The call as a line of pseudo-code, e.g. `read() → 17 B "220 smtp.tele.fi "`.
+    pub fn describe(&self) -> String {
+        match &self.call {
+            SocketCall::Listening { port } => format!("listen() on port {port}"),
+            SocketCall::Connect => "connect() called".to_string(),
+            SocketCall::ConnectReturned => "connect() → 0 (connected)".to_string(),
+            SocketCall::ConnectRefused => "connect() → -1 ECONNREFUSED".to_string(),
+            SocketCall::Accept => "accept() → new connected socket".to_string(),
+            SocketCall::Read {
+                len, preview, gap, ..
+            } => {
+                let shown = crate::text::preview(preview, 40);
+                let more = if (preview.len() as u64) < *len { "…" } else { "" };
+                if *gap {
+                    format!("read() → {len} B, including bytes the capture missed")
+                } else {
+                    format!("read() → {len} B \"{shown}{more}\"")
+                }
+            }
+            SocketCall::Eof => "read() → 0 (EOF: the peer closed its side)".to_string(),
+            SocketCall::Reset => "read()/write() → -1 ECONNRESET".to_string(),
+        }
+    }
+}
+
+/// Per-connection progress the inference needs.
+#[derive(Clone, Copy, Debug, Default)]
+struct ConnProgress {
+    connecting: bool,
+    connected: bool,
+}
+
+/// Turns TCP events into socket events.
+#[derive(Debug, Default)]
+pub struct SocketInference {
+    events: Vec<SocketEvent>,
+    progress: Vec<ConnProgress>,
+}
+
+impl SocketInference {
+    pub fn events(&self) -> &[SocketEvent] {
+        &self.events
+    }
+
+    pub fn into_events(self) -> Vec<SocketEvent> {
+        self.events
+    }
+
+    fn push(&mut self, conn: u32, frame: u64, time: Timestamp, endpoint: Endpoint, call: SocketCall) {
+        self.events.push(SocketEvent {
+            conn,
+            frame,
+            time,
+            endpoint,
+            call,
+            provenance: Provenance::Inferred,
+        });
+    }
+
+    /// Feeds one connection event; `frame`/`time` are those of the segment being
+    /// processed (the moment of the wake-up), `server_port` the listening port.
+    pub fn on_event(&mut self, conn: u32, server_port: u16, frame: u64, time: Timestamp, ev: &ConnEvent<'_>) {
+        let i = conn as usize;
+        if self.progress.len() <= i {
+            self.progress.resize(i + 1, ConnProgress::default());
+        }
+        match *ev {
+            ConnEvent::Syn { .. } => {
+                self.progress[i].connecting = true;
+                self.push(conn, frame, time, Endpoint::Client, SocketCall::Connect);
+            }
+            ConnEvent::SynAck { .. } => {
+                self.push(conn, frame, time, Endpoint::Server, SocketCall::Listening { port: server_port });
+                if self.progress[i].connecting {
+                    self.progress[i].connected = true;
+                    self.push(conn, frame, time, Endpoint::Client, SocketCall::ConnectReturned);
+                }
+            }
+            ConnEvent::Established { .. } => {
+                self.push(conn, frame, time, Endpoint::Server, SocketCall::Accept);
+            }
+            ConnEvent::Delivered { dir, delivery } => {
+                let endpoint = Endpoint::receiver_of(dir);
+                let (bytes, gap): (&[u8], bool) = match delivery.chunk {
+                    Chunk::Data(b) => (b, false),
+                    Chunk::Gap(_) => (&[], true),
+                };
+                // One wake-up per arriving segment: bytes released together are
+                // returned by one read().
+                if let Some(last) = self.events.last_mut() {
+                    if last.conn == conn && last.frame == frame && last.endpoint == endpoint {
+                        if let SocketCall::Read {
+                            offset,
+                            len,
+                            preview,
+                            gap: g,
+                        } = &mut last.call
+                        {
+                            if *offset + *len == delivery.offset {
+                                *len += delivery.len();
+                                *g |= gap;
+                                if preview.len() < PREVIEW && !gap {
+                                    let mut v = preview.to_vec();
+                                    v.extend(bytes.iter().take(PREVIEW - v.len()));
+                                    *preview = v.into();
+                                }
+                                return;
+                            }
+                        }
+                    }
+                }
+                let call = SocketCall::Read {
+                    offset: delivery.offset,
+                    len: delivery.len(),
+                    preview: bytes[..bytes.len().min(PREVIEW)].into(),
+                    gap,
+                };
+                self.push(conn, frame, time, endpoint, call);
+            }
+            ConnEvent::Eof { dir, .. } => {
+                self.push(conn, frame, time, Endpoint::receiver_of(dir), SocketCall::Eof);
+            }
+            ConnEvent::Reset { dir, .. } => {
+                let endpoint = Endpoint::receiver_of(dir);
+                let p = self.progress[i];
+                let call = if endpoint == Endpoint::Client && p.connecting && !p.connected {
+                    SocketCall::ConnectRefused
+                } else {
+                    SocketCall::Reset
+                };
+                self.push(conn, frame, time, endpoint, call);
+            }
+        }
+    }
+}

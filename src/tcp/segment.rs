@@ -1,0 +1,83 @@
+//! What the report and the views keep of each TCP segment: a compact record,
+//! numbers relative to each side's ISN as Wireshark shows them.
+
+use serde::Serialize;
+
+use super::analysis::{Analysis, Context};
+use super::state::TcpState;
+use crate::capture::Timestamp;
+use crate::wire::{TcpFlags, TcpOptions};
+
+/// Direction of a segment within its connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Dir {
+    /// Client to server.
+    #[serde(rename = "c2s")]
+    C2s,
+    /// Server to client.
+    #[serde(rename = "s2c")]
+    S2c,
+}
+
+impl Dir {
+    pub fn index(self) -> usize {
+        match self {
+            Dir::C2s => 0,
+            Dir::S2c => 1,
+        }
+    }
+    pub fn other(self) -> Dir {
+        match self {
+            Dir::C2s => Dir::S2c,
+            Dir::S2c => Dir::C2s,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Dir::C2s => "c2s",
+            Dir::S2c => "s2c",
+        }
+    }
+    /// The endpoint that sends in this direction.
+    pub fn sender(self) -> &'static str {
+        match self {
+            Dir::C2s => "client",
+            Dir::S2c => "server",
+        }
+    }
+    pub fn receiver(self) -> &'static str {
+        self.other().sender()
+    }
+}
+
+/// Payload bytes kept per segment for previews.
+pub const PREVIEW_LEN: usize = 48;
+
+/// One TCP segment of a connection.
+#[derive(Clone, Debug)]
+pub struct SegmentRecord {
+    pub conn: u32,
+    pub frame: u64,
+    pub time: Timestamp,
+    pub dir: Dir,
+    pub flags: TcpFlags,
+    /// Relative sequence number (raw − the sender's ISN, modulo 2³²).
+    pub seq: u32,
+    /// Relative acknowledgement number; 0 when the ACK flag is not set.
+    pub ack: u32,
+    /// Payload length on the wire.
+    pub len: u32,
+    /// Payload bytes present in the capture (less than `len` when cut).
+    pub captured: u32,
+    /// Window field as sent, and after scaling (RFC 7323 §2.3).
+    pub window: u16,
+    pub window_scaled: u64,
+    pub analysis: Analysis,
+    pub context: Context,
+    /// The first payload bytes, for previews (escape before display!).
+    pub preview: Box<[u8]>,
+    /// Options of SYN segments (the ones that negotiate).
+    pub syn_options: Option<Box<TcpOptions>>,
+    /// Inferred RFC 9293 state of (client, server) after this segment.
+    pub states: [TcpState; 2],
+}

@@ -1,0 +1,112 @@
+//! The connection table: finds a segment's connection by its address/port
+//! 4-tuple (both directions together), starts new connections, and notices port
+//! reuse (a new SYN on a 4-tuple whose earlier connection is over).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use super::connection::{ConnEvent, Connection};
+use super::segment::SegmentRecord;
+use crate::capture::FrameMeta;
+use crate::finding::Severity;
+use crate::wire::TcpSegment;
+
+type Key = (SocketAddr, SocketAddr);
+
+fn key(a: SocketAddr, b: SocketAddr) -> Key {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+/// Every connection of a capture, in order of first frame (id = index + 1).
+#[derive(Debug, Default)]
+pub struct ConnTable {
+    live: HashMap<Key, usize>,
+    conns: Vec<Connection>,
+}
+
+impl ConnTable {
+    pub fn connections(&self) -> &[Connection] {
+        &self.conns
+    }
+
+    pub fn get(&self, id: u32) -> Option<&Connection> {
+        self.conns.get((id as usize).checked_sub(1)?)
+    }
+
+    /// Processes one TCP segment from `src` to `dst`. `sink` receives the
+    /// connection's events with its id.
+    pub fn segment(
+        &mut self,
+        frame: &FrameMeta,
+        seg: &TcpSegment,
+        src: SocketAddr,
+        dst: SocketAddr,
+        sink: &mut dyn FnMut(u32, ConnEvent<'_>),
+    ) -> SegmentRecord {
+        let k = key(src, dst);
+        let mut reused_from = None;
+        let idx = match self.live.get(&k).copied() {
+            Some(i) if self.starts_new(i, seg) => {
+                reused_from = Some(self.conns[i].id);
+                let old = &mut self.conns[i];
+                let old_id = old.id;
+                old.finish(&mut |e| sink(old_id, e));
+                self.open(k, frame, seg, src, dst)
+            }
+            Some(i) => i,
+            None => self.open(k, frame, seg, src, dst),
+        };
+        let conn = &mut self.conns[idx];
+        let id = conn.id;
+        if let Some(old) = reused_from {
+            conn.note(
+                frame.number,
+                "tcp_port_reuse",
+                Severity::Info,
+                format!(
+                    "A new SYN with a new initial sequence number on the same addresses and ports as connection \
+                     {old}, which had ended: a 4-tuple names a conversation only for a while, so this is connection \
+                     {id}."
+                ),
+                "RFC 9293 §3.4",
+            );
+        }
+        let dir = conn.dir_of(src);
+        let mut record = conn.process(frame, seg, dir, &mut |e| sink(id, e));
+        if reused_from.is_some() {
+            record.analysis.set(super::analysis::Flag::PortReuse);
+        }
+        record
+    }
+
+    /// A SYN (without ACK) with a new ISN on a 4-tuple whose connection is over,
+    /// or that never saw a handshake, starts a new connection.
+    fn starts_new(&self, i: usize, seg: &TcpSegment) -> bool {
+        let f = seg.flags;
+        if !f.syn() || f.ack() {
+            return false;
+        }
+        let c = &self.conns[i];
+        c.is_new_syn(seg.seq) && (c.is_closed() || !c.client_syn_seen())
+    }
+
+    fn open(&mut self, k: Key, frame: &FrameMeta, seg: &TcpSegment, src: SocketAddr, dst: SocketAddr) -> usize {
+        let id = self.conns.len() as u32 + 1;
+        self.conns.push(Connection::new(id, frame, seg, src, dst));
+        let i = self.conns.len() - 1;
+        self.live.insert(k, i);
+        i
+    }
+
+    /// End of capture: finish every connection still open.
+    pub fn finish(&mut self, sink: &mut dyn FnMut(u32, ConnEvent<'_>)) {
+        for c in &mut self.conns {
+            let id = c.id;
+            c.finish(&mut |e| sink(id, e));
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Making capture bytes safe to show: no control byte from a payload, comment
+//! or file name ever reaches a terminal unescaped (DESIGN.md principles).
+//!
+//! The escapes are chosen to teach: a CRLF line end is `⏎`, while a *bare* LF
+//! (`\n`) or CR (`\r`) stays visible, because bare line ends are what SMTP
+//! smuggling and the ccNotes lesson are about.
+
+use std::fmt::Write;
+
+/// Escapes bytes for display: printable ASCII as is, CRLF as `⏎`, other
+/// controls and non-ASCII as `\r`, `\n`, `\t`, `\\`, `\xNN`.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 8);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                out.push('⏎');
+                i += 1;
+            }
+            b'\r' => out.push_str("\\r"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(b as char),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Escapes a string that came from a capture (a comment, an interface name).
+pub fn escape_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() || is_bidi_control(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Unicode bidirectional controls can reorder what a terminal shows.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+/// Escapes at most `max` display characters of `bytes`, adding `…` when cut.
+pub fn preview(bytes: &[u8], max: usize) -> String {
+    let full = escape_bytes(bytes);
+    if full.chars().count() <= max {
+        return full;
+    }
+    let mut out: String = full.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_never_pass() {
+        let all: Vec<u8> = (0..=255).collect();
+        let s = escape_bytes(&all);
+        assert!(s.chars().all(|c| !c.is_control()), "{s}");
+        assert!(escape_str("a\u{1b}[2Jb\u{202e}").chars().all(|c| !c.is_control() && !is_bidi_control(c)));
+    }
+
+    #[test]
+    fn line_ends_teach() {
+        assert_eq!(escape_bytes(b"220 hi\r\n"), "220 hi⏎");
+        assert_eq!(escape_bytes(b"a\nb\rc"), "a\\nb\\rc");
+        assert_eq!(escape_bytes(b"\x1b[31m"), "\\x1b[31m");
+    }
+
+    #[test]
+    fn previews_are_cut() {
+        assert_eq!(preview(b"abcdef", 4), "abc…");
+        assert_eq!(preview(b"abc", 4), "abc");
+    }
+}

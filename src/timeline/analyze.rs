@@ -1,0 +1,272 @@
+//! Drives the layers over a capture and keeps what the faces need.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use super::stats::CaptureStats;
+use crate::capture::{CaptureError, CaptureReader, LinkType, Timestamp};
+use crate::finding::{Finding, Provenance, Severity};
+use crate::proto::{self, Protocol};
+use crate::socket::{SocketEvent, SocketInference};
+use crate::tcp::{Chunk, ConnEvent, ConnTable, Connection, Dir, SegmentRecord, TcpState};
+use crate::wire::{self, Transport};
+
+/// Receives every connection's reassembled bytes as they are delivered.
+pub trait StreamSink {
+    /// `offset` is the stream offset; a gap is `Chunk::Gap(len)`.
+    fn chunk(&mut self, conn: u32, dir: Dir, offset: u64, chunk: Chunk<'_>);
+}
+
+impl StreamSink for () {
+    fn chunk(&mut self, _: u32, _: Dir, _: u64, _: Chunk<'_>) {}
+}
+
+/// Where each frame is, for views that re-read bytes.
+#[derive(Clone, Debug)]
+pub struct FrameIndex {
+    pub number: u64,
+    pub time: Timestamp,
+    pub offset: u64,
+    pub cap_len: u32,
+    pub orig_len: u32,
+    pub link_type: LinkType,
+    pub interface: u32,
+    /// Index into [`Analysis::segments`] when the frame is a TCP segment.
+    pub segment: Option<u32>,
+    pub comment: Option<String>,
+}
+
+/// A connection as the report shows it.
+#[derive(Clone, Debug)]
+pub struct ConnSummary {
+    pub id: u32,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub first_frame: u64,
+    pub last_frame: u64,
+    pub first_time: Timestamp,
+    pub last_time: Timestamp,
+    pub history: String,
+    /// Zeek conn_state.
+    pub state: &'static str,
+    pub client_state: TcpState,
+    pub server_state: TcpState,
+    pub bytes_c2s: u64,
+    pub bytes_s2c: u64,
+    pub gap_c2s: u64,
+    pub gap_s2c: u64,
+    pub segments_c2s: u64,
+    pub segments_s2c: u64,
+    pub protocol: Option<Protocol>,
+    pub irtt_nanos: Option<i64>,
+    pub roles: crate::tcp::RoleSource,
+}
+
+/// Everything one pass learnt.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// The capture as the user named it.
+    pub source: String,
+    pub frames: Vec<FrameIndex>,
+    pub segments: Vec<SegmentRecord>,
+    pub connections: Vec<ConnSummary>,
+    pub table: ConnTable,
+    pub socket: Vec<SocketEvent>,
+    /// Capture-level and connection findings, in frame order.
+    pub findings: Vec<Finding>,
+    pub stats: CaptureStats,
+    /// Why reading stopped early, if it did; everything before was analysed.
+    pub error: Option<CaptureError>,
+}
+
+impl Analysis {
+    pub fn connection(&self, id: u32) -> Option<&ConnSummary> {
+        self.connections.get((id as usize).checked_sub(1)?)
+    }
+
+    /// Segments of one connection, in frame order.
+    pub fn segments_of(&self, id: u32) -> impl Iterator<Item = &SegmentRecord> {
+        self.segments.iter().filter(move |s| s.conn == id)
+    }
+
+    pub fn findings_of(&self, id: u32) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.conn == id)
+    }
+
+    pub fn first_time(&self) -> Option<Timestamp> {
+        self.frames.first().map(|f| f.time)
+    }
+}
+
+/// Opens and analyses a capture file (`-` = standard input). A capture that
+/// cannot even be opened is an error; one that breaks later yields the frames
+/// before the break and [`Analysis::error`].
+pub fn analyze_file(path: &Path, sink: &mut dyn StreamSink) -> Result<Analysis, CaptureError> {
+    let reader = CaptureReader::open(path)?;
+    Ok(analyze(reader, sink))
+}
+
+/// First bytes of each server stream, for detection by greeting.
+const GREETING_PEEK: usize = 8;
+
+/// Runs every layer over the frames of `reader`.
+pub fn analyze(mut reader: CaptureReader, sink: &mut dyn StreamSink) -> Analysis {
+    let mut out = Analysis {
+        source: reader.path().to_string(),
+        ..Analysis::default()
+    };
+    let mut socket = SocketInference::default();
+    let mut greetings: Vec<Vec<u8>> = Vec::new();
+    let mut fragment_reported = false;
+    loop {
+        let frame = match reader.next_frame() {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                out.error = Some(e);
+                break;
+            }
+        };
+        let meta = &frame.meta;
+        out.stats.frames += 1;
+        out.stats.bytes += u64::from(meta.cap_len);
+        if meta.cap_len < meta.orig_len {
+            out.stats.truncated += 1;
+        }
+        let mut index = FrameIndex {
+            number: meta.number,
+            time: meta.time,
+            offset: meta.offset,
+            cap_len: meta.cap_len,
+            orig_len: meta.orig_len,
+            link_type: meta.link_type,
+            interface: meta.interface,
+            segment: None,
+            comment: meta.comment.clone(),
+        };
+        let packet = wire::decode(meta.link_type, frame.data);
+        if let Some(why) = &packet.stopped {
+            out.stats.note(meta.number, why.clone());
+        }
+        if let Some(ip) = &packet.ip {
+            if let Some(frag) = ip.fragment {
+                out.stats.ip_fragments += 1;
+                if !fragment_reported {
+                    fragment_reported = true;
+                    out.findings.push(Finding {
+                        conn: 0,
+                        frame: meta.number,
+                        id: "ip_fragment",
+                        severity: Severity::Info,
+                        message: format!(
+                            "Frame {} is a piece of a fragmented IP datagram ({} → {}, offset {}{}); sockscope counts \
+                             fragments but does not reassemble them, so any TCP data inside is not analysed.",
+                            meta.number,
+                            ip.src,
+                            ip.dst,
+                            frag.offset,
+                            if frag.more { ", more follow" } else { ", last piece" }
+                        ),
+                        reference: "RFC 791 §2.3; RFC 8200 §4.5",
+                        provenance: Provenance::Observed,
+                    });
+                }
+            }
+        }
+        match (&packet.ip, &packet.transport) {
+            (Some(ip), Transport::Tcp(seg)) => {
+                out.stats.tcp += 1;
+                let src = SocketAddr::new(ip.src, seg.src_port);
+                let dst = SocketAddr::new(ip.dst, seg.dst_port);
+                let (number, time) = (meta.number, meta.time);
+                let record = out.table.segment(meta, seg, src, dst, &mut |conn, ev| {
+                    route(conn, ev, number, time, &mut socket, &mut greetings, sink)
+                });
+                index.segment = Some(out.segments.len() as u32);
+                out.segments.push(record);
+            }
+            (Some(_), Transport::Udp) => out.stats.udp += 1,
+            (Some(_), Transport::Icmp) => out.stats.icmp += 1,
+            (Some(_), _) => out.stats.other_ip += 1,
+            (None, _) => out.stats.non_ip += 1,
+        }
+        out.frames.push(index);
+    }
+    let last = out.frames.last().map(|f| (f.number, f.time)).unwrap_or_default();
+    out.table.finish(&mut |conn, ev| {
+        route(conn, ev, last.0, last.1, &mut socket, &mut greetings, sink)
+    });
+    out.connections = out
+        .table
+        .connections()
+        .iter()
+        .map(|c| summarise(c, greetings.get(c.id as usize).map(Vec::as_slice)))
+        .collect();
+    for c in out.table.connections() {
+        out.findings.extend(c.findings().iter().cloned());
+    }
+    out.findings.sort_by_key(|f| (f.frame, f.conn));
+    out.socket = socket.into_events();
+    // The listening port is the server's, known once roles are settled.
+    for ev in &mut out.socket {
+        if let crate::socket::SocketCall::Listening { port } = &mut ev.call {
+            if let Some(c) = out.connections.get(ev.conn as usize - 1) {
+                *port = c.server.port();
+            }
+        }
+    }
+    out
+}
+
+/// Hands one connection event to the socket layer, the protocol detector and
+/// the stream sink.
+fn route(
+    conn: u32,
+    ev: ConnEvent<'_>,
+    frame: u64,
+    time: Timestamp,
+    socket: &mut SocketInference,
+    greetings: &mut Vec<Vec<u8>>,
+    sink: &mut dyn StreamSink,
+) {
+    let i = conn as usize;
+    if greetings.len() <= i {
+        greetings.resize(i + 1, Vec::new());
+    }
+    if let ConnEvent::Delivered { dir, delivery } = ev {
+        if let (Dir::S2c, Chunk::Data(b)) = (dir, delivery.chunk) {
+            let g = &mut greetings[i];
+            if g.len() < GREETING_PEEK && delivery.offset == g.len() as u64 {
+                g.extend(b.iter().take(GREETING_PEEK - g.len()));
+            }
+        }
+        sink.chunk(conn, dir, delivery.offset, delivery.chunk);
+    }
+    socket.on_event(conn, 0, frame, time, &ev);
+}
+
+fn summarise(c: &Connection, greeting: Option<&[u8]>) -> ConnSummary {
+    let protocol = proto::by_port(c.server.port()).or_else(|| greeting.and_then(proto::by_greeting));
+    ConnSummary {
+        id: c.id,
+        client: c.client,
+        server: c.server,
+        first_frame: c.first_frame,
+        last_frame: c.last_frame,
+        first_time: c.first_time,
+        last_time: c.last_time,
+        history: c.history().to_string(),
+        state: c.conn_state(),
+        client_state: c.state(Dir::C2s),
+        server_state: c.state(Dir::S2c),
+        bytes_c2s: c.bytes(Dir::C2s),
+        bytes_s2c: c.bytes(Dir::S2c),
+        gap_c2s: c.gap_bytes(Dir::C2s),
+        gap_s2c: c.gap_bytes(Dir::S2c),
+        segments_c2s: c.segments(Dir::C2s),
+        segments_s2c: c.segments(Dir::S2c),
+        protocol,
+        irtt_nanos: c.irtt_nanos(),
+        roles: c.roles,
+    }
+}

@@ -1,0 +1,9 @@
+//! The timeline: one pass over a capture through every layer (capture → wire →
+//! tcp → socket → proto), leaving ordered, indexed records that the report and
+//! the views read. A cursor into these records is the "now" a view renders.
+
+mod analyze;
+mod stats;
+
+pub use analyze::{analyze, analyze_file, Analysis, ConnSummary, FrameIndex, StreamSink};
+pub use stats::CaptureStats;
