@@ -1,1 +1,140 @@
-fn main() {}
+//! The `sockscope` command: argument parsing and the binary's edge (anyhow
+//! errors, exit codes, a quiet end on a closed pipe).
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use sockscope::capture::CaptureReader;
+use sockscope::report::{self, Selection, StreamFiles};
+use sockscope::timeline::{self, Analysis, StreamSink};
+
+/// The capture `sockscope` opens when given none: the ccNotes desync of seed
+/// 001, built into the binary so it works from any directory.
+const DEMO_NAME: &str = "captures/ccnotes.pcapng";
+const DEMO: &[u8] = include_bytes!("../captures/ccnotes.pcapng");
+
+#[derive(Parser)]
+#[command(
+    name = "sockscope",
+    version,
+    about = "See a TCP conversation: NIC, kernel, socket and SMTP/POP3 dialogue side by side",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Capture to open (pcap or pcapng, gzipped or not; `-` for standard input).
+    /// Without one, the built-in ccNotes capture is shown.
+    file: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print per-connection summaries and segment ladders (text or JSON Lines).
+    Report(ReportArgs),
+}
+
+#[derive(Args, Default)]
+struct ReportArgs {
+    /// Capture file (`-` for standard input); the built-in ccNotes capture if omitted.
+    file: Option<PathBuf>,
+    /// JSON Lines instead of text (contract in DESIGN.md).
+    #[arg(long)]
+    json: bool,
+    /// With --json: one `segment` record per TCP segment.
+    #[arg(long)]
+    segments: bool,
+    /// With --json: one `socket` record per inferred socket call.
+    #[arg(long)]
+    socket: bool,
+    /// Only connection N (1-based, as listed).
+    #[arg(long, value_name = "N")]
+    conn: Option<u32>,
+    /// Only connections with port P on either side.
+    #[arg(long, value_name = "P")]
+    port: Option<u16>,
+    /// Write each connection's reassembled streams to DIR/<id>-c2s.bin and DIR/<id>-s2c.bin.
+    #[arg(long, value_name = "DIR")]
+    streams: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let args = match cli.command {
+        Some(Command::Report(args)) => args,
+        // Until the terminal view exists, `sockscope [FILE]` prints the report,
+        // as it will when standard output is not a terminal.
+        None => ReportArgs {
+            file: cli.file,
+            ..ReportArgs::default()
+        },
+    };
+    match run_report(&args) {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sockscope: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn open(file: Option<&Path>) -> Result<CaptureReader> {
+    Ok(match file {
+        Some(path) => CaptureReader::open(path)?,
+        None => CaptureReader::from_reader(DEMO_NAME, DEMO)?,
+    })
+}
+
+fn run_report(args: &ReportArgs) -> Result<ExitCode> {
+    let reader = open(args.file.as_deref())?;
+    let sel = Selection {
+        conn: args.conn,
+        port: args.port,
+        segments: args.segments,
+        socket: args.socket,
+    };
+    let analysis = match &args.streams {
+        Some(dir) => {
+            let mut files = StreamFiles::new(dir).with_context(|| {
+                format!("cannot create the streams directory {}", dir.display())
+            })?;
+            let a = timeline::analyze(reader, &mut files as &mut dyn StreamSink);
+            files
+                .finish(&sel.ids(&a))
+                .with_context(|| format!("cannot write streams into {}", dir.display()))?;
+            a
+        }
+        None => timeline::analyze(reader, &mut ()),
+    };
+    print(&analysis, args, &sel)?;
+    if let Some(e) = &analysis.error {
+        if io::stderr().is_terminal() || !args.json {
+            eprintln!("sockscope: {e}");
+        }
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print(a: &Analysis, args: &ReportArgs, sel: &Selection) -> Result<()> {
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if args.json {
+        report::write_json(&mut out, a, sel)?;
+    } else {
+        report::write_text(&mut out, a, sel)?;
+    }
+    out.flush()?;
+    Ok(())
+}

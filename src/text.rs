@@ -71,7 +71,9 @@ mod tests {
         let all: Vec<u8> = (0..=255).collect();
         let s = escape_bytes(&all);
         assert!(s.chars().all(|c| !c.is_control()), "{s}");
-        assert!(escape_str("a\u{1b}[2Jb\u{202e}").chars().all(|c| !c.is_control() && !is_bidi_control(c)));
+        assert!(escape_str("a\u{1b}[2Jb\u{202e}")
+            .chars()
+            .all(|c| !c.is_control() && !is_bidi_control(c)));
     }
 
     #[test]

@@ -363,10 +363,12 @@ impl State {
                 let iface = self.interface(epb.if_id)?;
                 let ticks = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
                 let time = ticks_to_time(ticks, iface);
-                let comment = comments(epb.options.iter().filter_map(|o| {
-                    (o.code.0 == OPT_COMMENT)
-                        .then(|| &o.value[..usize::from(o.len).min(o.value.len())])
-                }));
+                let comment = comments(
+                    epb.options
+                        .iter()
+                        .filter(|o| o.code.0 == OPT_COMMENT)
+                        .map(|o| &o.value[..usize::from(o.len).min(o.value.len())]),
+                );
                 let data = &epb.data[..(epb.caplen as usize).min(epb.data.len())];
                 Ok(Some(self.frame(
                     FrameMeta {

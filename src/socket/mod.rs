@@ -92,7 +92,11 @@ impl SocketEvent {
                 len, preview, gap, ..
             } => {
                 let shown = crate::text::preview(preview, 40);
-                let more = if (preview.len() as u64) < *len { "…" } else { "" };
+                let more = if (preview.len() as u64) < *len {
+                    "…"
+                } else {
+                    ""
+                };
                 if *gap {
                     format!("read() → {len} B, including bytes the capture missed")
                 } else {
@@ -128,7 +132,14 @@ impl SocketInference {
         self.events
     }
 
-    fn push(&mut self, conn: u32, frame: u64, time: Timestamp, endpoint: Endpoint, call: SocketCall) {
+    fn push(
+        &mut self,
+        conn: u32,
+        frame: u64,
+        time: Timestamp,
+        endpoint: Endpoint,
+        call: SocketCall,
+    ) {
         self.events.push(SocketEvent {
             conn,
             frame,
@@ -141,7 +152,14 @@ impl SocketInference {
 
     /// Feeds one connection event; `frame`/`time` are those of the segment being
     /// processed (the moment of the wake-up), `server_port` the listening port.
-    pub fn on_event(&mut self, conn: u32, server_port: u16, frame: u64, time: Timestamp, ev: &ConnEvent<'_>) {
+    pub fn on_event(
+        &mut self,
+        conn: u32,
+        server_port: u16,
+        frame: u64,
+        time: Timestamp,
+        ev: &ConnEvent<'_>,
+    ) {
         let i = conn as usize;
         if self.progress.len() <= i {
             self.progress.resize(i + 1, ConnProgress::default());
@@ -152,10 +170,22 @@ impl SocketInference {
                 self.push(conn, frame, time, Endpoint::Client, SocketCall::Connect);
             }
             ConnEvent::SynAck { .. } => {
-                self.push(conn, frame, time, Endpoint::Server, SocketCall::Listening { port: server_port });
+                self.push(
+                    conn,
+                    frame,
+                    time,
+                    Endpoint::Server,
+                    SocketCall::Listening { port: server_port },
+                );
                 if self.progress[i].connecting {
                     self.progress[i].connected = true;
-                    self.push(conn, frame, time, Endpoint::Client, SocketCall::ConnectReturned);
+                    self.push(
+                        conn,
+                        frame,
+                        time,
+                        Endpoint::Client,
+                        SocketCall::ConnectReturned,
+                    );
                 }
             }
             ConnEvent::Established { .. } => {
@@ -200,7 +230,13 @@ impl SocketInference {
                 self.push(conn, frame, time, endpoint, call);
             }
             ConnEvent::Eof { dir, .. } => {
-                self.push(conn, frame, time, Endpoint::receiver_of(dir), SocketCall::Eof);
+                self.push(
+                    conn,
+                    frame,
+                    time,
+                    Endpoint::receiver_of(dir),
+                    SocketCall::Eof,
+                );
             }
             ConnEvent::Reset { dir, .. } => {
                 let endpoint = Endpoint::receiver_of(dir);

@@ -47,9 +47,17 @@ pub enum ConnEvent<'a> {
     Delivered { dir: Dir, delivery: Delivery<'a> },
     /// The sender of `dir` closed its side and every byte before the FIN was
     /// delivered: the receiver's read() returns 0.
-    Eof { dir: Dir, frame: u64, time: Timestamp },
+    Eof {
+        dir: Dir,
+        frame: u64,
+        time: Timestamp,
+    },
     /// The sender of `dir` reset the connection.
-    Reset { dir: Dir, frame: u64, time: Timestamp },
+    Reset {
+        dir: Dir,
+        frame: u64,
+        time: Timestamp,
+    },
 }
 
 /// One direction: what its sender sent and what its receiver assembled.
@@ -107,7 +115,11 @@ pub struct Connection {
 }
 
 /// What kind of first segment opened a connection, to pick roles.
-pub fn roles_for(first: &TcpSegment, src: SocketAddr, dst: SocketAddr) -> (SocketAddr, SocketAddr, RoleSource) {
+pub fn roles_for(
+    first: &TcpSegment,
+    src: SocketAddr,
+    dst: SocketAddr,
+) -> (SocketAddr, SocketAddr, RoleSource) {
     let f = first.flags;
     if f.syn() && !f.ack() {
         (src, dst, RoleSource::Syn)
@@ -121,7 +133,13 @@ pub fn roles_for(first: &TcpSegment, src: SocketAddr, dst: SocketAddr) -> (Socke
 }
 
 impl Connection {
-    pub fn new(id: u32, frame: &FrameMeta, first: &TcpSegment, src: SocketAddr, dst: SocketAddr) -> Self {
+    pub fn new(
+        id: u32,
+        frame: &FrameMeta,
+        first: &TcpSegment,
+        src: SocketAddr,
+        dst: SocketAddr,
+    ) -> Self {
         let (client, server, roles) = roles_for(first, src, dst);
         let mut c = Connection {
             id,
@@ -235,7 +253,14 @@ impl Connection {
         self.halves[0].syn_seen
     }
 
-    fn finding(&mut self, frame: u64, id: &'static str, severity: Severity, message: String, reference: &'static str) {
+    fn finding(
+        &mut self,
+        frame: u64,
+        id: &'static str,
+        severity: Severity,
+        message: String,
+        reference: &'static str,
+    ) {
         self.findings.push(Finding {
             conn: self.id,
             frame,
@@ -367,7 +392,10 @@ impl Connection {
                 let since_dup = time.nanos_since(rev.last_ack_time);
                 let since_high = time.nanos_since(fwd.next_seq_time);
                 let ooo = self.irtt.unwrap_or(DEFAULT_OOO_NANOS);
-                if rev.dup_acks >= 2 && rev.last_ack == Some(rel_seq) && since_dup < FAST_RETRANS_NANOS {
+                if rev.dup_acks >= 2
+                    && rev.last_ack == Some(rel_seq)
+                    && since_dup < FAST_RETRANS_NANOS
+                {
                     a.set(Flag::FastRetransmission);
                     a.set(Flag::Retransmission);
                 } else if since_high < ooo && fwd.next_seq != Some(seq_end) {
@@ -423,9 +451,13 @@ impl Connection {
             let skip = (-start).max(0) as usize;
             let payload = seg.payload.get(skip..).unwrap_or(&[]);
             if !payload.is_empty() {
-                let out = self.halves[fi]
-                    .reasm
-                    .push(start.max(0) as u64, payload, number, time, &mut deliver);
+                let out = self.halves[fi].reasm.push(
+                    start.max(0) as u64,
+                    payload,
+                    number,
+                    time,
+                    &mut deliver,
+                );
                 if let Some(c) = &out.conflict {
                     a.set(Flag::OverlapConflict);
                     ctx.original_frame = Some(c.first_frame);
@@ -440,7 +472,13 @@ impl Connection {
                         crate::text::escape_bytes(&c.kept),
                         crate::text::escape_bytes(&c.other),
                     );
-                    self.finding(number, "tcp_overlap_conflict", Severity::Error, msg, "RFC 9293 §3.10.7.4");
+                    self.finding(
+                        number,
+                        "tcp_overlap_conflict",
+                        Severity::Error,
+                        msg,
+                        "RFC 9293 §3.10.7.4",
+                    );
                 }
                 if out.limit_hit {
                     let msg = format!(
@@ -449,7 +487,13 @@ impl Connection {
                         PENDING_CAP / 1024,
                         dir.sender()
                     );
-                    self.finding(number, "tcp_reassembly_limit", Severity::Warning, msg, "RFC 9293 §3.10.7.4");
+                    self.finding(
+                        number,
+                        "tcp_reassembly_limit",
+                        Severity::Warning,
+                        msg,
+                        "RFC 9293 §3.10.7.4",
+                    );
                 }
             }
         }
@@ -460,7 +504,13 @@ impl Connection {
                 dir.sender(),
                 if f.ack() { "SYN/ACK" } else { "SYN" }
             );
-            self.finding(number, "tcp_syn_with_data", Severity::Info, msg, "RFC 9293 §3.5; RFC 7413");
+            self.finding(
+                number,
+                "tcp_syn_with_data",
+                Severity::Info,
+                msg,
+                "RFC 9293 §3.5; RFC 7413",
+            );
         }
         if seq::crosses_wrap(seg.seq, seg.seq_len()) && !self.halves[fi].wrap_reported {
             self.halves[fi].wrap_reported = true;
@@ -469,10 +519,19 @@ impl Connection {
                  with 64-bit offsets (PAWS keeps old segments from aliasing new ones).",
                 dir.sender()
             );
-            self.finding(number, "tcp_seq_wraparound", Severity::Info, msg, "RFC 9293 §3.4; RFC 7323 §5");
+            self.finding(
+                number,
+                "tcp_seq_wraparound",
+                Severity::Info,
+                msg,
+                "RFC 9293 §3.4; RFC 7323 §5",
+            );
         }
         // Data after the peer's FIN: a half-closed connection in use.
-        if seglen > 0 && self.halves[ri].fin.is_some() && !self.halves[fi].data_after_peer_fin_reported {
+        if seglen > 0
+            && self.halves[ri].fin.is_some()
+            && !self.halves[fi].data_after_peer_fin_reported
+        {
             self.halves[fi].data_after_peer_fin_reported = true;
             let msg = format!(
                 "The {} still sends data after the {} closed its side with FIN: a half-close (shutdown(SHUT_WR)); \
@@ -481,7 +540,13 @@ impl Connection {
                 dir.receiver(),
                 dir.receiver()
             );
-            self.finding(number, "tcp_half_close", Severity::Info, msg, "RFC 9293 §3.6.1");
+            self.finding(
+                number,
+                "tcp_half_close",
+                Severity::Info,
+                msg,
+                "RFC 9293 §3.6.1",
+            );
         }
         // The peer acknowledged bytes: holes below the ACK are capture gaps.
         if f.ack() && !f.rst() {
@@ -491,9 +556,17 @@ impl Connection {
                 upto = upto.min(fin - 1);
             }
             if upto > 0 {
-                let mut peer_deliver = |d: Delivery<'_>| sink(ConnEvent::Delivered { dir: dir.other(), delivery: d });
+                let mut peer_deliver = |d: Delivery<'_>| {
+                    sink(ConnEvent::Delivered {
+                        dir: dir.other(),
+                        delivery: d,
+                    })
+                };
                 let before = rev.reasm.gap_bytes();
-                if rev.reasm.acknowledged(upto as u64, number, time, &mut peer_deliver) {
+                if rev
+                    .reasm
+                    .acknowledged(upto as u64, number, time, &mut peer_deliver)
+                {
                     let missing = rev.reasm.gap_bytes() - before;
                     let msg = format!(
                         "{missing} bytes from the {} never appeared in this capture, yet the {} acknowledged them in \
@@ -515,7 +588,11 @@ impl Connection {
         }
         if f.rst() && !self.halves[fi].reset {
             self.halves[fi].reset = true;
-            sink(ConnEvent::Reset { dir, frame: number, time });
+            sink(ConnEvent::Reset {
+                dir,
+                frame: number,
+                time,
+            });
             let unread = self.halves[ri].reasm.pending_bytes();
             let msg = format!(
                 "The {} reset the connection (RST){}: it is aborted at once, data not yet read is discarded, and the \
@@ -528,7 +605,13 @@ impl Connection {
                 },
                 dir.receiver()
             );
-            self.finding(number, "tcp_rst", Severity::Warning, msg, "RFC 9293 §3.5.2-3; RFC 5961 §3");
+            self.finding(
+                number,
+                "tcp_rst",
+                Severity::Warning,
+                msg,
+                "RFC 9293 §3.5.2-3; RFC 5961 §3",
+            );
         }
         self.check_eof(number, time, sink);
 
@@ -547,7 +630,13 @@ impl Connection {
                     dir.sender(),
                     dir.receiver()
                 );
-                self.finding(number, "tcp_zero_window", Severity::Warning, msg, "RFC 9293 §3.8.6.1");
+                self.finding(
+                    number,
+                    "tcp_zero_window",
+                    Severity::Warning,
+                    msg,
+                    "RFC 9293 §3.8.6.1",
+                );
             }
         }
 
@@ -574,7 +663,11 @@ impl Connection {
             dir,
             flags: f,
             seq: seg.seq.wrapping_sub(base),
-            ack: if f.ack() { seg.ack.wrapping_sub(peer_base) } else { 0 },
+            ack: if f.ack() {
+                seg.ack.wrapping_sub(peer_base)
+            } else {
+                0
+            },
             len: seg.payload_len,
             captured: seg.payload.len() as u32,
             window: seg.window,
@@ -599,9 +692,14 @@ impl Connection {
         let (fi, ri) = (dir.index(), dir.other().index());
         let f = seg.flags;
         if f.syn() && !f.ack() {
-            if self.halves[fi].state == TcpState::Closed || self.halves[fi].state == TcpState::SynSent {
+            if self.halves[fi].state == TcpState::Closed
+                || self.halves[fi].state == TcpState::SynSent
+            {
                 if self.halves[fi].state == TcpState::Closed {
-                    sink(ConnEvent::Syn { frame: number, time });
+                    sink(ConnEvent::Syn {
+                        frame: number,
+                        time,
+                    });
                 }
                 self.halves[fi].state = TcpState::SynSent;
             }
@@ -613,7 +711,10 @@ impl Connection {
             }
         } else if f.syn() && f.ack() {
             if matches!(self.halves[fi].state, TcpState::Closed | TcpState::Listen) {
-                sink(ConnEvent::SynAck { frame: number, time });
+                sink(ConnEvent::SynAck {
+                    frame: number,
+                    time,
+                });
                 self.halves[fi].state = TcpState::SynReceived;
             }
             if self.halves[ri].state == TcpState::SynSent {
@@ -627,7 +728,10 @@ impl Connection {
         if f.ack() && !f.syn() {
             if self.halves[ri].state == TcpState::SynReceived && rel_ack >= 1 {
                 self.halves[ri].state = TcpState::Established;
-                sink(ConnEvent::Established { frame: number, time });
+                sink(ConnEvent::Established {
+                    frame: number,
+                    time,
+                });
             }
             if let Some(fin) = self.halves[ri].fin {
                 if rel_ack > fin {
@@ -641,7 +745,8 @@ impl Connection {
             if !f.syn() && fz == ZeekEndpoint::Inactive {
                 self.halves[fi].zeek = ZeekEndpoint::Partial;
             }
-            if f.ack() && !f.syn() && fz == ZeekEndpoint::SynSent && rz == ZeekEndpoint::SynAckSent {
+            if f.ack() && !f.syn() && fz == ZeekEndpoint::SynSent && rz == ZeekEndpoint::SynAckSent
+            {
                 self.halves[fi].zeek = ZeekEndpoint::Established;
                 self.halves[ri].zeek = ZeekEndpoint::Established;
             }
@@ -667,7 +772,11 @@ impl Connection {
             h.once(client, OnceLetter::MultiFlag);
         }
         if f.syn() {
-            let which = if f.ack() { SeqLetter::SynAck } else { SeqLetter::Syn };
+            let which = if f.ack() {
+                SeqLetter::SynAck
+            } else {
+                SeqLetter::Syn
+            };
             h.seq_letter(client, which, seg.seq);
         }
         if f.fin() {
@@ -696,7 +805,11 @@ impl Connection {
             if let Some(fin) = h.fin {
                 if !h.eof_sent && h.reasm.next_offset() as i64 >= fin - 1 {
                     h.eof_sent = true;
-                    sink(ConnEvent::Eof { dir, frame: number, time });
+                    sink(ConnEvent::Eof {
+                        dir,
+                        frame: number,
+                        time,
+                    });
                 }
             }
         }
@@ -739,7 +852,11 @@ impl Connection {
     /// that are per-segment annotations, citing the first frame and the count.
     fn summarise_annotations(&mut self) {
         const SUMMARISED: [(Flag, &str, &str); 5] = [
-            (Flag::Retransmission, "tcp_retransmission", "RFC 6298; RFC 9293 §3.8.1"),
+            (
+                Flag::Retransmission,
+                "tcp_retransmission",
+                "RFC 6298; RFC 9293 §3.8.1",
+            ),
             (Flag::OutOfOrder, "tcp_out_of_order", "RFC 9293 §3.10.7.4"),
             (Flag::DuplicateAck, "tcp_dup_ack", "RFC 5681 §2, §3.2"),
             (Flag::KeepAlive, "tcp_keep_alive", "RFC 1122 §4.2.3.6"),
@@ -774,7 +891,14 @@ impl Connection {
     }
 
     /// Records a finding raised by the connection table about this connection.
-    pub fn note(&mut self, frame: u64, id: &'static str, severity: Severity, message: String, reference: &'static str) {
+    pub fn note(
+        &mut self,
+        frame: u64,
+        id: &'static str,
+        severity: Severity,
+        message: String,
+        reference: &'static str,
+    ) {
         self.finding(frame, id, severity, message, reference);
     }
 }

@@ -430,14 +430,11 @@ fn conflict(offset: u64, kept: &[u8], other: &[u8], first_frame: u64) -> Option<
 mod tests {
     use super::*;
 
-    /// Collects deliveries as (offset, Some(bytes) | None for a gap, len).
-    fn run(
-        steps: &[(u64, &[u8])],
-    ) -> (
-        Vec<(u64, Option<Vec<u8>>, u64)>,
-        Vec<PushOutcome>,
-        Reassembler,
-    ) {
+    /// A delivery as (offset, Some(bytes) | None for a gap, len).
+    type Got = (u64, Option<Vec<u8>>, u64);
+
+    /// Collects deliveries.
+    fn run(steps: &[(u64, &[u8])]) -> (Vec<Got>, Vec<PushOutcome>, Reassembler) {
         let mut r = Reassembler::default();
         let mut got = Vec::new();
         let mut outcomes = Vec::new();
@@ -457,7 +454,7 @@ mod tests {
         (got, outcomes, r)
     }
 
-    fn stream(got: &[(u64, Option<Vec<u8>>, u64)]) -> Vec<u8> {
+    fn stream(got: &[Got]) -> Vec<u8> {
         got.iter()
             .flat_map(|(_, b, n)| b.clone().unwrap_or_else(|| vec![0; *n as usize]))
             .collect()

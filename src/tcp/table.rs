@@ -94,7 +94,14 @@ impl ConnTable {
         c.is_new_syn(seg.seq) && (c.is_closed() || !c.client_syn_seen())
     }
 
-    fn open(&mut self, k: Key, frame: &FrameMeta, seg: &TcpSegment, src: SocketAddr, dst: SocketAddr) -> usize {
+    fn open(
+        &mut self,
+        k: Key,
+        frame: &FrameMeta,
+        seg: &TcpSegment,
+        src: SocketAddr,
+        dst: SocketAddr,
+    ) -> usize {
         let id = self.conns.len() as u32 + 1;
         self.conns.push(Connection::new(id, frame, seg, src, dst));
         let i = self.conns.len() - 1;

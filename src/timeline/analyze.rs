@@ -192,10 +192,13 @@ pub fn analyze(mut reader: CaptureReader, sink: &mut dyn StreamSink) -> Analysis
         }
         out.frames.push(index);
     }
-    let last = out.frames.last().map(|f| (f.number, f.time)).unwrap_or_default();
-    out.table.finish(&mut |conn, ev| {
-        route(conn, ev, last.0, last.1, &mut socket, &mut greetings, sink)
-    });
+    let last = out
+        .frames
+        .last()
+        .map(|f| (f.number, f.time))
+        .unwrap_or_default();
+    out.table
+        .finish(&mut |conn, ev| route(conn, ev, last.0, last.1, &mut socket, &mut greetings, sink));
     out.connections = out
         .table
         .connections()
@@ -246,7 +249,8 @@ fn route(
 }
 
 fn summarise(c: &Connection, greeting: Option<&[u8]>) -> ConnSummary {
-    let protocol = proto::by_port(c.server.port()).or_else(|| greeting.and_then(proto::by_greeting));
+    let protocol =
+        proto::by_port(c.server.port()).or_else(|| greeting.and_then(proto::by_greeting));
     ConnSummary {
         id: c.id,
         client: c.client,

@@ -1,0 +1,328 @@
+//! The human-readable report: per connection a summary and a ladder of its
+//! segments, with each annotation's rule and the inferred socket calls beneath
+//! the segment that caused them. Fits in 100 columns; every payload byte is
+//! escaped.
+
+use std::io::{self, Write};
+
+use super::Selection;
+use crate::capture::Timestamp;
+use crate::finding::Finding;
+use crate::socket::SocketEvent;
+use crate::tcp::analysis::explain;
+use crate::tcp::history::conn_state_meaning;
+use crate::tcp::{Dir, RoleSource, SegmentRecord};
+use crate::text::{escape_str, preview};
+use crate::timeline::{Analysis, ConnSummary};
+
+/// Report width the layout is made for.
+const WIDTH: usize = 100;
+/// Indent of annotation and socket lines under a segment.
+const INDENT: usize = 10;
+
+/// Writes the text report.
+pub fn write_text(out: &mut dyn Write, a: &Analysis, sel: &Selection) -> io::Result<()> {
+    let ids = sel.ids(a);
+    header(out, a, ids.len())?;
+    let start = a.first_time().unwrap_or_default();
+    for id in &ids {
+        let Some(c) = a.connection(*id) else { continue };
+        connection(out, a, c, start)?;
+    }
+    let capture_findings: Vec<&Finding> = a.findings_of(0).collect();
+    if !capture_findings.is_empty() {
+        writeln!(out, "\ncapture findings")?;
+        for f in capture_findings {
+            finding_line(out, f)?;
+        }
+    }
+    if a.stats.decode_notes_total > 0 {
+        writeln!(
+            out,
+            "\nframes not fully decoded: {}",
+            a.stats.decode_notes_total
+        )?;
+        for (frame, why) in a.stats.decode_notes.iter().take(20) {
+            wrapped(out, &format!("frame {frame}: {}", escape_str(why)), 2, 2)?;
+        }
+        if a.stats.decode_notes_total > 20 {
+            writeln!(out, "  … and {} more", a.stats.decode_notes_total - 20)?;
+        }
+    }
+    if let Some(e) = &a.error {
+        writeln!(out)?;
+        wrapped(
+            out,
+            &format!(
+                "✗ reading stopped: {}. Everything above comes from the frames before that point.",
+                escape_str(&e.to_string())
+            ),
+            0,
+            2,
+        )?;
+    }
+    Ok(())
+}
+
+fn header(out: &mut dyn Write, a: &Analysis, shown: usize) -> io::Result<()> {
+    let s = &a.stats;
+    writeln!(out, "sockscope report · {}", escape_str(&a.source))?;
+    let mut parts = vec![format!("{} frames", s.frames), format!("{} TCP", s.tcp)];
+    for (n, what) in [
+        (s.udp, "UDP"),
+        (s.icmp, "ICMP"),
+        (s.other_ip, "other IP"),
+        (s.non_ip, "not IP"),
+        (s.ip_fragments, "IP fragments"),
+        (s.truncated, "cut by the snap length"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    if let (Some(first), Some(last)) = (a.frames.first(), a.frames.last()) {
+        parts.push(format!("{:.6} s", last.time.secs_since(first.time)));
+    }
+    writeln!(out, "{}", parts.join(" · "))?;
+    let total = a.connections.len();
+    if shown == total {
+        writeln!(
+            out,
+            "{total} TCP connection{}",
+            if total == 1 { "" } else { "s" }
+        )?;
+    } else {
+        writeln!(out, "{shown} of {total} TCP connections selected")?;
+    }
+    writeln!(
+        out,
+        "(TCP state, socket calls: inferred from the capture · segments, flags, payload: observed)"
+    )
+}
+
+fn connection(
+    out: &mut dyn Write,
+    a: &Analysis,
+    c: &ConnSummary,
+    start: Timestamp,
+) -> io::Result<()> {
+    let proto = c.protocol.map_or("", |p| p.name());
+    let title = format!(
+        "━━ connection {} · {} → {} {proto} ",
+        c.id, c.client, c.server
+    );
+    let fill = WIDTH.saturating_sub(title.chars().count());
+    writeln!(out, "\n{title}{}", "━".repeat(fill))?;
+    let duration = c.last_time.secs_since(c.first_time);
+    let irtt = c
+        .irtt_nanos
+        .map(|n| format!(" · handshake RTT {:.3} ms", n as f64 / 1e6))
+        .unwrap_or_default();
+    wrapped(
+        out,
+        &format!(
+            "frames {}–{} · {duration:.6} s{irtt} · history {} · state {} ({})",
+            c.first_frame,
+            c.last_frame,
+            c.history,
+            c.state,
+            conn_state_meaning(c.state)
+        ),
+        2,
+        4,
+    )?;
+    let roles = match c.roles {
+        RoleSource::Syn => "sent the first SYN",
+        RoleSource::SynAck => "was answered by the first SYN/ACK seen",
+        RoleSource::Ports => "has the higher port (no handshake captured)",
+    };
+    for (who, addr, dir, state) in [
+        ("client", c.client, Dir::C2s, c.client_state),
+        ("server", c.server, Dir::S2c, c.server_state),
+    ] {
+        let (bytes, gap, segs) = match dir {
+            Dir::C2s => (c.bytes_c2s, c.gap_c2s, c.segments_c2s),
+            Dir::S2c => (c.bytes_s2c, c.gap_s2c, c.segments_s2c),
+        };
+        let gap = if gap > 0 {
+            format!(" + {gap} B never captured")
+        } else {
+            String::new()
+        };
+        let note = if dir == Dir::C2s {
+            format!(" · {roles}")
+        } else {
+            String::new()
+        };
+        wrapped(
+            out,
+            &format!("{who} {addr} · {segs} segments · {bytes} B sent{gap} · ends {state} (inferred){note}"),
+            2,
+            4,
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "  {:>6} {:>10}  {:<3} {:<11} {:>10} {:>10} {:>5} {:>6}  payload",
+        "frame", "time", "dir", "flags", "seq", "ack", "len", "win"
+    )?;
+    let findings: Vec<&Finding> = a.findings_of(c.id).collect();
+    let socket: Vec<&SocketEvent> = a.socket.iter().filter(|e| e.conn == c.id).collect();
+    let mut si = 0;
+    let mut fi = 0;
+    for s in a.segments_of(c.id) {
+        segment_line(out, s, start)?;
+        for flag in s.analysis.iter() {
+            let text = format!("⚑ {}: {}", flag.label(), explain(flag, &s.context));
+            wrapped(out, &text, INDENT, INDENT + 2)?;
+        }
+        while fi < findings.len() && findings[fi].frame <= s.frame {
+            let f = findings[fi];
+            if f.frame == s.frame && !is_summary(f) {
+                wrapped(
+                    out,
+                    &format!("⚠ {} {}: {}", f.severity, f.id, escape_str(&f.message)),
+                    INDENT,
+                    INDENT + 2,
+                )?;
+            }
+            fi += 1;
+        }
+        while si < socket.len() && socket[si].frame <= s.frame {
+            let e = socket[si];
+            wrapped(
+                out,
+                &format!(
+                    "↳ {} {} ({})",
+                    e.endpoint.name(),
+                    e.describe(),
+                    e.provenance
+                ),
+                INDENT,
+                INDENT + 2,
+            )?;
+            si += 1;
+        }
+    }
+    for e in &socket[si..] {
+        wrapped(
+            out,
+            &format!(
+                "↳ {} {} ({}, at the end of the capture)",
+                e.endpoint.name(),
+                e.describe(),
+                e.provenance
+            ),
+            INDENT,
+            INDENT + 2,
+        )?;
+    }
+    if !findings.is_empty() {
+        writeln!(out, "\n  findings")?;
+        for f in findings {
+            finding_line(out, f)?;
+        }
+    }
+    Ok(())
+}
+
+/// Findings that summarise per-segment annotations are shown in the findings
+/// list only; the ladder already carries the annotation on each segment.
+fn is_summary(f: &Finding) -> bool {
+    matches!(
+        f.id,
+        "tcp_retransmission"
+            | "tcp_out_of_order"
+            | "tcp_dup_ack"
+            | "tcp_keep_alive"
+            | "tcp_window_full"
+    )
+}
+
+fn segment_line(out: &mut dyn Write, s: &SegmentRecord, start: Timestamp) -> io::Result<()> {
+    let arrow = match s.dir {
+        Dir::C2s => "→",
+        Dir::S2c => "←",
+    };
+    let mut payload = if s.captured > 0 {
+        let cut = if s.captured < s.len { " (cut)" } else { "" };
+        format!("\"{}\"{cut}", preview(&s.preview, 30))
+    } else if s.len > 0 {
+        "(payload not captured)".to_string()
+    } else {
+        String::new()
+    };
+    if let Some(o) = &s.syn_options {
+        let mut parts = Vec::new();
+        if let Some(m) = o.mss {
+            parts.push(format!("MSS={m}"));
+        }
+        if let Some(w) = o.window_scale {
+            parts.push(format!("WS={}", 1u64 << w.min(14)));
+        }
+        if o.sack_permitted {
+            parts.push("SACK_PERM".to_string());
+        }
+        if o.timestamp.is_some() {
+            parts.push("TS".to_string());
+        }
+        if !payload.is_empty() {
+            parts.push(payload);
+        }
+        payload = parts.join(" ");
+    }
+    writeln!(
+        out,
+        "  {:>6} {:>10.6}  {:<3} {:<11} {:>10} {:>10} {:>5} {:>6}  {payload}",
+        s.frame,
+        s.time.secs_since(start),
+        arrow,
+        s.flags.to_string(),
+        s.seq,
+        s.ack,
+        s.len,
+        s.window_scaled
+    )
+}
+
+fn finding_line(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+    wrapped(
+        out,
+        &format!(
+            "frame {} · {} · {} · {} [{}]",
+            f.frame,
+            f.severity,
+            f.id,
+            escape_str(&f.message),
+            f.reference
+        ),
+        4,
+        6,
+    )
+}
+
+/// Writes `text` word-wrapped to [`WIDTH`], first line indented by `first`,
+/// continuation lines by `rest`.
+fn wrapped(out: &mut dyn Write, text: &str, first: usize, rest: usize) -> io::Result<()> {
+    let mut line = " ".repeat(first);
+    let mut len = first;
+    let mut empty = true;
+    for word in text.split(' ') {
+        let w = word.chars().count();
+        if !empty && len + 1 + w > WIDTH {
+            writeln!(out, "{line}")?;
+            line = " ".repeat(rest);
+            len = rest;
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+            len += 1;
+        }
+        line.push_str(word);
+        len += w;
+        empty = false;
+    }
+    writeln!(out, "{line}")
+}
