@@ -245,16 +245,20 @@ fn segment_line(out: &mut dyn Write, s: &SegmentRecord, start: Timestamp) -> io:
         Dir::C2s => "→",
         Dir::S2c => "←",
     };
-    let mut payload = if s.captured > 0 {
-        let cut = if s.captured < s.len { " (cut)" } else { "" };
-        format!("\"{}\"{cut}", preview(&s.preview, 30))
-    } else if s.len > 0 {
-        "(payload not captured)".to_string()
-    } else {
-        String::new()
-    };
+    let head = format!(
+        "  {:>6} {:>10.6}  {:<3} {:<11} {:>10} {:>10} {:>5} {:>6}  ",
+        s.frame,
+        s.time.secs_since(start),
+        arrow,
+        s.flags.to_string(),
+        s.seq,
+        s.ack,
+        s.len,
+        s.window_scaled
+    );
+    let room = WIDTH.saturating_sub(head.chars().count()).max(8);
+    let mut parts = Vec::new();
     if let Some(o) = &s.syn_options {
-        let mut parts = Vec::new();
         if let Some(m) = o.mss {
             parts.push(format!("MSS={m}"));
         }
@@ -264,26 +268,20 @@ fn segment_line(out: &mut dyn Write, s: &SegmentRecord, start: Timestamp) -> io:
         if o.sack_permitted {
             parts.push("SACK_PERM".to_string());
         }
-        if o.timestamp.is_some() {
-            parts.push("TS".to_string());
-        }
-        if !payload.is_empty() {
-            parts.push(payload);
-        }
-        payload = parts.join(" ");
     }
-    writeln!(
-        out,
-        "  {:>6} {:>10.6}  {:<3} {:<11} {:>10} {:>10} {:>5} {:>6}  {payload}",
-        s.frame,
-        s.time.secs_since(start),
-        arrow,
-        s.flags.to_string(),
-        s.seq,
-        s.ack,
-        s.len,
-        s.window_scaled
-    )
+    if s.captured > 0 {
+        let cut = if s.captured < s.len { " (cut)" } else { "" };
+        let used: usize = parts.iter().map(|p| p.chars().count() + 1).sum();
+        let max = room.saturating_sub(used + 2 + cut.len()).max(4);
+        parts.push(format!("\"{}\"{cut}", preview(&s.preview, max)));
+    } else if s.len > 0 {
+        parts.push("(payload not captured)".to_string());
+    }
+    let mut tail = parts.join(" ");
+    if tail.chars().count() > room {
+        tail = tail.chars().take(room - 1).collect::<String>() + "…";
+    }
+    writeln!(out, "{}", format!("{head}{tail}").trim_end())
 }
 
 fn finding_line(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
