@@ -91,16 +91,14 @@ impl SocketEvent {
             SocketCall::Read {
                 len, preview, gap, ..
             } => {
-                let shown = crate::text::preview(preview, 40);
-                let more = if (preview.len() as u64) < *len {
-                    "…"
-                } else {
-                    ""
-                };
+                let mut shown = crate::text::preview(preview, 40);
+                if (preview.len() as u64) < *len && !shown.ends_with('…') {
+                    shown.push('…');
+                }
                 if *gap {
                     format!("read() → {len} B, including bytes the capture missed")
                 } else {
-                    format!("read() → {len} B \"{shown}{more}\"")
+                    format!("read() → {len} B \"{shown}\"")
                 }
             }
             SocketCall::Eof => "read() → 0 (EOF: the peer closed its side)".to_string(),
