@@ -173,6 +173,13 @@ fn connection(
     let mut fi = 0;
     for s in a.segments_of(c.id) {
         segment_line(out, s, start)?;
+        let comment = a
+            .frames
+            .get(s.frame as usize - 1)
+            .and_then(|f| f.comment.as_deref());
+        if let Some(text) = comment {
+            wrapped(out, &format!("# {} (recorded comment)", escape_str(text)), INDENT, INDENT + 2)?;
+        }
         for flag in s.analysis.iter() {
             let text = format!("⚑ {}: {}", flag.label(), explain(flag, &s.context));
             wrapped(out, &text, INDENT, INDENT + 2)?;
