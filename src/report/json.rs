@@ -62,7 +62,7 @@ pub fn write_json(out: &mut dyn Write, a: &Analysis, sel: &Selection) -> io::Res
             }
         }
         if sel.socket {
-            for e in a.socket.iter().filter(|e| e.conn == id) {
+            for e in a.socket_of(id) {
                 line(
                     out,
                     &json!({

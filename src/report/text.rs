@@ -168,7 +168,7 @@ fn connection(
         "frame", "time", "dir", "flags", "seq", "ack", "len", "win"
     )?;
     let findings: Vec<&Finding> = a.findings_of(c.id).collect();
-    let socket: Vec<&SocketEvent> = a.socket.iter().filter(|e| e.conn == c.id).collect();
+    let socket: Vec<&SocketEvent> = a.socket_of(c.id).collect();
     let mut si = 0;
     let mut fi = 0;
     for s in a.segments_of(c.id) {
@@ -178,7 +178,12 @@ fn connection(
             .get(s.frame as usize - 1)
             .and_then(|f| f.comment.as_deref());
         if let Some(text) = comment {
-            wrapped(out, &format!("# {} (recorded comment)", escape_str(text)), INDENT, INDENT + 2)?;
+            wrapped(
+                out,
+                &format!("# {} (recorded comment)", escape_str(text)),
+                INDENT,
+                INDENT + 2,
+            )?;
         }
         for flag in s.analysis.iter() {
             let text = format!("⚑ {}: {}", flag.label(), explain(flag, &s.context));

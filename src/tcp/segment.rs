@@ -81,3 +81,12 @@ pub struct SegmentRecord {
     /// Inferred RFC 9293 state of (client, server) after this segment.
     pub states: [TcpState; 2],
 }
+
+#[cfg(test)]
+mod tests {
+    /// One record is kept per segment of the capture: keep it compact.
+    #[test]
+    fn records_stay_compact() {
+        assert!(std::mem::size_of::<super::SegmentRecord>() <= 128);
+    }
+}

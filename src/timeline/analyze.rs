@@ -77,6 +77,17 @@ pub struct Analysis {
     pub stats: CaptureStats,
     /// Why reading stopped early, if it did; everything before was analysed.
     pub error: Option<CaptureError>,
+    /// Per connection (index = id − 1): positions of its records, so a face
+    /// reads one connection without scanning the others.
+    by_conn: Vec<ConnIndex>,
+}
+
+/// Positions of one connection's records in the capture-wide vectors.
+#[derive(Debug, Default, Clone)]
+struct ConnIndex {
+    segments: Vec<u32>,
+    socket: Vec<u32>,
+    findings: Vec<u32>,
 }
 
 impl Analysis {
@@ -84,13 +95,62 @@ impl Analysis {
         self.connections.get((id as usize).checked_sub(1)?)
     }
 
-    /// Segments of one connection, in frame order.
-    pub fn segments_of(&self, id: u32) -> impl Iterator<Item = &SegmentRecord> {
-        self.segments.iter().filter(move |s| s.conn == id)
+    fn index_of(&self, id: u32) -> Option<&ConnIndex> {
+        self.by_conn.get((id as usize).checked_sub(1)?)
     }
 
+    /// Segments of one connection, in frame order.
+    pub fn segments_of(&self, id: u32) -> impl Iterator<Item = &SegmentRecord> {
+        let idx = self
+            .index_of(id)
+            .map(|i| i.segments.as_slice())
+            .unwrap_or(&[]);
+        idx.iter().filter_map(|&i| self.segments.get(i as usize))
+    }
+
+    /// Inferred socket events of one connection, in frame order.
+    pub fn socket_of(&self, id: u32) -> impl Iterator<Item = &SocketEvent> {
+        let idx = self
+            .index_of(id)
+            .map(|i| i.socket.as_slice())
+            .unwrap_or(&[]);
+        idx.iter().filter_map(|&i| self.socket.get(i as usize))
+    }
+
+    /// Findings of one connection (id 0: about the capture itself), in frame order.
     pub fn findings_of(&self, id: u32) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(move |f| f.conn == id)
+        let idx: &[u32] = if id == 0 {
+            &[]
+        } else {
+            self.index_of(id)
+                .map(|i| i.findings.as_slice())
+                .unwrap_or(&[])
+        };
+        let capture = self.findings.iter().filter(move |f| id == 0 && f.conn == 0);
+        idx.iter()
+            .filter_map(|&i| self.findings.get(i as usize))
+            .chain(capture)
+    }
+
+    /// Builds the per-connection positions once all records are in.
+    fn index(&mut self) {
+        let mut by = vec![ConnIndex::default(); self.connections.len()];
+        for (i, s) in self.segments.iter().enumerate() {
+            if let Some(c) = conn_slot(&mut by, s.conn) {
+                c.segments.push(i as u32);
+            }
+        }
+        for (i, e) in self.socket.iter().enumerate() {
+            if let Some(c) = conn_slot(&mut by, e.conn) {
+                c.socket.push(i as u32);
+            }
+        }
+        for (i, f) in self.findings.iter().enumerate() {
+            if let Some(c) = conn_slot(&mut by, f.conn) {
+                c.findings.push(i as u32);
+            }
+        }
+        self.by_conn = by;
     }
 
     pub fn first_time(&self) -> Option<Timestamp> {
@@ -104,6 +164,10 @@ impl Analysis {
 pub fn analyze_file(path: &Path, sink: &mut dyn StreamSink) -> Result<Analysis, CaptureError> {
     let reader = CaptureReader::open(path)?;
     Ok(analyze(reader, sink))
+}
+
+fn conn_slot(by: &mut [ConnIndex], conn: u32) -> Option<&mut ConnIndex> {
+    by.get_mut((conn as usize).checked_sub(1)?)
 }
 
 /// First bytes of each server stream, for detection by greeting.
@@ -218,6 +282,7 @@ pub fn analyze(mut reader: CaptureReader, sink: &mut dyn StreamSink) -> Analysis
             }
         }
     }
+    out.index();
     out
 }
 
