@@ -361,7 +361,9 @@ impl Connection {
                 && fwd.next_seq == Some(rel_seq)
                 && f.ack()
                 && fwd.last_ack == Some(rel_ack);
-            if same_place && fwd.window.is_some_and(|w| w != win) {
+            // Wireshark: a window update has a non-zero window (closing to zero is
+            // a zero window, not an update).
+            if same_place && win != 0 && fwd.window.is_some_and(|w| w != win) {
                 a.set(Flag::WindowUpdate);
             }
             if seglen > 0 && plain {
@@ -382,6 +384,12 @@ impl Connection {
                     ctx.dup_ack_of = Some(fwd.last_ack_frame);
                 }
             }
+            // ACKed unseen, part 1: beyond anything the peer sent. Part 2 (an ACK
+            // covering a hole the capture never filled) is decided below, where
+            // reassembly declares the gap. Wireshark instead compares with the end
+            // of the first unbroken run of data, which also flags ACKs after
+            // overlapping retransmissions although every byte was seen; we flag
+            // only bytes that really are missing.
             if f.ack() && rev.next_seq.is_some_and(|n| rel_ack > n) {
                 a.set(Flag::AckLostSegment);
             }
@@ -420,7 +428,11 @@ impl Connection {
         {
             let fwd = &mut self.halves[fi];
             fwd.segments += 1;
-            if !a.has(Flag::KeepAlive) && fwd.next_seq.is_none_or(|n| seq_end > n) {
+            // Keep-alives and zero-window probes do not advance the next expected
+            // sequence number (as in Wireshark): the probe byte is sent again
+            // when the window opens, and that is not a retransmission.
+            let probe = a.has(Flag::KeepAlive) || a.has(Flag::ZeroWindowProbe);
+            if !probe && fwd.next_seq.is_none_or(|n| seq_end > n) {
                 fwd.next_seq = Some(seq_end);
                 fwd.next_seq_time = time;
             }
@@ -463,7 +475,7 @@ impl Connection {
                     ctx.original_frame = Some(c.first_frame);
                     let msg = format!(
                         "Frame {number} carries stream bytes {}..{} of the {} again, but different from frame {}: \
-                         kept {:?}, other copy {:?}. Receivers differ on which copy wins (first-wins here), so an \
+                         kept \"{}\", other copy \"{}\". Receivers differ on which copy wins (first-wins here), so an \
                          observer and the application may see different text.",
                         c.offset,
                         c.offset + c.kept.len() as u64,
@@ -495,6 +507,23 @@ impl Connection {
                         "RFC 9293 §3.10.7.4",
                     );
                 }
+            }
+            // The snap length cut this segment: its tail was on the wire but is not
+            // in the file. When the captured part arrived in order, the tail is a
+            // gap right away (the segment was seen, so this is no "ACKed unseen").
+            let captured_end = start.max(0) + payload.len() as i64;
+            let end = start + seglen;
+            let reasm = &mut self.halves[fi].reasm;
+            if seg.is_cut() && end > captured_end && reasm.next_offset() as i64 == captured_end {
+                reasm.acknowledged(end as u64, number, time, &mut deliver);
+                let msg = format!(
+                    "The snap length cut frame {number}: {} of its {seglen} payload bytes are not in the file. The \
+                     {}'s stream continues after a gap of {} bytes.",
+                    payload.len(),
+                    dir.sender(),
+                    end - captured_end
+                );
+                self.finding(number, "tcp_gap", Severity::Warning, msg, "RFC 9293 §3.4");
             }
         }
         if f.syn() && seglen > 0 {
@@ -567,6 +596,7 @@ impl Connection {
                     .reasm
                     .acknowledged(upto as u64, number, time, &mut peer_deliver)
                 {
+                    a.set(Flag::AckLostSegment);
                     let missing = rev.reasm.gap_bytes() - before;
                     let msg = format!(
                         "{missing} bytes from the {} never appeared in this capture, yet the {} acknowledged them in \

@@ -1,0 +1,1350 @@
+//! One test per TCP case: a capture built in memory with `tests/support`, read
+//! through `CaptureReader` and analysed by `timeline::analyze`, with the
+//! reassembled streams collected through a `StreamSink`.
+//!
+//! Annotation names and rules follow Wireshark's `tcp_analyze_sequence_number`
+//! (epan/dissectors/packet-tcp.c); states follow RFC 9293 §3.3.2 (Figure 5);
+//! `history` and `state` follow Zeek's conn.log.
+//!
+//! Timing to keep in mind: the support builder spaces segments 1 ms apart, so a
+//! captured handshake gives an initial RTT (SYN → ACK of the SYN/ACK) of 2 ms,
+//! and Wireshark uses that iRTT as its out-of-order threshold (3 ms when no iRTT
+//! is known).
+
+mod support;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{Cursor, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sockscope::capture::{CaptureErrorKind, CaptureReader};
+use sockscope::finding::{Finding, Severity};
+use sockscope::socket::{Endpoint, SocketCall};
+use sockscope::tcp::{Chunk, Dir, Flag, RoleSource, SegmentRecord, TcpState};
+use sockscope::timeline::{analyze, Analysis, StreamSink};
+use support::{merge_pcap, Conv, Link, Seg, SYN_WINDOW};
+
+// ---------------------------------------------------------------------------
+// A global allocator that remembers the largest single allocation, so the
+// corrupt-length test can check that no huge buffer was requested.
+
+struct LargestAllocation;
+
+static LARGEST: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for LargestAllocation {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LARGEST.fetch_max(layout.size(), Ordering::Relaxed);
+        System.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        LARGEST.fetch_max(layout.size(), Ordering::Relaxed);
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LARGEST.fetch_max(new_size, Ordering::Relaxed);
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: LargestAllocation = LargestAllocation;
+
+// ---------------------------------------------------------------------------
+// Collecting streams.
+
+/// A run of a reassembled stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Piece {
+    Data(Vec<u8>),
+    Gap(u64),
+}
+
+impl Piece {
+    fn len(&self) -> u64 {
+        match self {
+            Piece::Data(d) => d.len() as u64,
+            Piece::Gap(n) => *n,
+        }
+    }
+}
+
+/// Every chunk delivered, in order, checked to be contiguous per stream.
+#[derive(Default)]
+struct Streams {
+    chunks: Vec<(u32, Dir, Piece)>,
+}
+
+impl StreamSink for Streams {
+    fn chunk(&mut self, conn: u32, dir: Dir, offset: u64, chunk: Chunk<'_>) {
+        let next: u64 = self.raw(conn, dir).iter().map(Piece::len).sum();
+        assert_eq!(
+            offset, next,
+            "conn {conn} {dir:?}: chunk at offset {offset}, but the stream so far ends at {next}"
+        );
+        let piece = match chunk {
+            Chunk::Data(d) => Piece::Data(d.to_vec()),
+            Chunk::Gap(n) => Piece::Gap(n),
+        };
+        self.chunks.push((conn, dir, piece));
+    }
+}
+
+impl Streams {
+    /// The chunks of one stream as delivered.
+    fn raw(&self, conn: u32, dir: Dir) -> Vec<Piece> {
+        self.chunks
+            .iter()
+            .filter(|(c, d, _)| *c == conn && *d == dir)
+            .map(|(_, _, p)| p.clone())
+            .collect()
+    }
+
+    /// The stream with adjacent data runs joined and adjacent gaps summed.
+    fn pieces(&self, conn: u32, dir: Dir) -> Vec<Piece> {
+        let mut out: Vec<Piece> = Vec::new();
+        for p in self.raw(conn, dir) {
+            match (out.last_mut(), p) {
+                (Some(Piece::Data(a)), Piece::Data(b)) => a.extend(b),
+                (Some(Piece::Gap(a)), Piece::Gap(b)) => *a += b,
+                (_, p) => out.push(p),
+            }
+        }
+        out
+    }
+
+    /// The stream's bytes; fails if it has a gap.
+    fn data(&self, conn: u32, dir: Dir) -> Vec<u8> {
+        match self.pieces(conn, dir).as_slice() {
+            [] => Vec::new(),
+            [Piece::Data(d)] => d.clone(),
+            other => panic!("conn {conn} {dir:?} is not one run of data: {other:?}"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Running and looking things up.
+
+fn run(name: &str, capture: Vec<u8>) -> (Analysis, Streams) {
+    let reader = CaptureReader::from_reader(name, Cursor::new(capture)).expect("capture opens");
+    let mut streams = Streams::default();
+    let a = analyze(reader, &mut streams);
+    (a, streams)
+}
+
+/// Runs a capture that must read to its end.
+fn run_ok(capture: Vec<u8>) -> (Analysis, Streams) {
+    let (a, s) = run("test.pcap", capture);
+    assert!(a.error.is_none(), "unexpected error: {:?}", a.error);
+    (a, s)
+}
+
+fn seg(a: &Analysis, frame: u64) -> &SegmentRecord {
+    a.segments
+        .iter()
+        .find(|s| s.frame == frame)
+        .unwrap_or_else(|| panic!("no segment for frame {frame}"))
+}
+
+fn names(a: &Analysis, frame: u64) -> Vec<&'static str> {
+    seg(a, frame).analysis.names()
+}
+
+fn findings<'a>(a: &'a Analysis, id: &str) -> Vec<&'a Finding> {
+    a.findings.iter().filter(|f| f.id == id).collect()
+}
+
+/// (conn, frame) of every finding with this id.
+fn finding_at(a: &Analysis, id: &str) -> Vec<(u32, u64)> {
+    findings(a, id).iter().map(|f| (f.conn, f.frame)).collect()
+}
+
+/// Every segment's annotations, for failure messages.
+fn ladder(a: &Analysis) -> String {
+    a.segments
+        .iter()
+        .map(|s| {
+            format!(
+                "frame {:>2} conn {} {:?} {:<8} seq={} ack={} len={} {:?}\n",
+                s.frame,
+                s.conn,
+                s.dir,
+                s.flags.to_string(),
+                s.seq,
+                s.ack,
+                s.len,
+                s.analysis.names()
+            )
+        })
+        .collect()
+}
+
+/// A socket event in a compact, comparable form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Call {
+    Listening(u16),
+    Connect,
+    ConnectReturned,
+    ConnectRefused,
+    Accept,
+    /// offset, len, gap
+    Read(u64, u64, bool),
+    Eof,
+    Reset,
+}
+
+/// (frame, call) of one endpoint's socket events in one connection, in order.
+fn calls(a: &Analysis, conn: u32, endpoint: Endpoint) -> Vec<(u64, Call)> {
+    a.socket
+        .iter()
+        .filter(|e| e.conn == conn && e.endpoint == endpoint)
+        .map(|e| {
+            let call = match &e.call {
+                SocketCall::Listening { port } => Call::Listening(*port),
+                SocketCall::Connect => Call::Connect,
+                SocketCall::ConnectReturned => Call::ConnectReturned,
+                SocketCall::ConnectRefused => Call::ConnectRefused,
+                SocketCall::Accept => Call::Accept,
+                SocketCall::Read {
+                    offset, len, gap, ..
+                } => Call::Read(*offset, *len, *gap),
+                SocketCall::Eof => Call::Eof,
+                SocketCall::Reset => Call::Reset,
+            };
+            (e.frame, call)
+        })
+        .collect()
+}
+
+/// A client segment carrying `payload` at absolute sequence number `seq`, at `time_us`.
+fn client_at(c: &Conv, seq: u32, payload: &[u8], time_us: u64) -> Seg {
+    Seg {
+        seq,
+        time_us,
+        ..c.client_seg("PA", payload)
+    }
+}
+
+/// Everything a face shows of an analysis, to compare two readings of one
+/// conversation (other link types, pcapng, gzip).
+fn fingerprint(a: &Analysis, s: &Streams) -> String {
+    let mut out = String::new();
+    for c in &a.connections {
+        out.push_str(&format!(
+            "conn {} {} -> {} frames {}..{} history {} state {} {}/{} bytes {}/{} gaps {}/{} {:?}\n",
+            c.id,
+            c.client,
+            c.server,
+            c.first_frame,
+            c.last_frame,
+            c.history,
+            c.state,
+            c.client_state,
+            c.server_state,
+            c.bytes_c2s,
+            c.bytes_s2c,
+            c.gap_c2s,
+            c.gap_s2c,
+            c.protocol
+        ));
+        for dir in [Dir::C2s, Dir::S2c] {
+            out.push_str(&format!("  {dir:?} {:?}\n", s.pieces(c.id, dir)));
+        }
+    }
+    out.push_str(&ladder(a));
+    for f in &a.findings {
+        out.push_str(&format!("finding {} {} {}\n", f.conn, f.frame, f.id));
+    }
+    for e in &a.socket {
+        out.push_str(&format!(
+            "socket {} {} {:?} {:?}\n",
+            e.conn, e.frame, e.endpoint, e.call
+        ));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Conversations used by several tests.
+
+/// A clean SMTP-like session, the client closing first:
+///
+/// ```text
+///  1 C SYN             7 S ACK
+///  2 S SYN,ACK         8 S "221 bye\r\n"
+///  3 C ACK             9 C ACK
+///  4 S "220 hi\r\n"   10 C FIN,ACK
+///  5 C ACK            11 S FIN,ACK
+///  6 C "QUIT\r\n"     12 C ACK
+/// ```
+fn clean_session(mut c: Conv) -> Conv {
+    c.handshake()
+        .server_sends(b"220 hi\r\n")
+        .client_acks()
+        .client_sends(b"QUIT\r\n")
+        .server_acks()
+        .server_sends(b"221 bye\r\n")
+        .client_acks()
+        .client_fin()
+        .server_fin()
+        .client_acks();
+    c
+}
+
+/// Byte offset of each pcap record (1-based index = frame number).
+fn record_offsets(c: &Conv) -> Vec<usize> {
+    let mut at = 24; // pcap global header
+    let mut out = Vec::new();
+    for (_, bytes, _) in c.records() {
+        out.push(at);
+        at += 16 + bytes.len();
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// The cases.
+
+#[test]
+fn in_order_data_both_ways() {
+    let c = clean_session(Conv::new());
+    let (a, s) = run_ok(c.to_pcap());
+
+    assert_eq!(a.connections.len(), 1);
+    let conn = &a.connections[0];
+    assert_eq!(conn.id, 1);
+    assert_eq!(conn.client.to_string(), "10.0.0.1:40000");
+    assert_eq!(conn.server.to_string(), "10.0.0.2:25");
+    assert_eq!((conn.first_frame, conn.last_frame), (1, 12));
+    assert_eq!(s.data(1, Dir::C2s), b"QUIT\r\n");
+    assert_eq!(s.data(1, Dir::S2c), b"220 hi\r\n221 bye\r\n");
+    assert_eq!((conn.bytes_c2s, conn.bytes_s2c), (6, 17));
+    assert_eq!((conn.gap_c2s, conn.gap_s2c), (0, 0));
+    // Zeek: S h A d D a F f (each of a/d once per side; the client's later
+    // ACKs repeat 'A' and are not recorded again).
+    assert_eq!(conn.history, "ShAdDaFf");
+    assert_eq!(conn.state, "SF");
+    // RFC 9293 Figure 5: the active closer ends in TIME-WAIT, the passive one
+    // in CLOSED once its FIN is acknowledged.
+    assert_eq!(conn.client_state, TcpState::TimeWait);
+    assert_eq!(conn.server_state, TcpState::Closed);
+    assert_eq!(conn.protocol.map(|p| p.name()), Some("smtp"));
+
+    // Relative numbers as Wireshark shows them, and no annotation at all.
+    let expect: [(u64, &str, u32, u32, u32); 12] = [
+        (1, "SYN", 0, 0, 0),
+        (2, "SYN,ACK", 0, 1, 0),
+        (3, "ACK", 1, 1, 0),
+        (4, "PSH,ACK", 1, 1, 8),
+        (5, "ACK", 1, 9, 0),
+        (6, "PSH,ACK", 1, 9, 6),
+        (7, "ACK", 9, 7, 0),
+        (8, "PSH,ACK", 9, 7, 9),
+        (9, "ACK", 7, 18, 0),
+        (10, "FIN,ACK", 7, 18, 0),
+        (11, "FIN,ACK", 18, 8, 0),
+        (12, "ACK", 8, 19, 0),
+    ];
+    let got: Vec<(u64, String, u32, u32, u32)> = a
+        .segments
+        .iter()
+        .map(|s| (s.frame, s.flags.to_string(), s.seq, s.ack, s.len))
+        .collect();
+    let want: Vec<(u64, String, u32, u32, u32)> = expect
+        .iter()
+        .map(|(f, fl, sq, ak, l)| (*f, fl.to_string(), *sq, *ak, *l))
+        .collect();
+    assert_eq!(got, want);
+    assert!(
+        a.segments.iter().all(|s| s.analysis.is_empty()),
+        "{}",
+        ladder(&a)
+    );
+    assert_eq!(seg(&a, 4).dir, Dir::S2c);
+    assert_eq!(seg(&a, 6).dir, Dir::C2s);
+
+    // States after each segment (client, server).
+    use TcpState::*;
+    assert_eq!(seg(&a, 1).states, [SynSent, Listen]);
+    assert_eq!(seg(&a, 2).states, [Established, SynReceived]);
+    assert_eq!(seg(&a, 3).states, [Established, Established]);
+    assert_eq!(seg(&a, 10).states, [FinWait1, CloseWait]);
+    assert_eq!(seg(&a, 11).states, [TimeWait, LastAck]);
+    assert_eq!(seg(&a, 12).states, [TimeWait, Closed]);
+
+    // The socket layer: connect, listening, accept, one read per arrival, EOF
+    // when the peer's FIN arrives.
+    assert_eq!(
+        calls(&a, 1, Endpoint::Client),
+        vec![
+            (1, Call::Connect),
+            (2, Call::ConnectReturned),
+            (4, Call::Read(0, 8, false)),
+            (8, Call::Read(8, 9, false)),
+            (11, Call::Eof),
+        ]
+    );
+    assert_eq!(
+        calls(&a, 1, Endpoint::Server),
+        vec![
+            (2, Call::Listening(25)),
+            (3, Call::Accept),
+            (6, Call::Read(0, 6, false)),
+            (10, Call::Eof),
+        ]
+    );
+    assert!(a.socket.windows(2).all(|w| w[0].frame <= w[1].frame));
+    let previews: Vec<&[u8]> = a
+        .socket
+        .iter()
+        .filter_map(|e| match &e.call {
+            SocketCall::Read { preview, .. } => Some(&preview[..]),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        previews,
+        vec![&b"220 hi\r\n"[..], &b"QUIT\r\n"[..], &b"221 bye\r\n"[..]]
+    );
+
+    assert_eq!(
+        (a.stats.frames, a.stats.tcp, a.stats.truncated),
+        (12, 12, 0)
+    );
+    assert!(
+        a.stats.decode_notes.is_empty(),
+        "{:?}",
+        a.stats.decode_notes
+    );
+    assert!(
+        a.findings.iter().all(|f| f.severity == Severity::Info),
+        "{:?}",
+        a.findings
+    );
+}
+
+#[test]
+fn out_of_order_within_the_rtt() {
+    let mut c = Conv::new();
+    c.handshake(); // iRTT 2 ms
+    let s1 = c.client_next();
+    c.push(client_at(&c, s1 + 6, b"world", 3_000)); // frame 4
+    c.push(client_at(&c, s1, b"hello ", 4_000)); // frame 5, 1 ms later
+    c.at(5_000).server_acks(); // frame 6
+    let (a, s) = run_ok(c.to_pcap());
+
+    assert_eq!(s.data(1, Dir::C2s), b"hello world", "{}", ladder(&a));
+    assert_eq!(a.connections[0].bytes_c2s, 11);
+    // Wireshark: a segment beyond the next expected sequence number means the
+    // one before it was not (yet) seen: "previous segment not captured".
+    assert_eq!(names(&a, 4), vec!["lost_segment"], "{}", ladder(&a));
+    // Wireshark: below the highest sequence number, within the out-of-order
+    // threshold (the iRTT, here 2 ms) of it, and not ending where it ended:
+    // out of order, not a retransmission.
+    assert_eq!(names(&a, 5), vec!["out_of_order"], "{}", ladder(&a));
+    assert_eq!(names(&a, 6), Vec::<&str>::new());
+    // Nothing was readable until the hole filled; then all 11 bytes at once.
+    assert_eq!(
+        calls(&a, 1, Endpoint::Server),
+        vec![
+            (2, Call::Listening(25)),
+            (3, Call::Accept),
+            (5, Call::Read(0, 11, false))
+        ]
+    );
+    assert!(finding_at(&a, "tcp_gap").is_empty());
+    assert!(finding_at(&a, "tcp_overlap_conflict").is_empty());
+}
+
+#[test]
+fn out_of_order_filled_late_is_a_retransmission() {
+    let mut c = Conv::new();
+    c.handshake();
+    let s1 = c.client_next();
+    c.push(client_at(&c, s1 + 6, b"world", 3_000)); // frame 4
+    c.push(client_at(&c, s1, b"hello ", 203_000)); // frame 5, 200 ms later
+    c.at(204_000).server_acks(); // frame 6
+    let (a, s) = run_ok(c.to_pcap());
+
+    assert_eq!(s.data(1, Dir::C2s), b"hello world");
+    assert_eq!(names(&a, 4), vec!["lost_segment"], "{}", ladder(&a));
+    // Wireshark: past the out-of-order threshold, and not yet acknowledged
+    // (so not spurious): a plain retransmission.
+    assert_eq!(names(&a, 5), vec!["retransmission"], "{}", ladder(&a));
+}
+
+#[test]
+fn out_of_order_threshold_is_the_initial_rtt() {
+    // A slow handshake: SYN at 0, SYN/ACK at 10 ms, ACK at 20 ms: iRTT 20 ms.
+    let mut c = Conv::new();
+    c.handshake();
+    for (i, t) in [0, 10_000, 20_000].into_iter().enumerate() {
+        c.segs[i].time_us = t;
+    }
+    let s1 = c.client_next();
+    c.push(client_at(&c, s1 + 6, b"world", 21_000)); // frame 4
+    c.push(client_at(&c, s1, b"hello ", 31_000)); // frame 5, 10 ms later
+    let (a, s) = run_ok(c.to_pcap());
+
+    assert_eq!(s.data(1, Dir::C2s), b"hello world");
+    // Wireshark uses the iRTT as the out-of-order threshold when it knows it:
+    // 10 ms < 20 ms, so out of order (with the default 3 ms it would be a
+    // retransmission).
+    assert_eq!(names(&a, 5), vec!["out_of_order"], "{}", ladder(&a));
+}
+
+#[test]
+fn retransmission_of_identical_data() {
+    let mut c = Conv::new();
+    c.handshake().client_sends(b"MAIL FROM:<a@example.org>\r\n"); // frame 4
+    let first = c.segs[3].clone();
+    c.push(Seg {
+        time_us: 200_000,
+        ..first
+    }); // frame 5
+    c.at(201_000).server_acks(); // frame 6
+    let (a, s) = run_ok(c.to_pcap());
+
+    assert_eq!(names(&a, 5), vec!["retransmission"], "{}", ladder(&a));
+    assert_eq!(seg(&a, 5).context.original_frame, Some(4));
+    // The application reads the bytes once.
+    assert_eq!(s.data(1, Dir::C2s), b"MAIL FROM:<a@example.org>\r\n");
+    assert_eq!(a.connections[0].bytes_c2s, 27);
+    assert_eq!(
+        calls(&a, 1, Endpoint::Server)
+            .into_iter()
+            .filter(|(_, c)| matches!(c, Call::Read(..)))
+            .collect::<Vec<_>>(),
+        vec![(4, Call::Read(0, 27, false))]
+    );
+    assert!(finding_at(&a, "tcp_overlap_conflict").is_empty());
+    assert!(!seg(&a, 5).analysis.has(Flag::OverlapConflict));
+    // Zeek's history logs the client's retransmission as 'T'.
+    assert!(
+        a.connections[0].history.contains('T'),
+        "{}",
+        a.connections[0].history
+    );
+}
+
+#[test]
+fn overlap_with_the_same_data() {
+    let mut c = Conv::new();
+    c.handshake().client_sends(b"abcdefgh"); // frame 4, rel 1..9
+    let s = c.client_isn() + 1;
+    c.push(client_at(&c, s + 4, b"efghijkl", 200_000)); // frame 5, half old
+    c.push(client_at(&c, s + 2, b"cdefghijklmn", 400_000)); // frame 6
+    c.at(401_000).server_acks();
+    let (a, st) = run_ok(c.to_pcap());
+
+    assert_eq!(st.data(1, Dir::C2s), b"abcdefghijklmn", "{}", ladder(&a));
+    assert_eq!(a.connections[0].bytes_c2s, 14);
+    assert!(finding_at(&a, "tcp_overlap_conflict").is_empty());
+    assert!(a
+        .segments
+        .iter()
+        .all(|s| !s.analysis.has(Flag::OverlapConflict)));
+    // Starts below the highest sequence number sent, long after it: Wireshark
+    // calls it a retransmission even though it also carries new bytes.
+    assert!(seg(&a, 5).analysis.has(Flag::Retransmission));
+    assert!(seg(&a, 6).analysis.has(Flag::Retransmission));
+}
+
+#[test]
+fn overlap_with_different_data_keeps_the_first_copy() {
+    let mut c = Conv::new();
+    c.handshake().client_sends(b"hello world"); // frame 4, rel 1..12
+    let s = c.client_isn() + 1;
+    c.push(client_at(&c, s + 6, b"WORLD!!", 200_000)); // frame 5, rel 7..14
+    c.at(201_000).server_acks();
+    let (a, st) = run_ok(c.to_pcap());
+
+    // Policy (src/tcp/reassembly.rs): first copy wins; the new tail is kept.
+    assert_eq!(st.data(1, Dir::C2s), b"hello world!!", "{}", ladder(&a));
+    assert!(seg(&a, 5).analysis.has(Flag::OverlapConflict));
+    let f = findings(&a, "tcp_overlap_conflict");
+    assert_eq!(f.len(), 1, "{:?}", a.findings);
+    assert_eq!((f[0].conn, f[0].frame), (1, 5));
+    assert_eq!(f[0].severity, Severity::Error);
+    assert!(!seg(&a, 4).analysis.has(Flag::OverlapConflict));
+}
+
+#[test]
+fn overlap_conflict_between_copies_waiting_out_of_order() {
+    let mut c = Conv::new();
+    c.handshake();
+    let s = c.client_next();
+    c.push(client_at(&c, s + 5, b"WORLD", 3_000)); // frame 4, waits
+    c.push(client_at(&c, s + 5, b"world", 200_000)); // frame 5, differs
+    c.push(client_at(&c, s, b"hello", 400_000)); // frame 6 fills the hole
+    let (a, st) = run_ok(c.to_pcap());
+
+    assert_eq!(st.data(1, Dir::C2s), b"helloWORLD", "{}", ladder(&a));
+    assert_eq!(finding_at(&a, "tcp_overlap_conflict"), vec![(1, 5)]);
+    assert!(seg(&a, 5).analysis.has(Flag::OverlapConflict));
+}
+
+#[test]
+fn gap_never_filled() {
+    let mut c = Conv::new();
+    // Frame 4 carries rel 1..5; rel 5..9 ("bbbb") is never captured; frame 5
+    // carries rel 9..13.
+    c.handshake().client_sends(b"aaaa");
+    let cccc = client_at(&c, c.client_next() + 4, b"cccc", c.now());
+    c.push(cccc); // frame 5
+    let (a, s) = run_ok(c.to_pcap());
+
+    assert_eq!(
+        s.pieces(1, Dir::C2s),
+        vec![
+            Piece::Data(b"aaaa".to_vec()),
+            Piece::Gap(4),
+            Piece::Data(b"cccc".to_vec())
+        ]
+    );
+    let conn = &a.connections[0];
+    assert_eq!((conn.bytes_c2s, conn.gap_c2s), (8, 4));
+    assert_eq!(names(&a, 5), vec!["lost_segment"]);
+    let f = findings(&a, "tcp_gap");
+    assert_eq!(f.len(), 1, "{:?}", a.findings);
+    assert_eq!((f[0].conn, f[0].frame), (1, 5));
+    assert!(
+        conn.history.contains('G'),
+        "Zeek's 'G': content gap from the client; history {}",
+        conn.history
+    );
+}
+
+/// Client sends "aaaa", "bbbb" is not captured, "cccc" is; the server ACKs
+/// everything (frame 6); the client goes on with "dddd" (frame 7).
+fn gap_acked_conv() -> Conv {
+    let mut c = Conv::new();
+    c.handshake().client_sends(b"aaaa"); // frame 4
+    let cccc = client_at(&c, c.client_next() + 4, b"cccc", c.now());
+    c.push(cccc); // frame 5
+    c.server_acks(); // frame 6, ack rel 13
+    c.client_sends(b"dddd"); // frame 7
+    c
+}
+
+#[test]
+fn gap_acknowledged_by_the_receiver_is_delivered_at_the_ack() {
+    let (a, s) = run_ok(gap_acked_conv().to_pcap());
+
+    assert_eq!(
+        s.pieces(1, Dir::C2s),
+        vec![
+            Piece::Data(b"aaaa".to_vec()),
+            Piece::Gap(4),
+            Piece::Data(b"ccccdddd".to_vec())
+        ]
+    );
+    // The receiver acknowledged bytes 4..8, so they reached it: the hole is a
+    // capture gap, declared at the ACK (frame 6), not at the end.
+    let spans = a.table.get(1).expect("conn 1").spans(Dir::C2s);
+    let gap = spans.iter().find(|s| s.gap).expect("a gap span");
+    assert_eq!((gap.offset, gap.len, gap.frame), (4, 4, 6));
+    assert_eq!(finding_at(&a, "tcp_gap"), vec![(1, 6)]);
+    assert_eq!(
+        calls(&a, 1, Endpoint::Server)
+            .into_iter()
+            .filter(|(_, c)| matches!(c, Call::Read(..)))
+            .collect::<Vec<_>>(),
+        vec![
+            (4, Call::Read(0, 4, false)),
+            (6, Call::Read(4, 8, true)),
+            (7, Call::Read(12, 4, false))
+        ]
+    );
+}
+
+#[test]
+fn ack_past_a_hole_is_flagged_acked_unseen_segment() {
+    let (a, _) = run_ok(gap_acked_conv().to_pcap());
+    // Wireshark "ACKed unseen segment": the ACK (rel 13) goes beyond the
+    // highest *contiguous* sequence number seen from the client
+    // (`maxseqtobeacked`, rel 5: the hole starts there), even though data up
+    // to rel 13 was seen after the hole. tshark 4.0 flags frame 6.
+    assert_eq!(names(&a, 6), vec!["ack_lost_segment"], "{}", ladder(&a));
+}
+
+#[test]
+fn sequence_numbers_wrap_around() {
+    let mut c = Conv::new().isns(u32::MAX - 5, u32::MAX - 2);
+    c.handshake()
+        .client_sends(b"0123456789") // frame 4, raw 2^32-4 .. 6
+        .server_sends(b"ABCDEFGH") // frame 5, raw 2^32-1 .. 7
+        .client_sends(b"abcdef") // frame 6
+        .server_acks() // frame 7
+        .client_fin()
+        .server_fin()
+        .client_acks();
+    let (a, s) = run_ok(c.to_pcap());
+
+    assert_eq!(s.data(1, Dir::C2s), b"0123456789abcdef", "{}", ladder(&a));
+    assert_eq!(s.data(1, Dir::S2c), b"ABCDEFGH");
+    // Relative numbers go on past the wrap.
+    assert_eq!((seg(&a, 6).seq, seg(&a, 6).ack, seg(&a, 6).len), (11, 9, 6));
+    assert_eq!((seg(&a, 7).seq, seg(&a, 7).ack), (9, 17));
+    assert_eq!((seg(&a, 8).seq, seg(&a, 8).ack), (17, 9));
+    assert!(
+        a.segments.iter().all(|s| s.analysis.is_empty()),
+        "{}",
+        ladder(&a)
+    );
+    assert_eq!(finding_at(&a, "tcp_seq_wraparound"), vec![(1, 4), (1, 5)]);
+    let conn = &a.connections[0];
+    assert_eq!((conn.bytes_c2s, conn.bytes_s2c), (16, 8));
+    assert_eq!(conn.state, "SF");
+    assert_eq!(conn.client_state, TcpState::TimeWait);
+    assert_eq!(conn.server_state, TcpState::Closed);
+    assert!(finding_at(&a, "tcp_gap").is_empty());
+}
+
+#[test]
+fn syn_retransmitted() {
+    let mut c = Conv::new();
+    let syn = Seg {
+        seq: c.client_isn(),
+        ack: 0,
+        flags: "S",
+        window: SYN_WINDOW,
+        ..Seg::default()
+    };
+    c.push(syn.clone()); // frame 1
+    c.push(Seg {
+        time_us: 1_000_000,
+        ..syn
+    }); // frame 2, after the 1 s SYN timeout
+    c.at(1_001_000);
+    let sa = Seg {
+        window: SYN_WINDOW,
+        ..c.server_seg("SA", &[])
+    };
+    c.push(sa); // frame 3
+    c.client_acks().client_sends(b"x").server_acks();
+    let (a, s) = run_ok(c.to_pcap());
+
+    assert_eq!(a.connections.len(), 1, "{}", ladder(&a));
+    assert_eq!(names(&a, 1), Vec::<&str>::new());
+    // Wireshark: a SYN occupies sequence space; one that does not advance it,
+    // outside the out-of-order threshold, is a retransmission.
+    assert_eq!(names(&a, 2), vec!["retransmission"], "{}", ladder(&a));
+    assert!(finding_at(&a, "tcp_port_reuse").is_empty());
+    assert_eq!(s.data(1, Dir::C2s), b"x");
+    assert_eq!(
+        calls(&a, 1, Endpoint::Client)
+            .into_iter()
+            .filter(|(_, c)| *c == Call::Connect)
+            .count(),
+        1
+    );
+    let conn = &a.connections[0];
+    assert_eq!(conn.state, "S1");
+    assert_eq!(
+        (conn.client_state, conn.server_state),
+        (TcpState::Established, TcpState::Established)
+    );
+}
+
+#[test]
+fn rst_from_the_server_mid_session() {
+    let mut c = Conv::new();
+    c.handshake().client_sends(b"EHLO x\r\n").server_rst(); // RST frame 5
+    let (a, s) = run_ok(c.to_pcap());
+
+    assert_eq!(seg(&a, 5).flags.to_string(), "RST,ACK");
+    assert!(seg(&a, 5).analysis.has(Flag::Reset));
+    let f = findings(&a, "tcp_rst");
+    assert_eq!(f.len(), 1);
+    assert_eq!((f[0].conn, f[0].frame), (1, 5));
+    let conn = &a.connections[0];
+    // Zeek: established, then the responder aborted.
+    assert_eq!(conn.state, "RSTR");
+    assert_eq!(conn.history, "ShADr");
+    assert_eq!(
+        (conn.client_state, conn.server_state),
+        (TcpState::Closed, TcpState::Closed)
+    );
+    assert_eq!(s.data(1, Dir::C2s), b"EHLO x\r\n");
+    // The client's next read() fails with ECONNRESET.
+    assert_eq!(
+        calls(&a, 1, Endpoint::Client).last(),
+        Some(&(5, Call::Reset))
+    );
+    assert!(!calls(&a, 1, Endpoint::Server)
+        .iter()
+        .any(|(_, c)| *c == Call::Reset));
+}
+
+#[test]
+fn rst_answering_a_syn_is_a_rejected_connection() {
+    let mut c = Conv::new();
+    c.push(Seg {
+        seq: c.client_isn(),
+        ack: 0,
+        flags: "S",
+        window: SYN_WINDOW,
+        ..Seg::default()
+    }); // frame 1
+
+    // RFC 9293 §3.10.7.1: a closed port answers
+    // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+    c.push(Seg {
+        from_client: false,
+        seq: 0,
+        ack: c.client_isn() + 1,
+        flags: "RA",
+        window: 0,
+        time_us: 1_000,
+        ..Seg::default()
+    }); // frame 2
+    let (a, _) = run_ok(c.to_pcap());
+
+    assert_eq!(a.connections.len(), 1);
+    let conn = &a.connections[0];
+    assert_eq!(conn.client.to_string(), "10.0.0.1:40000");
+    assert_eq!(conn.state, "REJ");
+    assert_eq!(conn.history, "Sr");
+    assert!(seg(&a, 2).analysis.has(Flag::Reset));
+    assert!(!seg(&a, 2).analysis.has(Flag::ZeroWindow));
+    assert_eq!(finding_at(&a, "tcp_rst"), vec![(1, 2)]);
+    // connect() fails with ECONNREFUSED; nobody was listening.
+    assert_eq!(
+        calls(&a, 1, Endpoint::Client),
+        vec![(1, Call::Connect), (2, Call::ConnectRefused)]
+    );
+    assert_eq!(calls(&a, 1, Endpoint::Server), vec![]);
+    assert_eq!(conn.client_state, TcpState::Closed);
+}
+
+#[test]
+fn fin_from_the_client_first() {
+    let mut c = Conv::new();
+    c.handshake()
+        .client_sends(b"QUIT\r\n") // 4
+        .server_sends(b"221 bye\r\n") // 5
+        .client_fin() // 6
+        .server_acks() // 7
+        .server_fin() // 8
+        .client_acks(); // 9
+    let (a, s) = run_ok(c.to_pcap());
+
+    use TcpState::*;
+    assert_eq!(seg(&a, 6).states, [FinWait1, CloseWait]);
+    assert_eq!(seg(&a, 7).states, [FinWait2, CloseWait]);
+    assert_eq!(seg(&a, 8).states, [TimeWait, LastAck]);
+    assert_eq!(seg(&a, 9).states, [TimeWait, Closed]);
+    let conn = &a.connections[0];
+    assert_eq!(conn.state, "SF");
+    assert_eq!(conn.history, "ShADdFaf");
+    assert_eq!(s.data(1, Dir::S2c), b"221 bye\r\n");
+    assert_eq!(calls(&a, 1, Endpoint::Server).last(), Some(&(6, Call::Eof)));
+    assert_eq!(calls(&a, 1, Endpoint::Client).last(), Some(&(8, Call::Eof)));
+}
+
+#[test]
+fn fin_from_the_server_first() {
+    let mut c = Conv::new();
+    c.handshake()
+        .client_sends(b"QUIT\r\n") // 4
+        .server_sends(b"221 bye\r\n") // 5
+        .server_fin() // 6
+        .client_acks() // 7
+        .client_fin() // 8
+        .server_acks(); // 9
+    let (a, s) = run_ok(c.to_pcap());
+
+    use TcpState::*;
+    assert_eq!(seg(&a, 6).states, [CloseWait, FinWait1]);
+    assert_eq!(seg(&a, 7).states, [CloseWait, FinWait2]);
+    assert_eq!(seg(&a, 8).states, [LastAck, TimeWait]);
+    assert_eq!(seg(&a, 9).states, [Closed, TimeWait]);
+    let conn = &a.connections[0];
+    assert_eq!(conn.state, "SF");
+    assert_eq!(conn.history, "ShADdfFa");
+    assert_eq!(s.data(1, Dir::C2s), b"QUIT\r\n");
+    assert_eq!(calls(&a, 1, Endpoint::Client).last(), Some(&(6, Call::Eof)));
+    assert_eq!(calls(&a, 1, Endpoint::Server).last(), Some(&(8, Call::Eof)));
+}
+
+#[test]
+fn half_close_the_server_keeps_sending() {
+    let mut c = Conv::new();
+    c.handshake()
+        .client_sends(b"DATA\r\n") // 4
+        .client_fin() // 5: shutdown(SHUT_WR)
+        .server_acks() // 6
+        .server_sends(b"354 go\r\n") // 7: data after the client's FIN
+        .client_acks() // 8
+        .server_sends(b"250 ok\r\n") // 9
+        .client_acks() // 10
+        .server_fin() // 11
+        .client_acks(); // 12
+    let (a, s) = run_ok(c.to_pcap());
+
+    assert_eq!(finding_at(&a, "tcp_half_close"), vec![(1, 7)]);
+    // RFC 9293 §3.6: a half-closed connection still carries data the other way.
+    assert_eq!(s.data(1, Dir::S2c), b"354 go\r\n250 ok\r\n");
+    assert_eq!(s.data(1, Dir::C2s), b"DATA\r\n");
+    assert_eq!(
+        calls(&a, 1, Endpoint::Server),
+        vec![
+            (2, Call::Listening(25)),
+            (3, Call::Accept),
+            (4, Call::Read(0, 6, false)),
+            (5, Call::Eof),
+        ]
+    );
+    assert_eq!(
+        calls(&a, 1, Endpoint::Client),
+        vec![
+            (1, Call::Connect),
+            (2, Call::ConnectReturned),
+            (7, Call::Read(0, 8, false)),
+            (9, Call::Read(8, 8, false)),
+            (11, Call::Eof),
+        ]
+    );
+    use TcpState::*;
+    assert_eq!(seg(&a, 6).states, [FinWait2, CloseWait]);
+    assert_eq!(seg(&a, 9).states, [FinWait2, CloseWait]);
+    assert_eq!(seg(&a, 12).states, [TimeWait, Closed]);
+    assert_eq!(a.connections[0].state, "SF");
+}
+
+#[test]
+fn port_reuse_makes_a_second_connection() {
+    let mut first = Conv::new();
+    first
+        .handshake()
+        .client_sends(b"HELO a\r\n")
+        .server_sends(b"250 a\r\n")
+        .client_fin()
+        .server_fin()
+        .client_acks(); // frames 1-8
+    let mut second = Conv::new().isns(7_000_000, 9_000_000);
+    second
+        .at(first.now() + 1_000_000)
+        .handshake()
+        .client_sends(b"HELO b\r\n")
+        .server_sends(b"250 b\r\n")
+        .client_fin()
+        .server_fin()
+        .client_acks(); // frames 9-16
+    let (a, s) = run_ok(merge_pcap(&[&first, &second]));
+
+    let ids: Vec<u32> = a.connections.iter().map(|c| c.id).collect();
+    assert_eq!(ids, vec![1, 2], "{}", ladder(&a));
+    for c in &a.connections {
+        assert_eq!(c.client.to_string(), "10.0.0.1:40000");
+        assert_eq!(c.server.to_string(), "10.0.0.2:25");
+        assert_eq!(c.state, "SF");
+    }
+    assert_eq!(
+        (a.connections[0].first_frame, a.connections[0].last_frame),
+        (1, 8)
+    );
+    assert_eq!(
+        (a.connections[1].first_frame, a.connections[1].last_frame),
+        (9, 16)
+    );
+    assert_eq!(finding_at(&a, "tcp_port_reuse"), vec![(2, 9)]);
+    assert_eq!(seg(&a, 9).conn, 2);
+    assert!(seg(&a, 9).analysis.has(Flag::PortReuse));
+    // Relative to the new ISNs.
+    assert_eq!((seg(&a, 10).seq, seg(&a, 10).ack), (0, 1));
+    assert_eq!((seg(&a, 12).seq, seg(&a, 12).ack), (1, 1));
+    assert_eq!(s.data(1, Dir::C2s), b"HELO a\r\n");
+    assert_eq!(s.data(2, Dir::C2s), b"HELO b\r\n");
+    assert_eq!(s.data(1, Dir::S2c), b"250 a\r\n");
+    assert_eq!(s.data(2, Dir::S2c), b"250 b\r\n");
+}
+
+#[test]
+fn midstream_capture() {
+    // No handshake, and the server speaks first.
+    let mut c = Conv::new();
+    c.server_sends(b"250 OK\r\n") // 1
+        .client_sends(b"QUIT\r\n") // 2
+        .server_sends(b"221 bye\r\n") // 3
+        .client_acks(); // 4
+    let (a, s) = run_ok(c.to_pcap());
+
+    assert_eq!(a.connections.len(), 1);
+    let conn = &a.connections[0];
+    // The side with the higher port is taken as the client.
+    assert_eq!(conn.client.to_string(), "10.0.0.1:40000");
+    assert_eq!(conn.server.to_string(), "10.0.0.2:25");
+    assert_eq!(conn.roles, RoleSource::Ports);
+    assert_eq!(conn.state, "OTH");
+    assert_eq!(finding_at(&a, "tcp_midstream"), vec![(1, 1)]);
+    assert_eq!(s.data(1, Dir::S2c), b"250 OK\r\n221 bye\r\n");
+    assert_eq!(s.data(1, Dir::C2s), b"QUIT\r\n");
+    assert_eq!(seg(&a, 1).dir, Dir::S2c);
+    // Wireshark without a SYN: the first byte seen is relative 1.
+    assert_eq!((seg(&a, 1).seq, seg(&a, 1).ack), (1, 1));
+    assert_eq!((seg(&a, 2).seq, seg(&a, 2).ack), (1, 9));
+    assert!(
+        a.segments.iter().all(|s| s.analysis.is_empty()),
+        "{}",
+        ladder(&a)
+    );
+    assert!(calls(&a, 1, Endpoint::Client)
+        .iter()
+        .all(|(_, c)| !matches!(c, Call::Connect)));
+}
+
+#[test]
+fn ipv6_conversation() {
+    let c = clean_session(Conv::ipv6());
+    let (a, s) = run_ok(c.to_pcap());
+
+    let conn = &a.connections[0];
+    assert_eq!(conn.client.to_string(), "[2001:db8::1]:40000");
+    assert_eq!(conn.server.to_string(), "[2001:db8::2]:25");
+    assert_eq!(s.data(1, Dir::C2s), b"QUIT\r\n");
+    assert_eq!(s.data(1, Dir::S2c), b"220 hi\r\n221 bye\r\n");
+    assert_eq!(conn.history, "ShAdDaFf");
+    assert_eq!(conn.state, "SF");
+}
+
+#[test]
+fn every_link_type_gives_the_same_result_as_ethernet() {
+    for (v6, base) in [(false, Conv::new()), (true, Conv::ipv6())] {
+        let (a, s) = run_ok(clean_session(base.clone()).to_pcap());
+        let want = fingerprint(&a, &s);
+        for link in [
+            Link::Vlan(42),
+            Link::QinQ(100, 200),
+            Link::Sll,
+            Link::Sll2,
+            Link::Null,
+            Link::Loop,
+            Link::Raw,
+        ] {
+            let c = clean_session(base.clone().link(link));
+            let (a, s) = run_ok(c.to_pcap());
+            assert_eq!(
+                fingerprint(&a, &s),
+                want,
+                "{link:?} (IPv6: {v6}) differs from Ethernet"
+            );
+            assert_eq!((a.stats.frames, a.stats.tcp), (12, 12), "{link:?}");
+            assert!(
+                a.stats.decode_notes.is_empty(),
+                "{link:?}: {:?}",
+                a.stats.decode_notes
+            );
+        }
+    }
+}
+
+#[test]
+fn pcapng_gives_the_same_result_as_pcap() {
+    let c = clean_session(Conv::new());
+    let (a, s) = run_ok(c.to_pcap());
+    let (b, t) = run_ok(c.to_pcapng());
+    assert_eq!(fingerprint(&b, &t), fingerprint(&a, &s));
+    let times = |x: &Analysis| x.frames.iter().map(|f| f.time).collect::<Vec<_>>();
+    assert_eq!(times(&b), times(&a));
+    assert_eq!(b.frames.len(), 12);
+}
+
+#[test]
+fn truncated_file_reports_where_and_keeps_earlier_frames() {
+    let c = clean_session(Conv::new());
+    let pcap = c.to_pcap();
+    let offsets = record_offsets(&c);
+    let start5 = offsets[4];
+    let len5 = c.records()[4].1.len();
+    // Cut inside the 5th record's data, and inside its 16-byte header.
+    for cut in [start5 + 16 + len5 / 2, start5 + 7] {
+        let (a, s) = run("trunc.pcap", pcap[..cut].to_vec());
+        let e = a.error.as_ref().expect("an error for a cut file");
+        assert_eq!(e.frame, 5, "cut at {cut}: {e}");
+        assert_eq!(e.offset, start5 as u64, "cut at {cut}: {e}");
+        assert!(
+            matches!(e.kind, CaptureErrorKind::Truncated),
+            "{:?}",
+            e.kind
+        );
+        let text = e.to_string();
+        assert!(text.contains("trunc.pcap"), "{text}");
+        assert!(text.contains("frame 5"), "{text}");
+        assert!(text.contains(&start5.to_string()), "{text}");
+        // The first four frames are analysed.
+        assert_eq!(a.stats.frames, 4);
+        assert_eq!(a.segments.len(), 4);
+        assert_eq!(a.connections[0].last_frame, 4);
+        assert_eq!(s.data(1, Dir::S2c), b"220 hi\r\n");
+    }
+}
+
+#[test]
+fn absurd_record_length_is_an_error_not_an_allocation() {
+    let c = clean_session(Conv::new());
+    let mut pcap = c.to_pcap();
+    let start5 = record_offsets(&c)[4];
+    // incl_len of record 5 (little-endian pcap).
+    pcap[start5 + 8..start5 + 12].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    let (a, s) = run("huge.pcap", pcap);
+
+    // No single allocation anywhere near the declared 4 GB.
+    let largest = LARGEST.load(Ordering::Relaxed);
+    assert!(largest < 64 << 20, "largest allocation {largest} bytes");
+    let e = a.error.as_ref().expect("an error for a corrupt length");
+    assert_eq!((e.frame, e.offset), (5, start5 as u64), "{e}");
+    let text = e.to_string();
+    assert!(text.contains("huge.pcap"), "{text}");
+    assert!(text.contains("frame 5"), "{text}");
+    assert!(text.contains("4294967280"), "the length is named: {text}");
+    assert!(
+        matches!(
+            e.kind,
+            CaptureErrorKind::Oversized {
+                declared: 0xFFFF_FFF0,
+                ..
+            }
+        ),
+        "{:?}",
+        e.kind
+    );
+    assert_eq!(a.stats.frames, 4);
+    assert_eq!(s.data(1, Dir::S2c), b"220 hi\r\n");
+}
+
+#[test]
+fn gzipped_capture_reads_like_the_plain_one() {
+    let c = clean_session(Conv::new());
+    let pcap = c.to_pcap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&pcap).expect("gzip");
+    let gz = gz.finish().expect("gzip");
+    assert_eq!(&gz[..2], &[0x1f, 0x8b]);
+
+    let reader =
+        CaptureReader::from_reader("session.pcap.gz", Cursor::new(gz.clone())).expect("opens");
+    assert!(reader.is_gzip());
+    let (a, s) = run_ok(pcap);
+    let (b, t) = run("session.pcap.gz", gz);
+    assert!(b.error.is_none(), "{:?}", b.error);
+    assert_eq!(fingerprint(&b, &t), fingerprint(&a, &s));
+}
+
+#[test]
+fn snaplen_cut_frame() {
+    let mut c = Conv::new();
+    c.handshake();
+    let mut big = c.client_seg("PA", &[b'A'; 100]);
+    // Ethernet 14 + IPv4 20 + TCP 20 + 30 payload bytes captured, of 100.
+    big.snaplen = Some(14 + 20 + 20 + 30);
+    c.push(big); // frame 4
+    c.client_sends(b"tail") // frame 5
+        .server_acks(); // frame 6, acknowledges all 104 bytes
+    let (a, s) = run_ok(c.to_pcap());
+
+    assert_eq!(a.stats.truncated, 1);
+    let f4 = &a.frames[3];
+    assert!(f4.cap_len < f4.orig_len, "{f4:?}");
+    assert_eq!((seg(&a, 4).len, seg(&a, 4).captured), (100, 30));
+    assert_eq!(
+        s.pieces(1, Dir::C2s),
+        vec![
+            Piece::Data(vec![b'A'; 30]),
+            Piece::Gap(70),
+            Piece::Data(b"tail".to_vec())
+        ]
+    );
+    let conn = &a.connections[0];
+    assert_eq!((conn.bytes_c2s, conn.gap_c2s), (34, 70));
+    // The segment occupied 100 bytes of sequence space: the next one is in order.
+    assert_eq!(names(&a, 5), Vec::<&str>::new());
+    let notes: Vec<&(u64, String)> = a.stats.decode_notes.iter().collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].0, 4);
+    assert!(
+        notes[0].1.contains("30 of 100"),
+        "says where decoding stopped: {}",
+        notes[0].1
+    );
+}
+
+/// Frames:
+/// 4 client 1000 bytes; 5 server ACK, window 0; 6 client 1-byte probe (200 ms
+/// later); 7 server ACK, window still 0; 8 server window update; 9 client
+/// sends from the probe byte on ("yz"); 10 server ACK.
+fn zero_window_conv() -> Conv {
+    let mut c = Conv::new();
+    c.handshake().client_sends(&[b'x'; 1000]);
+    let mut zero = c.server_seg("A", &[]);
+    zero.window = 0;
+    c.push(zero.clone());
+    let probe = c.client_seg("A", b"y");
+    c.push(Seg {
+        time_us: 200_000,
+        ..probe
+    });
+    c.push(Seg {
+        time_us: 201_000,
+        ..zero.clone()
+    });
+    c.push(Seg {
+        window: 502,
+        time_us: 300_000,
+        ..zero
+    });
+    let data = Seg {
+        seq: c.client_next() - 1,
+        time_us: 301_000,
+        ..c.client_seg("PA", b"yz")
+    };
+    c.push(data);
+    c.at(302_000).server_acks();
+    c
+}
+
+#[test]
+fn zero_window_and_probe() {
+    let (a, s) = run_ok(zero_window_conv().to_pcap());
+
+    assert_eq!(names(&a, 5), vec!["zero_window"], "{}", ladder(&a));
+    let f = findings(&a, "tcp_zero_window");
+    assert_eq!(f.len(), 1, "one episode: {:?}", a.findings);
+    assert_eq!((f[0].conn, f[0].frame), (1, 5));
+    // Wireshark: 1 byte at the next expected sequence number while the peer's
+    // window is 0.
+    assert_eq!(names(&a, 6), vec!["zero_window_probe"], "{}", ladder(&a));
+    // Wireshark: the same ACK and zero window right after a probe.
+    assert!(seg(&a, 7).analysis.has(Flag::ZeroWindow));
+    assert!(seg(&a, 7).analysis.has(Flag::ZeroWindowProbeAck));
+    assert_eq!(names(&a, 8), vec!["window_update"], "{}", ladder(&a));
+    // The probe byte is the next byte of data and is read once.
+    let mut want = vec![b'x'; 1000];
+    want.extend_from_slice(b"yz");
+    assert_eq!(s.data(1, Dir::C2s), want);
+    assert!(finding_at(&a, "tcp_overlap_conflict").is_empty());
+}
+
+#[test]
+fn data_after_a_zero_window_probe_is_not_a_retransmission() {
+    let (a, _) = run_ok(zero_window_conv().to_pcap());
+    // Wireshark: "ZeroWindowProbes are special and don't really advance the
+    // nextseq", so frame 9, which starts at the probe's sequence number once the
+    // window reopened, is the next expected segment: no annotation (tshark 4.0
+    // shows none).
+    assert_eq!(names(&a, 9), Vec::<&str>::new(), "{}", ladder(&a));
+}
+
+#[test]
+fn window_closing_to_zero_is_not_a_window_update() {
+    let mut c = Conv::new();
+    c.handshake().client_sends(&[b'q'; 300]).server_acks(); // frame 5
+    let ack = c.segs[4].clone();
+    for (i, w) in [0u16, 300].into_iter().enumerate() {
+        c.push(Seg {
+            window: w,
+            time_us: 100_000 * (i as u64 + 1),
+            ..ack.clone()
+        }); // frames 6, 7
+    }
+    let (a, _) = run_ok(c.to_pcap());
+    // Wireshark's WINDOW UPDATE rule requires a non-zero window ("seglen==0 &&
+    // window && window!=fwd->window && ..."): frame 6 is only a zero window.
+    assert_eq!(names(&a, 6), vec!["zero_window"], "{}", ladder(&a));
+    assert_eq!(names(&a, 7), vec!["window_update"], "{}", ladder(&a));
+}
+
+#[test]
+fn keep_alive() {
+    let mut c = Conv::new();
+    c.handshake()
+        .client_sends(b"NOOP\r\n") // 4
+        .server_sends(b"250 OK\r\n") // 5
+        .client_acks(); // 6
+
+    // After 45 s idle: a 1-byte keep-alive (BSD, Windows) at next_seq - 1,
+    // carrying a garbage byte that differs from the stream's byte there.
+    let ka = Seg {
+        seq: c.client_next() - 1,
+        time_us: 45_000_000,
+        ..c.client_seg("A", &[0])
+    };
+    c.push(ka); // 7
+    c.at(45_001_000).server_acks(); // 8
+
+    // Then a 0-byte keep-alive (Linux).
+    let ka = Seg {
+        seq: c.client_next() - 1,
+        time_us: 90_000_000,
+        ..c.client_seg("A", &[])
+    };
+    c.push(ka); // 9
+    c.at(90_001_000).server_acks(); // 10
+    let (a, s) = run_ok(c.to_pcap());
+
+    assert_eq!(names(&a, 7), vec!["keep_alive"], "{}", ladder(&a));
+    assert_eq!(names(&a, 8), vec!["keep_alive_ack"], "{}", ladder(&a));
+    assert_eq!(names(&a, 9), vec!["keep_alive"], "{}", ladder(&a));
+    assert_eq!(names(&a, 10), vec!["keep_alive_ack"], "{}", ladder(&a));
+    // The keep-alive byte is not stream data.
+    assert_eq!(s.data(1, Dir::C2s), b"NOOP\r\n");
+    assert_eq!(a.connections[0].bytes_c2s, 6);
+    assert!(finding_at(&a, "tcp_overlap_conflict").is_empty());
+    assert!(!calls(&a, 1, Endpoint::Server)
+        .iter()
+        .any(|(f, _)| *f == 7 || *f == 9));
+}
+
+#[test]
+fn duplicate_acks_then_fast_retransmission() {
+    let mut c = Conv::new();
+    c.handshake();
+    let stream: Vec<u8> = (0..500u32).map(|i| b'a' + (i / 100) as u8).collect();
+    let base = c.client_next();
+    let piece = |c: &Conv, i: usize, t: u64| {
+        client_at(c, base + 100 * i as u32, &stream[100 * i..100 * (i + 1)], t)
+    };
+    let p = piece(&c, 0, 3_000);
+    c.push(p); // frame 4
+    for i in 2..5 {
+        // the 2nd 100 bytes are lost; frames 5, 6, 7
+        let p = piece(&c, i, 3_000 + i as u64 * 1_000);
+        c.push(p);
+    }
+    let ack = Seg {
+        ack: base + 100,
+        time_us: 8_000,
+        ..c.server_seg("A", &[])
+    };
+    for k in 0..4 {
+        c.push(Seg {
+            time_us: 8_000 + k * 1_000,
+            ..ack.clone()
+        }); // frames 8, 9, 10, 11
+    }
+    let p = piece(&c, 1, 12_500);
+    c.push(p); // frame 12
+    c.at(13_000).server_acks(); // frame 13
+    let (a, s) = run_ok(c.to_pcap());
+
+    assert_eq!(names(&a, 5), vec!["lost_segment"], "{}", ladder(&a));
+    assert_eq!(names(&a, 8), Vec::<&str>::new(), "{}", ladder(&a));
+    for (frame, n) in [(9, 1), (10, 2), (11, 3)] {
+        let r = seg(&a, frame);
+        assert_eq!(r.analysis.names(), vec!["duplicate_ack"], "{}", ladder(&a));
+        assert_eq!(r.context.dup_ack_num, n, "frame {frame}");
+        assert_eq!(r.context.dup_ack_of, Some(8), "frame {frame}");
+    }
+    // Wireshark: ≥ 2 duplicate ACKs asking for exactly this sequence number,
+    // within 20 ms of the last one: fast retransmission.
+    let r = seg(&a, 12);
+    assert!(r.analysis.has(Flag::FastRetransmission), "{}", ladder(&a));
+    assert!(!r.analysis.has(Flag::OutOfOrder));
+    assert_eq!(s.data(1, Dir::C2s), stream);
+    assert!(finding_at(&a, "tcp_gap").is_empty());
+}
