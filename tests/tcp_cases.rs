@@ -30,6 +30,9 @@ use support::{merge_pcap, Conv, Link, Seg, SYN_WINDOW};
 
 struct LargestAllocation;
 
+// SAFETY: every method forwards to the System allocator with the caller's
+// arguments unchanged, so System's guarantees hold; the only addition is an
+// atomic maximum of the requested sizes.
 static LARGEST: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for LargestAllocation {
