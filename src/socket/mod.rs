@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::capture::Timestamp;
 use crate::finding::Provenance;
-use crate::tcp::{Chunk, ConnEvent, Dir, PREVIEW};
+use crate::tcp::{Chunk, ConnEvent, Dir, Preview};
 
 /// Which application.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -57,7 +57,7 @@ pub enum SocketCall {
         offset: u64,
         len: u64,
         /// The first bytes (escape before display).
-        preview: Box<[u8]>,
+        preview: Preview,
         /// Bytes the capture missed are part of this range.
         gap: bool,
     },
@@ -209,10 +209,9 @@ impl SocketInference {
                             if *offset + *len == delivery.offset {
                                 *len += delivery.len();
                                 *g |= gap;
-                                if preview.len() < PREVIEW && !gap {
-                                    let mut v = preview.to_vec();
-                                    v.extend(bytes.iter().take(PREVIEW - v.len()));
-                                    *preview = v.into();
+                                // The preview stays contiguous: none past a gap.
+                                if !*g {
+                                    preview.extend(bytes);
                                 }
                                 return;
                             }
@@ -222,7 +221,7 @@ impl SocketInference {
                 let call = SocketCall::Read {
                     offset: delivery.offset,
                     len: delivery.len(),
-                    preview: bytes[..bytes.len().min(PREVIEW)].into(),
+                    preview: Preview::of(bytes),
                     gap,
                 };
                 self.push(conn, frame, time, endpoint, call);

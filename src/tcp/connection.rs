@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use super::analysis::{explain, Analysis, Context, Flag};
 use super::history::{conn_state, History, LogLetter, OnceLetter, SeqLetter, ZeekEndpoint};
 use super::reassembly::{Chunk, Delivery, Reassembler, PENDING_CAP};
-use super::segment::{Dir, SegmentRecord, PREVIEW_LEN};
+use super::segment::{Dir, Preview, SegmentRecord};
 use super::seq;
 use super::state::TcpState;
 use crate::capture::{FrameMeta, Timestamp};
@@ -704,7 +704,7 @@ impl Connection {
             window_scaled: win,
             analysis: a,
             context: ctx,
-            preview: seg.payload[..seg.payload.len().min(PREVIEW_LEN)].into(),
+            preview: Preview::of(seg.payload),
             syn_options: f.syn().then(|| Box::new(seg.options.clone())),
             states,
         }

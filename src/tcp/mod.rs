@@ -14,6 +14,6 @@ pub mod table;
 pub use analysis::{Analysis, Flag};
 pub use connection::{ConnEvent, Connection, RoleSource};
 pub use reassembly::{Chunk, Delivery, Span};
-pub use segment::{Dir, SegmentRecord, PREVIEW_LEN as PREVIEW};
+pub use segment::{Dir, Preview, SegmentRecord, PREVIEW_LEN};
 pub use state::TcpState;
 pub use table::ConnTable;

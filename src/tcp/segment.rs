@@ -51,7 +51,52 @@ impl Dir {
 }
 
 /// Payload bytes kept per segment for previews.
-pub const PREVIEW_LEN: usize = 48;
+pub const PREVIEW_LEN: usize = 32;
+
+/// The first payload bytes of a segment or read, kept inline (no allocation per
+/// record). Escape before display!
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Preview {
+    len: u8,
+    bytes: [u8; PREVIEW_LEN],
+}
+
+impl Preview {
+    /// Keeps the first [`PREVIEW_LEN`] bytes of `data`.
+    pub fn of(data: &[u8]) -> Self {
+        let mut p = Preview {
+            len: 0,
+            bytes: [0; PREVIEW_LEN],
+        };
+        p.extend(data);
+        p
+    }
+
+    /// Appends as much of `more` as still fits.
+    pub fn extend(&mut self, more: &[u8]) {
+        let at = usize::from(self.len);
+        let n = more.len().min(PREVIEW_LEN - at);
+        self.bytes[at..at + n].copy_from_slice(&more[..n]);
+        self.len += n as u8;
+    }
+
+    pub fn is_full(&self) -> bool {
+        usize::from(self.len) == PREVIEW_LEN
+    }
+}
+
+impl std::ops::Deref for Preview {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl std::fmt::Debug for Preview {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", crate::text::escape_bytes(self))
+    }
+}
 
 /// One TCP segment of a connection.
 #[derive(Clone, Debug)]
@@ -75,7 +120,7 @@ pub struct SegmentRecord {
     pub analysis: Analysis,
     pub context: Context,
     /// The first payload bytes, for previews (escape before display!).
-    pub preview: Box<[u8]>,
+    pub preview: Preview,
     /// Options of SYN segments (the ones that negotiate).
     pub syn_options: Option<Box<TcpOptions>>,
     /// Inferred RFC 9293 state of (client, server) after this segment.
@@ -87,6 +132,16 @@ mod tests {
     /// One record is kept per segment of the capture: keep it compact.
     #[test]
     fn records_stay_compact() {
-        assert!(std::mem::size_of::<super::SegmentRecord>() <= 128);
+        assert!(std::mem::size_of::<super::SegmentRecord>() <= 144);
+    }
+
+    #[test]
+    fn previews_keep_the_first_bytes() {
+        let mut p = super::Preview::of(b"220 ");
+        assert_eq!(&p[..], b"220 ");
+        p.extend(&[b'x'; 100]);
+        assert!(p.is_full());
+        assert_eq!(p.len(), super::PREVIEW_LEN);
+        assert!(p.starts_with(b"220 xx"));
     }
 }
