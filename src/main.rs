@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use sockscope::capture::CaptureReader;
 use sockscope::report::{self, Selection, StreamFiles};
-use sockscope::timeline::{self, Analysis, StreamSink};
+use sockscope::timeline::{self, StreamSink, Timeline};
 
 /// The capture `sockscope` opens when given none: the ccNotes desync of seed
 /// 001, built into the binary so it works from any directory.
@@ -127,7 +127,7 @@ fn run_report(args: &ReportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print(a: &Analysis, args: &ReportArgs, sel: &Selection) -> Result<()> {
+fn print(a: &Timeline, args: &ReportArgs, sel: &Selection) -> Result<()> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.json {

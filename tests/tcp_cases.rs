@@ -21,7 +21,7 @@ use sockscope::capture::{CaptureErrorKind, CaptureReader};
 use sockscope::finding::{Finding, Severity};
 use sockscope::socket::{Endpoint, SocketCall};
 use sockscope::tcp::{Chunk, Dir, Flag, RoleSource, SegmentRecord, TcpState};
-use sockscope::timeline::{analyze, Analysis, StreamSink};
+use sockscope::timeline::{analyze, StreamSink, Timeline};
 use support::{merge_pcap, Conv, Link, Seg, SYN_WINDOW};
 
 // ---------------------------------------------------------------------------
@@ -132,7 +132,7 @@ impl Streams {
 // ---------------------------------------------------------------------------
 // Running and looking things up.
 
-fn run(name: &str, capture: Vec<u8>) -> (Analysis, Streams) {
+fn run(name: &str, capture: Vec<u8>) -> (Timeline, Streams) {
     let reader = CaptureReader::from_reader(name, Cursor::new(capture)).expect("capture opens");
     let mut streams = Streams::default();
     let a = analyze(reader, &mut streams);
@@ -140,34 +140,34 @@ fn run(name: &str, capture: Vec<u8>) -> (Analysis, Streams) {
 }
 
 /// Runs a capture that must read to its end.
-fn run_ok(capture: Vec<u8>) -> (Analysis, Streams) {
+fn run_ok(capture: Vec<u8>) -> (Timeline, Streams) {
     let (a, s) = run("test.pcap", capture);
     assert!(a.error.is_none(), "unexpected error: {:?}", a.error);
     (a, s)
 }
 
-fn seg(a: &Analysis, frame: u64) -> &SegmentRecord {
+fn seg(a: &Timeline, frame: u64) -> &SegmentRecord {
     a.segments
         .iter()
         .find(|s| s.frame == frame)
         .unwrap_or_else(|| panic!("no segment for frame {frame}"))
 }
 
-fn names(a: &Analysis, frame: u64) -> Vec<&'static str> {
+fn names(a: &Timeline, frame: u64) -> Vec<&'static str> {
     seg(a, frame).analysis.names()
 }
 
-fn findings<'a>(a: &'a Analysis, id: &str) -> Vec<&'a Finding> {
+fn findings<'a>(a: &'a Timeline, id: &str) -> Vec<&'a Finding> {
     a.findings.iter().filter(|f| f.id == id).collect()
 }
 
 /// (conn, frame) of every finding with this id.
-fn finding_at(a: &Analysis, id: &str) -> Vec<(u32, u64)> {
+fn finding_at(a: &Timeline, id: &str) -> Vec<(u32, u64)> {
     findings(a, id).iter().map(|f| (f.conn, f.frame)).collect()
 }
 
 /// Every segment's annotations, for failure messages.
-fn ladder(a: &Analysis) -> String {
+fn ladder(a: &Timeline) -> String {
     a.segments
         .iter()
         .map(|s| {
@@ -201,7 +201,7 @@ enum Call {
 }
 
 /// (frame, call) of one endpoint's socket events in one connection, in order.
-fn calls(a: &Analysis, conn: u32, endpoint: Endpoint) -> Vec<(u64, Call)> {
+fn calls(a: &Timeline, conn: u32, endpoint: Endpoint) -> Vec<(u64, Call)> {
     a.socket
         .iter()
         .filter(|e| e.conn == conn && e.endpoint == endpoint)
@@ -234,7 +234,7 @@ fn client_at(c: &Conv, seq: u32, payload: &[u8], time_us: u64) -> Seg {
 
 /// Everything a face shows of an analysis, to compare two readings of one
 /// conversation (other link types, pcapng, gzip).
-fn fingerprint(a: &Analysis, s: &Streams) -> String {
+fn fingerprint(a: &Timeline, s: &Streams) -> String {
     let mut out = String::new();
     for c in &a.connections {
         out.push_str(&format!(
@@ -1053,7 +1053,7 @@ fn pcapng_gives_the_same_result_as_pcap() {
     let (a, s) = run_ok(c.to_pcap());
     let (b, t) = run_ok(c.to_pcapng());
     assert_eq!(fingerprint(&b, &t), fingerprint(&a, &s));
-    let times = |x: &Analysis| x.frames.iter().map(|f| f.time).collect::<Vec<_>>();
+    let times = |x: &Timeline| x.frames.iter().map(|f| f.time).collect::<Vec<_>>();
     assert_eq!(times(&b), times(&a));
     assert_eq!(b.frames.len(), 12);
 }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sockscope::capture::CaptureReader;
-use sockscope::timeline::{analyze, Analysis};
+use sockscope::timeline::{analyze, Timeline};
 use support::{merge_pcap, Conv, Seg, SYN_WINDOW};
 
 /// The `tcp.analysis.*` fields compared, in the order passed to tshark, with the
@@ -134,7 +134,7 @@ fn tshark_rows(path: &Path) -> Vec<Row> {
 }
 
 /// What sockscope says about every TCP frame.
-fn sockscope_rows(a: &Analysis) -> Vec<Row> {
+fn sockscope_rows(a: &Timeline) -> Vec<Row> {
     a.segments
         .iter()
         .map(|s| Row {

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::Selection;
-use crate::timeline::{Analysis, ConnSummary};
+use crate::timeline::{ConnSummary, Timeline};
 
 fn line(out: &mut dyn Write, v: &Value) -> io::Result<()> {
     serde_json::to_writer(&mut *out, v)?;
@@ -15,7 +15,7 @@ fn line(out: &mut dyn Write, v: &Value) -> io::Result<()> {
 }
 
 /// Writes the JSON Lines report.
-pub fn write_json(out: &mut dyn Write, a: &Analysis, sel: &Selection) -> io::Result<()> {
+pub fn write_json(out: &mut dyn Write, a: &Timeline, sel: &Selection) -> io::Result<()> {
     let s = &a.stats;
     line(
         out,

@@ -1,11 +1,11 @@
 //! The report: a text or JSON Lines face over the timeline, for scripts, tests
-//! and pipes. It only reads [`crate::timeline::Analysis`].
+//! and pipes. It only reads [`crate::timeline::Timeline`].
 
 mod json;
 mod streams;
 mod text;
 
-use crate::timeline::{Analysis, ConnSummary};
+use crate::timeline::{ConnSummary, Timeline};
 
 pub use json::write_json;
 pub use streams::StreamFiles;
@@ -33,7 +33,7 @@ impl Selection {
     }
 
     /// Ids of the selected connections.
-    pub fn ids(&self, a: &Analysis) -> Vec<u32> {
+    pub fn ids(&self, a: &Timeline) -> Vec<u32> {
         a.connections
             .iter()
             .filter(|c| self.wants(c))

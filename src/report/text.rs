@@ -13,7 +13,7 @@ use crate::tcp::analysis::explain;
 use crate::tcp::history::conn_state_meaning;
 use crate::tcp::{Dir, RoleSource, SegmentRecord};
 use crate::text::{escape_str, preview};
-use crate::timeline::{Analysis, ConnSummary};
+use crate::timeline::{ConnSummary, Timeline};
 
 /// Report width the layout is made for.
 const WIDTH: usize = 100;
@@ -21,7 +21,7 @@ const WIDTH: usize = 100;
 const INDENT: usize = 10;
 
 /// Writes the text report.
-pub fn write_text(out: &mut dyn Write, a: &Analysis, sel: &Selection) -> io::Result<()> {
+pub fn write_text(out: &mut dyn Write, a: &Timeline, sel: &Selection) -> io::Result<()> {
     let ids = sel.ids(a);
     header(out, a, ids.len())?;
     let start = a.first_time().unwrap_or_default();
@@ -64,7 +64,7 @@ pub fn write_text(out: &mut dyn Write, a: &Analysis, sel: &Selection) -> io::Res
     Ok(())
 }
 
-fn header(out: &mut dyn Write, a: &Analysis, shown: usize) -> io::Result<()> {
+fn header(out: &mut dyn Write, a: &Timeline, shown: usize) -> io::Result<()> {
     let s = &a.stats;
     writeln!(out, "sockscope report · {}", escape_str(&a.source))?;
     let mut parts = vec![format!("{} frames", s.frames), format!("{} TCP", s.tcp)];
@@ -102,7 +102,7 @@ fn header(out: &mut dyn Write, a: &Analysis, shown: usize) -> io::Result<()> {
 
 fn connection(
     out: &mut dyn Write,
-    a: &Analysis,
+    a: &Timeline,
     c: &ConnSummary,
     start: Timestamp,
 ) -> io::Result<()> {

@@ -31,7 +31,7 @@ pub struct FrameIndex {
     pub orig_len: u32,
     pub link_type: LinkType,
     pub interface: u32,
-    /// Index into [`Analysis::segments`] when the frame is a TCP segment.
+    /// Index into [`Timeline::segments`] when the frame is a TCP segment.
     pub segment: Option<u32>,
     pub comment: Option<String>,
 }
@@ -64,7 +64,7 @@ pub struct ConnSummary {
 
 /// Everything one pass learnt.
 #[derive(Debug, Default)]
-pub struct Analysis {
+pub struct Timeline {
     /// The capture as the user named it.
     pub source: String,
     pub frames: Vec<FrameIndex>,
@@ -90,7 +90,7 @@ struct ConnIndex {
     findings: Vec<u32>,
 }
 
-impl Analysis {
+impl Timeline {
     pub fn connection(&self, id: u32) -> Option<&ConnSummary> {
         self.connections.get((id as usize).checked_sub(1)?)
     }
@@ -160,8 +160,8 @@ impl Analysis {
 
 /// Opens and analyses a capture file (`-` = standard input). A capture that
 /// cannot even be opened is an error; one that breaks later yields the frames
-/// before the break and [`Analysis::error`].
-pub fn analyze_file(path: &Path, sink: &mut dyn StreamSink) -> Result<Analysis, CaptureError> {
+/// before the break and [`Timeline::error`].
+pub fn analyze_file(path: &Path, sink: &mut dyn StreamSink) -> Result<Timeline, CaptureError> {
     let reader = CaptureReader::open(path)?;
     Ok(analyze(reader, sink))
 }
@@ -174,10 +174,10 @@ fn conn_slot(by: &mut [ConnIndex], conn: u32) -> Option<&mut ConnIndex> {
 const GREETING_PEEK: usize = 8;
 
 /// Runs every layer over the frames of `reader`.
-pub fn analyze(mut reader: CaptureReader, sink: &mut dyn StreamSink) -> Analysis {
-    let mut out = Analysis {
+pub fn analyze(mut reader: CaptureReader, sink: &mut dyn StreamSink) -> Timeline {
+    let mut out = Timeline {
         source: reader.path().to_string(),
-        ..Analysis::default()
+        ..Timeline::default()
     };
     let mut socket = SocketInference::default();
     let mut greetings: Vec<Vec<u8>> = Vec::new();

@@ -5,5 +5,5 @@
 mod analyze;
 mod stats;
 
-pub use analyze::{analyze, analyze_file, Analysis, ConnSummary, FrameIndex, StreamSink};
+pub use analyze::{analyze, analyze_file, ConnSummary, FrameIndex, StreamSink, Timeline};
 pub use stats::CaptureStats;
