@@ -202,33 +202,12 @@ fn connection(
             fi += 1;
         }
         while si < socket.len() && socket[si].frame <= s.frame {
-            let e = socket[si];
-            wrapped(
-                out,
-                &format!(
-                    "↳ {} {} ({})",
-                    e.endpoint.name(),
-                    e.describe(),
-                    e.provenance
-                ),
-                INDENT,
-                INDENT + 2,
-            )?;
+            socket_line(out, socket[si], "")?;
             si += 1;
         }
     }
     for e in &socket[si..] {
-        wrapped(
-            out,
-            &format!(
-                "↳ {} {} ({}, at the end of the capture)",
-                e.endpoint.name(),
-                e.describe(),
-                e.provenance
-            ),
-            INDENT,
-            INDENT + 2,
-        )?;
+        socket_line(out, e, ", at the end of the capture")?;
     }
     if !findings.is_empty() {
         writeln!(out, "\n  findings")?;
@@ -237,6 +216,17 @@ fn connection(
         }
     }
     Ok(())
+}
+
+/// `↳ client read() → 17 B "…" (inferred)` beneath the segment that caused it.
+fn socket_line(out: &mut dyn Write, e: &SocketEvent, note: &str) -> io::Result<()> {
+    let text = format!(
+        "↳ {} {} ({}{note})",
+        e.endpoint.name(),
+        e.describe(),
+        e.provenance
+    );
+    wrapped(out, &text, INDENT, INDENT + 2)
 }
 
 /// Findings that summarise per-segment annotations are shown in the findings
