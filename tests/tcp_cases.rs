@@ -22,6 +22,7 @@ use sockscope::finding::{Finding, Severity};
 use sockscope::socket::{Endpoint, SocketCall};
 use sockscope::tcp::{Chunk, Dir, Flag, RoleSource, SegmentRecord, TcpState};
 use sockscope::timeline::{analyze, StreamSink, Timeline};
+use support::scenarios::{self, client_at};
 use support::{merge_pcap, Conv, Link, Seg, SYN_WINDOW};
 
 // ---------------------------------------------------------------------------
@@ -221,15 +222,6 @@ fn calls(a: &Timeline, conn: u32, endpoint: Endpoint) -> Vec<(u64, Call)> {
             (e.frame, call)
         })
         .collect()
-}
-
-/// A client segment carrying `payload` at absolute sequence number `seq`, at `time_us`.
-fn client_at(c: &Conv, seq: u32, payload: &[u8], time_us: u64) -> Seg {
-    Seg {
-        seq,
-        time_us,
-        ..c.client_seg("PA", payload)
-    }
 }
 
 /// Everything a face shows of an analysis, to compare two readings of one
@@ -432,12 +424,8 @@ fn in_order_data_both_ways() {
 
 #[test]
 fn out_of_order_within_the_rtt() {
-    let mut c = Conv::new();
-    c.handshake(); // iRTT 2 ms
-    let s1 = c.client_next();
-    c.push(client_at(&c, s1 + 6, b"world", 3_000)); // frame 4
-    c.push(client_at(&c, s1, b"hello ", 4_000)); // frame 5, 1 ms later
-    c.at(5_000).server_acks(); // frame 6
+    // iRTT 2 ms; frame 4 "world", frame 5 "hello " 1 ms later, frame 6 the ACK.
+    let c = scenarios::out_of_order_within_the_rtt();
     let (a, s) = run_ok(c.to_pcap());
 
     assert_eq!(s.data(1, Dir::C2s), b"hello world", "{}", ladder(&a));
@@ -465,12 +453,8 @@ fn out_of_order_within_the_rtt() {
 
 #[test]
 fn out_of_order_filled_late_is_a_retransmission() {
-    let mut c = Conv::new();
-    c.handshake();
-    let s1 = c.client_next();
-    c.push(client_at(&c, s1 + 6, b"world", 3_000)); // frame 4
-    c.push(client_at(&c, s1, b"hello ", 203_000)); // frame 5, 200 ms later
-    c.at(204_000).server_acks(); // frame 6
+    // Frame 4 "world" at 3 ms; frame 5 "hello " 200 ms later; frame 6 the ACK.
+    let c = scenarios::out_of_order(203_000);
     let (a, s) = run_ok(c.to_pcap());
 
     assert_eq!(s.data(1, Dir::C2s), b"hello world");
@@ -483,14 +467,8 @@ fn out_of_order_filled_late_is_a_retransmission() {
 #[test]
 fn out_of_order_threshold_is_the_initial_rtt() {
     // A slow handshake: SYN at 0, SYN/ACK at 10 ms, ACK at 20 ms: iRTT 20 ms.
-    let mut c = Conv::new();
-    c.handshake();
-    for (i, t) in [0, 10_000, 20_000].into_iter().enumerate() {
-        c.segs[i].time_us = t;
-    }
-    let s1 = c.client_next();
-    c.push(client_at(&c, s1 + 6, b"world", 21_000)); // frame 4
-    c.push(client_at(&c, s1, b"hello ", 31_000)); // frame 5, 10 ms later
+    // Frame 4 "world", frame 5 "hello " 10 ms later.
+    let c = scenarios::out_of_order_after_slow_handshake();
     let (a, s) = run_ok(c.to_pcap());
 
     assert_eq!(s.data(1, Dir::C2s), b"hello world");
@@ -502,15 +480,8 @@ fn out_of_order_threshold_is_the_initial_rtt() {
 
 #[test]
 fn retransmission_of_identical_data() {
-    let mut c = Conv::new();
-    c.handshake().client_sends(b"MAIL FROM:<a@example.org>\r\n"); // frame 4
-    let first = c.segs[3].clone();
-    c.push(Seg {
-        time_us: 200_000,
-        ..first
-    }); // frame 5
-    c.at(201_000).server_acks(); // frame 6
-    let (a, s) = run_ok(c.to_pcap());
+    // Frame 4 sent again as frame 5 200 ms later; frame 6 the ACK.
+    let (a, s) = run_ok(scenarios::retransmission().to_pcap());
 
     assert_eq!(names(&a, 5), vec!["retransmission"], "{}", ladder(&a));
     assert_eq!(seg(&a, 5).context.original_frame, Some(4));
@@ -536,10 +507,8 @@ fn retransmission_of_identical_data() {
 
 #[test]
 fn overlap_with_the_same_data() {
-    let mut c = Conv::new();
-    c.handshake().client_sends(b"abcdefgh"); // frame 4, rel 1..9
+    let mut c = scenarios::overlap_same_bytes(); // frame 4 rel 1..9, frame 5 half old
     let s = c.client_isn() + 1;
-    c.push(client_at(&c, s + 4, b"efghijkl", 200_000)); // frame 5, half old
     c.push(client_at(&c, s + 2, b"cdefghijklmn", 400_000)); // frame 6
     c.at(401_000).server_acks();
     let (a, st) = run_ok(c.to_pcap());
@@ -593,13 +562,9 @@ fn overlap_conflict_between_copies_waiting_out_of_order() {
 
 #[test]
 fn gap_never_filled() {
-    let mut c = Conv::new();
     // Frame 4 carries rel 1..5; rel 5..9 ("bbbb") is never captured; frame 5
     // carries rel 9..13.
-    c.handshake().client_sends(b"aaaa");
-    let cccc = client_at(&c, c.client_next() + 4, b"cccc", c.now());
-    c.push(cccc); // frame 5
-    let (a, s) = run_ok(c.to_pcap());
+    let (a, s) = run_ok(scenarios::gap().to_pcap());
 
     assert_eq!(
         s.pieces(1, Dir::C2s),
@@ -622,21 +587,9 @@ fn gap_never_filled() {
     );
 }
 
-/// Client sends "aaaa", "bbbb" is not captured, "cccc" is; the server ACKs
-/// everything (frame 6); the client goes on with "dddd" (frame 7).
-fn gap_acked_conv() -> Conv {
-    let mut c = Conv::new();
-    c.handshake().client_sends(b"aaaa"); // frame 4
-    let cccc = client_at(&c, c.client_next() + 4, b"cccc", c.now());
-    c.push(cccc); // frame 5
-    c.server_acks(); // frame 6, ack rel 13
-    c.client_sends(b"dddd"); // frame 7
-    c
-}
-
 #[test]
 fn gap_acknowledged_by_the_receiver_is_delivered_at_the_ack() {
-    let (a, s) = run_ok(gap_acked_conv().to_pcap());
+    let (a, s) = run_ok(scenarios::gap_acked_then_more_data().to_pcap());
 
     assert_eq!(
         s.pieces(1, Dir::C2s),
@@ -667,7 +620,7 @@ fn gap_acknowledged_by_the_receiver_is_delivered_at_the_ack() {
 
 #[test]
 fn ack_past_a_hole_is_flagged_acked_unseen_segment() {
-    let (a, _) = run_ok(gap_acked_conv().to_pcap());
+    let (a, _) = run_ok(scenarios::gap_acked_then_more_data().to_pcap());
     // Wireshark "ACKed unseen segment": the ACK (rel 13) goes beyond the
     // highest *contiguous* sequence number seen from the client
     // (`maxseqtobeacked`, rel 5: the hole starts there), even though data up
@@ -677,16 +630,8 @@ fn ack_past_a_hole_is_flagged_acked_unseen_segment() {
 
 #[test]
 fn sequence_numbers_wrap_around() {
-    let mut c = Conv::new().isns(u32::MAX - 5, u32::MAX - 2);
-    c.handshake()
-        .client_sends(b"0123456789") // frame 4, raw 2^32-4 .. 6
-        .server_sends(b"ABCDEFGH") // frame 5, raw 2^32-1 .. 7
-        .client_sends(b"abcdef") // frame 6
-        .server_acks() // frame 7
-        .client_fin()
-        .server_fin()
-        .client_acks();
-    let (a, s) = run_ok(c.to_pcap());
+    // Frame 4 raw 2^32-4 .. 6, frame 5 raw 2^32-1 .. 7.
+    let (a, s) = run_ok(scenarios::wraparound().to_pcap());
 
     assert_eq!(s.data(1, Dir::C2s), b"0123456789abcdef", "{}", ladder(&a));
     assert_eq!(s.data(1, Dir::S2c), b"ABCDEFGH");
@@ -710,27 +655,8 @@ fn sequence_numbers_wrap_around() {
 
 #[test]
 fn syn_retransmitted() {
-    let mut c = Conv::new();
-    let syn = Seg {
-        seq: c.client_isn(),
-        ack: 0,
-        flags: "S",
-        window: SYN_WINDOW,
-        ..Seg::default()
-    };
-    c.push(syn.clone()); // frame 1
-    c.push(Seg {
-        time_us: 1_000_000,
-        ..syn
-    }); // frame 2, after the 1 s SYN timeout
-    c.at(1_001_000);
-    let sa = Seg {
-        window: SYN_WINDOW,
-        ..c.server_seg("SA", &[])
-    };
-    c.push(sa); // frame 3
-    c.client_acks().client_sends(b"x").server_acks();
-    let (a, s) = run_ok(c.to_pcap());
+    // Frame 2 is the SYN again, after the 1 s SYN timeout.
+    let (a, s) = run_ok(scenarios::syn_retransmitted().to_pcap());
 
     assert_eq!(a.connections.len(), 1, "{}", ladder(&a));
     assert_eq!(names(&a, 1), Vec::<&str>::new());
@@ -922,23 +848,7 @@ fn half_close_the_server_keeps_sending() {
 
 #[test]
 fn port_reuse_makes_a_second_connection() {
-    let mut first = Conv::new();
-    first
-        .handshake()
-        .client_sends(b"HELO a\r\n")
-        .server_sends(b"250 a\r\n")
-        .client_fin()
-        .server_fin()
-        .client_acks(); // frames 1-8
-    let mut second = Conv::new().isns(7_000_000, 9_000_000);
-    second
-        .at(first.now() + 1_000_000)
-        .handshake()
-        .client_sends(b"HELO b\r\n")
-        .server_sends(b"250 b\r\n")
-        .client_fin()
-        .server_fin()
-        .client_acks(); // frames 9-16
+    let (first, second) = scenarios::port_reuse(); // frames 1-8, 9-16
     let (a, s) = run_ok(merge_pcap(&[&first, &second]));
 
     let ids: Vec<u32> = a.connections.iter().map(|c| c.id).collect();
@@ -971,12 +881,7 @@ fn port_reuse_makes_a_second_connection() {
 #[test]
 fn midstream_capture() {
     // No handshake, and the server speaks first.
-    let mut c = Conv::new();
-    c.server_sends(b"250 OK\r\n") // 1
-        .client_sends(b"QUIT\r\n") // 2
-        .server_sends(b"221 bye\r\n") // 3
-        .client_acks(); // 4
-    let (a, s) = run_ok(c.to_pcap());
+    let (a, s) = run_ok(scenarios::midstream().to_pcap());
 
     assert_eq!(a.connections.len(), 1);
     let conn = &a.connections[0];
@@ -1141,15 +1046,8 @@ fn gzipped_capture_reads_like_the_plain_one() {
 
 #[test]
 fn snaplen_cut_frame() {
-    let mut c = Conv::new();
-    c.handshake();
-    let mut big = c.client_seg("PA", &[b'A'; 100]);
-    // Ethernet 14 + IPv4 20 + TCP 20 + 30 payload bytes captured, of 100.
-    big.snaplen = Some(14 + 20 + 20 + 30);
-    c.push(big); // frame 4
-    c.client_sends(b"tail") // frame 5
-        .server_acks(); // frame 6, acknowledges all 104 bytes
-    let (a, s) = run_ok(c.to_pcap());
+    // Frame 4: 30 of 100 bytes captured; frame 5 "tail"; frame 6 ACKs all 104.
+    let (a, s) = run_ok(scenarios::snaplen_cut().to_pcap());
 
     assert_eq!(a.stats.truncated, 1);
     let f4 = &a.frames[3];
@@ -1177,43 +1075,9 @@ fn snaplen_cut_frame() {
     );
 }
 
-/// Frames:
-/// 4 client 1000 bytes; 5 server ACK, window 0; 6 client 1-byte probe (200 ms
-/// later); 7 server ACK, window still 0; 8 server window update; 9 client
-/// sends from the probe byte on ("yz"); 10 server ACK.
-fn zero_window_conv() -> Conv {
-    let mut c = Conv::new();
-    c.handshake().client_sends(&[b'x'; 1000]);
-    let mut zero = c.server_seg("A", &[]);
-    zero.window = 0;
-    c.push(zero.clone());
-    let probe = c.client_seg("A", b"y");
-    c.push(Seg {
-        time_us: 200_000,
-        ..probe
-    });
-    c.push(Seg {
-        time_us: 201_000,
-        ..zero.clone()
-    });
-    c.push(Seg {
-        window: 502,
-        time_us: 300_000,
-        ..zero
-    });
-    let data = Seg {
-        seq: c.client_next() - 1,
-        time_us: 301_000,
-        ..c.client_seg("PA", b"yz")
-    };
-    c.push(data);
-    c.at(302_000).server_acks();
-    c
-}
-
 #[test]
 fn zero_window_and_probe() {
-    let (a, s) = run_ok(zero_window_conv().to_pcap());
+    let (a, s) = run_ok(scenarios::zero_window_probe().to_pcap());
 
     assert_eq!(names(&a, 5), vec!["zero_window"], "{}", ladder(&a));
     let f = findings(&a, "tcp_zero_window");
@@ -1235,7 +1099,7 @@ fn zero_window_and_probe() {
 
 #[test]
 fn data_after_a_zero_window_probe_is_not_a_retransmission() {
-    let (a, _) = run_ok(zero_window_conv().to_pcap());
+    let (a, _) = run_ok(scenarios::zero_window_probe().to_pcap());
     // Wireshark: "ZeroWindowProbes are special and don't really advance the
     // nextseq", so frame 9, which starts at the probe's sequence number once the
     // window reopened, is the next expected segment: no annotation (tshark 4.0
@@ -1245,17 +1109,8 @@ fn data_after_a_zero_window_probe_is_not_a_retransmission() {
 
 #[test]
 fn window_closing_to_zero_is_not_a_window_update() {
-    let mut c = Conv::new();
-    c.handshake().client_sends(&[b'q'; 300]).server_acks(); // frame 5
-    let ack = c.segs[4].clone();
-    for (i, w) in [0u16, 300].into_iter().enumerate() {
-        c.push(Seg {
-            window: w,
-            time_us: 100_000 * (i as u64 + 1),
-            ..ack.clone()
-        }); // frames 6, 7
-    }
-    let (a, _) = run_ok(c.to_pcap());
+    // Frame 5 is the ACK; frames 6 and 7 repeat it with windows 0 and 300.
+    let (a, _) = run_ok(scenarios::window_closes_and_reopens().to_pcap());
     // Wireshark's WINDOW UPDATE rule requires a non-zero window ("seglen==0 &&
     // window && window!=fwd->window && ..."): frame 6 is only a zero window.
     assert_eq!(names(&a, 6), vec!["zero_window"], "{}", ladder(&a));
@@ -1264,31 +1119,9 @@ fn window_closing_to_zero_is_not_a_window_update() {
 
 #[test]
 fn keep_alive() {
-    let mut c = Conv::new();
-    c.handshake()
-        .client_sends(b"NOOP\r\n") // 4
-        .server_sends(b"250 OK\r\n") // 5
-        .client_acks(); // 6
-
-    // After 45 s idle: a 1-byte keep-alive (BSD, Windows) at next_seq - 1,
-    // carrying a garbage byte that differs from the stream's byte there.
-    let ka = Seg {
-        seq: c.client_next() - 1,
-        time_us: 45_000_000,
-        ..c.client_seg("A", &[0])
-    };
-    c.push(ka); // 7
-    c.at(45_001_000).server_acks(); // 8
-
-    // Then a 0-byte keep-alive (Linux).
-    let ka = Seg {
-        seq: c.client_next() - 1,
-        time_us: 90_000_000,
-        ..c.client_seg("A", &[])
-    };
-    c.push(ka); // 9
-    c.at(90_001_000).server_acks(); // 10
-    let (a, s) = run_ok(c.to_pcap());
+    // Frame 7: 1-byte keep-alive carrying a garbage byte; 9: 0-byte keep-alive;
+    // 8 and 10 their ACKs.
+    let (a, s) = run_ok(scenarios::keep_alive().to_pcap());
 
     assert_eq!(names(&a, 7), vec!["keep_alive"], "{}", ladder(&a));
     assert_eq!(names(&a, 8), vec!["keep_alive_ack"], "{}", ladder(&a));
@@ -1305,34 +1138,9 @@ fn keep_alive() {
 
 #[test]
 fn duplicate_acks_then_fast_retransmission() {
-    let mut c = Conv::new();
-    c.handshake();
-    let stream: Vec<u8> = (0..500u32).map(|i| b'a' + (i / 100) as u8).collect();
-    let base = c.client_next();
-    let piece = |c: &Conv, i: usize, t: u64| {
-        client_at(c, base + 100 * i as u32, &stream[100 * i..100 * (i + 1)], t)
-    };
-    let p = piece(&c, 0, 3_000);
-    c.push(p); // frame 4
-    for i in 2..5 {
-        // the 2nd 100 bytes are lost; frames 5, 6, 7
-        let p = piece(&c, i, 3_000 + i as u64 * 1_000);
-        c.push(p);
-    }
-    let ack = Seg {
-        ack: base + 100,
-        time_us: 8_000,
-        ..c.server_seg("A", &[])
-    };
-    for k in 0..4 {
-        c.push(Seg {
-            time_us: 8_000 + k * 1_000,
-            ..ack.clone()
-        }); // frames 8, 9, 10, 11
-    }
-    let p = piece(&c, 1, 12_500);
-    c.push(p); // frame 12
-    c.at(13_000).server_acks(); // frame 13
+    // Frame 4 the 1st 100 bytes, the 2nd are lost, frames 5-7 the rest; frame 8
+    // ACKs the 1st, 9-11 repeat it; frame 12 resends the 2nd; 13 ACKs all.
+    let (c, stream) = scenarios::dup_acks_and_fast_retransmission();
     let (a, s) = run_ok(c.to_pcap());
 
     assert_eq!(names(&a, 5), vec!["lost_segment"], "{}", ladder(&a));

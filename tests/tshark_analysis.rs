@@ -17,7 +17,7 @@ use std::process::Command;
 
 use sockscope::capture::CaptureReader;
 use sockscope::timeline::{analyze, Timeline};
-use support::{merge_pcap, Conv, Seg, SYN_WINDOW};
+use support::{merge_pcap, scenarios, Conv};
 
 /// The `tcp.analysis.*` fields compared, in the order passed to tshark, with the
 /// name sockscope's `Flag::name` gives the same annotation.
@@ -257,279 +257,89 @@ fn compare_except(name: &str, pcap: Vec<u8>, deviations: &[Deviation]) {
     compare_file_except(name, file.path(), deviations);
 }
 
-/// A segment from the client with `payload` at absolute sequence number `seq`,
-/// acknowledging what the server sent so far, at `time_us`.
-fn client_at(c: &Conv, seq: u32, payload: &[u8], time_us: u64) -> Seg {
-    Seg {
-        seq,
-        time_us,
-        ..c.client_seg("PA", payload)
-    }
-}
-
 #[test]
 fn tshark_retransmission() {
-    let mut c = Conv::new();
-    c.handshake().client_sends(b"MAIL FROM:<a@example.org>\r\n");
-    let first = c.segs[3].clone();
-    // Retransmitted after a timeout (200 ms), before the ACK: retransmission.
-    c.push(Seg {
-        time_us: 200_000,
-        ..first.clone()
-    });
-    c.at(201_000).server_acks();
-    // Sent again after the ACK covered it: spurious retransmission.
-    c.push(Seg {
-        time_us: 400_000,
-        ..first
-    });
-    c.at(401_000).server_sends(b"250 OK\r\n").client_acks();
-    compare("retransmission", c.to_pcap());
+    compare(
+        "retransmission",
+        scenarios::retransmission_then_spurious().to_pcap(),
+    );
 }
 
 #[test]
 fn tshark_out_of_order() {
-    let mut c = Conv::new();
-    c.handshake();
-    let s1 = c.client_next();
-    // Second segment first, then the first 1 ms later (out of order).
-    c.push(client_at(&c, s1 + 6, b"world", 3_000));
-    c.push(client_at(&c, s1, b"hello ", 4_000));
-    c.at(5_000).server_acks();
-    // Again, but the filling segment comes 300 ms later: a retransmission.
-    let s2 = c.client_next();
-    c.push(client_at(&c, s2 + 4, b"EFGH", 10_000));
-    c.push(client_at(&c, s2, b"ABCD", 310_000));
-    c.at(311_000).server_acks();
-    compare("out_of_order", c.to_pcap());
+    compare(
+        "out_of_order",
+        scenarios::out_of_order_then_filled_late().to_pcap(),
+    );
 }
 
 #[test]
 fn tshark_dup_acks_and_fast_retransmission() {
-    let (c, _) = dup_ack_conv();
+    let (c, _) = scenarios::dup_acks_and_fast_retransmission();
     compare("dup_ack", c.to_pcap());
-}
-
-/// Client sends 5 segments of 100 bytes, the 2nd is not captured; the server
-/// ACKs the 1st and then repeats that ACK three times; the client fast-
-/// retransmits the 2nd. Returns the conversation and the whole c2s stream.
-fn dup_ack_conv() -> (Conv, Vec<u8>) {
-    let mut c = Conv::new();
-    c.handshake();
-    let stream: Vec<u8> = (0..500u32).map(|i| b'a' + (i / 100) as u8).collect();
-    let base = c.client_next();
-    let seg = |c: &Conv, i: usize, t: u64| {
-        client_at(c, base + 100 * i as u32, &stream[100 * i..100 * (i + 1)], t)
-    };
-    let s = seg(&c, 0, 3_000);
-    c.push(s);
-    for i in 2..5 {
-        let s = seg(&c, i, 3_000 + i as u64 * 1_000);
-        c.push(s);
-    }
-    let ack = Seg {
-        ack: base + 100,
-        time_us: 8_000,
-        ..c.server_seg("A", &[])
-    };
-    for k in 0..4 {
-        c.push(Seg {
-            time_us: 8_000 + k * 1_000,
-            ..ack.clone()
-        });
-    }
-    let s = seg(&c, 1, 12_500);
-    c.push(s);
-    c.at(13_000).server_acks();
-    (c, stream)
 }
 
 #[test]
 fn tshark_zero_window_and_probe() {
-    let mut c = Conv::new();
-    c.handshake().client_sends(&[b'x'; 1000]);
-    // The server's receive buffer is full.
-    let mut zero = c.server_seg("A", &[]);
-    zero.window = 0;
-    c.push(zero.clone());
-    // One-byte probe 200 ms later, carrying the next byte of data.
-    let probe = c.client_seg("A", b"y");
-    c.push(Seg {
-        time_us: 200_000,
-        ..probe
-    });
-    // The window is still closed: the probe byte is not acknowledged.
-    c.push(Seg {
-        time_us: 201_000,
-        ..zero.clone()
-    });
-    // The application reads: window update, then the data from the probe byte on.
-    c.push(Seg {
-        window: 502,
-        time_us: 300_000,
-        ..zero
-    });
-    let data = Seg {
-        seq: c.client_next() - 1,
-        time_us: 301_000,
-        ..c.client_seg("PA", b"yz")
-    };
-    c.push(data);
-    c.at(302_000).server_acks();
-    compare("zero_window", c.to_pcap());
+    compare("zero_window", scenarios::zero_window_probe().to_pcap());
 }
 
 #[test]
 fn tshark_keep_alive() {
-    let mut c = Conv::new();
-    c.handshake()
-        .client_sends(b"NOOP\r\n")
-        .server_sends(b"250 OK\r\n")
-        .client_acks();
-    // 1-byte keep-alive (BSD, Windows) after 45 s idle, and its ACK.
-    let ka = Seg {
-        seq: c.client_next() - 1,
-        time_us: 45_000_000,
-        ..c.client_seg("A", &[0])
-    };
-    c.push(ka);
-    c.at(45_001_000).server_acks();
-    // Zero-byte keep-alive (Linux) 45 s later, and its ACK.
-    let ka = Seg {
-        seq: c.client_next() - 1,
-        time_us: 90_000_000,
-        ..c.client_seg("A", &[])
-    };
-    c.push(ka);
-    c.at(90_001_000).server_acks();
-    compare("keep_alive", c.to_pcap());
+    compare("keep_alive", scenarios::keep_alive().to_pcap());
 }
 
 #[test]
 fn tshark_window_update() {
-    let mut c = Conv::new();
-    c.handshake().client_sends(&[b'q'; 300]).server_acks();
-    let ack = c.segs.last().expect("ack").clone();
-    // Same ACK, window shrunk to zero (a zero window, not a window update: Wireshark
-    // requires a non-zero window for "window update"), then reopened twice.
-    for (i, w) in [0u16, 300, 502].into_iter().enumerate() {
-        c.push(Seg {
-            window: w,
-            time_us: ack.time_us + 100_000 * (i as u64 + 1),
-            ..ack.clone()
-        });
-    }
-    c.at(500_000).client_sends(b"more\r\n").server_acks();
-    compare("window_update", c.to_pcap());
+    compare(
+        "window_update",
+        scenarios::window_closes_and_reopens_twice_then_more_data().to_pcap(),
+    );
 }
 
 #[test]
 fn tshark_midstream() {
-    let mut c = Conv::new();
-    c.server_sends(b"250 OK\r\n")
-        .client_sends(b"QUIT\r\n")
-        .server_sends(b"221 bye\r\n")
-        .client_acks();
-    compare("midstream", c.to_pcap());
+    compare("midstream", scenarios::midstream().to_pcap());
 }
 
 #[test]
 fn tshark_wraparound() {
-    let mut c = Conv::new().isns(u32::MAX - 5, u32::MAX - 2);
-    c.handshake()
-        .client_sends(b"0123456789")
-        .server_sends(b"ABCDEFGH")
-        .client_sends(b"abcdef")
-        .server_acks()
-        .client_fin()
-        .server_fin()
-        .client_acks();
-    compare("wraparound", c.to_pcap());
+    compare("wraparound", scenarios::wraparound().to_pcap());
 }
 
 #[test]
 fn tshark_port_reuse() {
-    let mut a = Conv::new();
-    a.handshake()
-        .client_sends(b"HELO a\r\n")
-        .server_sends(b"250 a\r\n")
-        .client_fin()
-        .server_fin()
-        .client_acks();
-    let mut b = Conv::new().isns(7_000_000, 9_000_000);
-    b.at(a.now() + 1_000_000)
-        .handshake()
-        .client_sends(b"HELO b\r\n")
-        .server_sends(b"250 b\r\n")
-        .client_fin()
-        .server_fin()
-        .client_acks();
+    let (a, b) = scenarios::port_reuse();
     compare("port_reuse", merge_pcap(&[&a, &b]));
 }
 
 #[test]
 fn tshark_gap_acked() {
-    let mut c = Conv::new();
-    c.handshake().client_sends(b"aaaa");
-    // "bbbb" is never captured; "cccc" after it is.
-    let cccc = client_at(&c, c.client_next() + 4, b"cccc", c.now());
-    c.push(cccc);
-    // The server ACKs everything, the hole included.
-    c.server_acks();
-    compare("gap_acked", c.to_pcap());
+    compare("gap_acked", scenarios::gap_acked().to_pcap());
 }
 
 #[test]
 fn tshark_syn_retransmitted() {
-    let mut c = Conv::new();
-    let syn = Seg {
-        seq: c.client_isn(),
-        ack: 0,
-        flags: "S",
-        window: SYN_WINDOW,
-        ..Seg::default()
-    };
-    c.push(syn.clone());
-    c.push(Seg {
-        time_us: 1_000_000,
-        ..syn
-    });
-    c.at(1_001_000);
-    let sa = Seg {
-        window: SYN_WINDOW,
-        ..c.server_seg("SA", &[])
-    };
-    c.push(sa);
-    c.client_acks().client_sends(b"x").server_acks();
-    compare("syn_retransmitted", c.to_pcap());
+    compare(
+        "syn_retransmitted",
+        scenarios::syn_retransmitted().to_pcap(),
+    );
 }
 
 #[test]
 fn tshark_out_of_order_threshold_is_the_initial_rtt() {
     // SYN at 0, SYN/ACK at 10 ms, ACK at 20 ms: Wireshark's out-of-order
     // threshold becomes the 20 ms iRTT; the hole is filled 10 ms later.
-    let mut c = Conv::new();
-    c.handshake();
-    for (i, t) in [0, 10_000, 20_000].into_iter().enumerate() {
-        c.segs[i].time_us = t;
-    }
-    let s1 = c.client_next();
-    c.push(client_at(&c, s1 + 6, b"world", 21_000));
-    c.push(client_at(&c, s1, b"hello ", 31_000));
-    c.at(32_000).server_acks();
+    let c = scenarios::out_of_order_after_slow_handshake_acked();
     compare("slow_handshake", c.to_pcap());
 }
 
 #[test]
 fn tshark_overlaps() {
-    let mut c = Conv::new();
-    c.handshake().client_sends(b"abcdefgh");
-    let s = c.client_isn() + 1;
-    // Same bytes, partly new.
-    c.push(client_at(&c, s + 4, b"efghijkl", 200_000));
-    // Different bytes ("KL" for "kl"), partly new.
-    c.push(client_at(&c, s + 10, b"KLMNOP", 400_000));
-    compare("overlaps", c.to_pcap());
+    compare(
+        "overlaps",
+        scenarios::overlap_same_then_different_bytes().to_pcap(),
+    );
 }
 
 #[test]
@@ -541,12 +351,7 @@ fn tshark_ack_after_overlapping_segments() {
     // segments start below it. sockscope deliberately does not: it flags an ACK
     // only when it covers bytes the capture really never showed, because a
     // student told "unseen" about bytes on screen is misled.
-    let mut c = Conv::new();
-    c.handshake().client_sends(b"abcdefgh");
-    let s = c.client_isn() + 1;
-    c.push(client_at(&c, s + 4, b"efghijkl", 200_000));
-    c.push(client_at(&c, s + 10, b"KLMNOP", 400_000));
-    c.at(401_000).server_acks();
+    let c = scenarios::overlap_same_then_different_bytes_acked();
     let ack = Deviation {
         frame: 7,
         flag: "ack_lost_segment",
@@ -556,13 +361,7 @@ fn tshark_ack_after_overlapping_segments() {
 
 #[test]
 fn tshark_snaplen_cut() {
-    let mut c = Conv::new();
-    c.handshake();
-    let mut big = c.client_seg("PA", &[b'A'; 100]);
-    big.snaplen = Some(14 + 20 + 20 + 30);
-    c.push(big);
-    c.client_sends(b"tail").server_acks();
-    compare("snaplen_cut", c.to_pcap());
+    compare("snaplen_cut", scenarios::snaplen_cut().to_pcap());
 }
 
 #[test]

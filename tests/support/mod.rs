@@ -22,8 +22,11 @@
 //!   client->server frames as outgoing (4) and server->client as to-us (0).
 //!
 //! Each integration test declares `mod support;` and uses only part of this.
+//! [`scenarios`] holds the TCP conversations that several tests build.
 
 #![allow(dead_code)]
+
+pub mod scenarios;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
