@@ -1159,3 +1159,88 @@ fn duplicate_acks_then_fast_retransmission() {
     assert_eq!(s.data(1, Dir::C2s), stream);
     assert!(finding_at(&a, "tcp_gap").is_empty());
 }
+
+#[test]
+fn port_reuse_without_a_captured_close() {
+    // The first connection's end was never captured; a SYN with a new ISN on
+    // the same ports still starts a second connection (as in Wireshark).
+    let mut first = Conv::new();
+    first.handshake().client_sends(b"HELO a\r\n").server_acks();
+    let mut second = Conv::new().isns(900_000_000, 77);
+    second
+        .at(first.now() + 1_000)
+        .handshake()
+        .server_sends(b"220 hi\r\n");
+    let (a, s) = run_ok(merge_pcap(&[&first, &second]));
+    assert_eq!(a.connections.len(), 2, "{}", ladder(&a));
+    assert_eq!(a.connections[1].bytes_s2c, 8);
+    assert_eq!(a.connections[0].gap_c2s + a.connections[1].gap_c2s, 0);
+    assert_eq!(s.data(2, Dir::S2c), b"220 hi\r\n");
+    let reuse = findings(&a, "tcp_port_reuse");
+    assert_eq!(reuse.len(), 1);
+    assert!(reuse[0]
+        .message
+        .contains("whose end this capture did not show"));
+}
+
+#[test]
+fn simultaneous_close_ends_in_time_wait_on_both_sides() {
+    // RFC 9293 §3.6, Figure 13: both FINs cross, each is then acknowledged.
+    let mut c = Conv::new();
+    c.handshake().client_sends(b"QUIT\r\n").server_acks();
+    let client_fin = c.client_seg("FA", &[]);
+    let server_fin = c.server_seg("FA", &[]);
+    c.push(client_fin).push(server_fin);
+    c.client_acks().server_acks();
+    let (a, _) = run_ok(c.to_pcap());
+    let conn = &a.connections[0];
+    assert_eq!(conn.client_state, TcpState::TimeWait, "{}", ladder(&a));
+    assert_eq!(conn.server_state, TcpState::TimeWait);
+    assert_eq!(conn.state, "SF");
+}
+
+#[test]
+fn a_missed_syn_ack_still_leads_to_established() {
+    let mut c = Conv::new();
+    c.handshake().client_sends(b"EHLO x\r\n").server_acks();
+    let mut pcap_conv = Conv::new();
+    for (i, seg) in c.segs.iter().enumerate() {
+        if i != 1 {
+            pcap_conv.push(seg.clone());
+        }
+    }
+    let (a, _) = run_ok(pcap_conv.to_pcap());
+    let conn = &a.connections[0];
+    assert_eq!(conn.client_state, TcpState::Established, "{}", ladder(&a));
+    assert_eq!(conn.server_state, TcpState::Established);
+    assert_eq!(conn.bytes_c2s, 8);
+}
+
+#[test]
+fn zeek_history_follows_update_history() {
+    // A retransmitted SYN is one `S` and no `T` (Zeek counts retransmitted
+    // payload only); data on a FIN records `F`, not `D`; FIN+RST records `I`.
+    let mut c = Conv::new();
+    let syn = Seg {
+        flags: "S",
+        seq: c.client_isn(),
+        ack: 0,
+        ..Seg::default()
+    };
+    c.push(syn.clone());
+    c.push(Seg {
+        time_us: 1_000_000,
+        ..syn
+    });
+    let mut rest = Conv::new();
+    rest.at(1_001_000).handshake();
+    for seg in rest.segs.iter().skip(1) {
+        c.push(seg.clone());
+    }
+    let fin_with_data = c.client_seg("FPA", b"QUIT\r\n");
+    c.push(fin_with_data);
+    let fin_rst = c.server_seg("FRA", &[]);
+    c.push(fin_rst);
+    let (a, _) = run_ok(c.to_pcap());
+    assert_eq!(a.connections[0].history, "ShAFi", "{}", ladder(&a));
+}

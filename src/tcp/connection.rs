@@ -80,6 +80,11 @@ struct Half {
     last_analysis: Analysis,
     /// Relative sequence number of this sender's FIN.
     fin: Option<i64>,
+    /// The peer acknowledged this sender's FIN.
+    fin_acked: bool,
+    /// This sender sent its FIN before receiving the peer's (simultaneous
+    /// close): it takes the peer's FIN as received when it acknowledges it.
+    fin_receipt_deferred: bool,
     eof_sent: bool,
     reset: bool,
     wrap_reported: bool,
@@ -196,7 +201,11 @@ impl Connection {
 
     /// Zeek's conn_state code.
     pub fn conn_state(&self) -> &'static str {
-        conn_state(self.halves[0].zeek, self.halves[1].zeek)
+        let payload = self
+            .halves
+            .iter()
+            .any(|h| h.reasm.delivered_bytes() + h.reasm.gap_bytes() > 0);
+        conn_state(self.halves[0].zeek, self.halves[1].zeek, payload)
     }
 
     /// RFC 9293 state of the client or server now.
@@ -242,15 +251,11 @@ impl Connection {
         self.halves.iter().any(|h| h.reset) || self.halves.iter().all(done)
     }
 
-    /// True if `seq` is not the client's initial sequence number as known so
-    /// far (from its SYN, or implied by the server's acknowledgements).
-    pub fn is_new_syn(&self, seq: u32) -> bool {
-        self.halves[0].base != Some(seq)
-    }
-
-    /// Whether the client's SYN was captured.
-    pub fn client_syn_seen(&self) -> bool {
-        self.halves[0].syn_seen
+    /// True if a SYN from the sender of `dir` with sequence number `seq` does not
+    /// belong to this connection: that side's initial sequence number is known
+    /// (from its SYN, or implied by the peer's acknowledgements) and differs.
+    pub fn is_new_syn(&self, dir: Dir, seq: u32) -> bool {
+        self.halves[dir.index()].base.is_some_and(|b| b != seq)
     }
 
     fn finding(
@@ -493,6 +498,7 @@ impl Connection {
                     );
                 }
                 if out.limit_hit {
+                    self.history.log(client, LogLetter::Gap);
                     let msg = format!(
                         "More than {} KiB of the {}'s bytes waited behind a hole; sockscope stopped waiting and \
                          marked the hole as a gap so the stream goes on.",
@@ -516,6 +522,7 @@ impl Connection {
             let reasm = &mut self.halves[fi].reasm;
             if seg.is_cut() && end > captured_end && reasm.next_offset() as i64 == captured_end {
                 reasm.acknowledged(end as u64, number, time, &mut deliver);
+                self.history.log(client, LogLetter::Gap);
                 let msg = format!(
                     "The snap length cut frame {number}: {} of its {seglen} payload bytes are not in the file. The \
                      {}'s stream continues after a gap of {} bytes.",
@@ -580,7 +587,10 @@ impl Connection {
         // The peer acknowledged bytes: holes below the ACK are capture gaps.
         if f.ack() && !f.rst() {
             let rev = &mut self.halves[ri];
-            let mut upto = rel_ack - 1;
+            // Only bytes the peer is known to have sent can be declared missing:
+            // an ACK beyond them proves nothing about what they were, and must
+            // not be able to skip data that comes later.
+            let mut upto = rel_ack.min(rev.next_seq.unwrap_or(0)) - 1;
             if let Some(fin) = rev.fin {
                 upto = upto.min(fin - 1);
             }
@@ -756,7 +766,16 @@ impl Connection {
             }
         }
         if f.ack() && !f.syn() {
-            if self.halves[ri].state == TcpState::SynReceived && rel_ack >= 1 {
+            // An ACK from a side still in SYN-SENT proves it got the SYN/ACK the
+            // capture missed.
+            if self.halves[fi].state == TcpState::SynSent {
+                self.halves[fi].state = TcpState::Established;
+            }
+            if matches!(
+                self.halves[ri].state,
+                TcpState::SynReceived | TcpState::Listen
+            ) && rel_ack >= 1
+            {
                 self.halves[ri].state = TcpState::Established;
                 sink(ConnEvent::Established {
                     frame: number,
@@ -764,8 +783,15 @@ impl Connection {
                 });
             }
             if let Some(fin) = self.halves[ri].fin {
-                if rel_ack > fin {
+                if rel_ack > fin && !self.halves[ri].fin_acked {
+                    self.halves[ri].fin_acked = true;
                     self.halves[ri].state = self.halves[ri].state.on_fin_acked();
+                    // A FIN this side had not yet received when it sent its own
+                    // (see below) is received now.
+                    if self.halves[fi].fin_receipt_deferred {
+                        self.halves[fi].fin_receipt_deferred = false;
+                        self.halves[fi].state = self.halves[fi].state.on_receive_fin();
+                    }
                 }
             }
         }
@@ -782,8 +808,23 @@ impl Connection {
             }
         }
         if f.fin() {
-            self.halves[fi].state = self.halves[fi].state.on_send_fin();
-            self.halves[ri].state = self.halves[ri].state.on_receive_fin();
+            // The peer's FIN is taken as received when it passes the tap. But if
+            // this FIN does not acknowledge it, this side sent its FIN before the
+            // peer's arrived: a simultaneous close (RFC 9293 §3.6, Figure 13).
+            // Then this side went ESTABLISHED → FIN-WAIT-1, and receives the
+            // peer's FIN only when its ACK shows it, ending in TIME-WAIT.
+            let peer_fin_unacked = self.halves[ri]
+                .fin
+                .is_some_and(|pf| !(f.ack() && rel_ack > pf));
+            if peer_fin_unacked && self.halves[fi].state == TcpState::CloseWait {
+                self.halves[fi].state = TcpState::FinWait1;
+                self.halves[fi].fin_receipt_deferred = true;
+            } else {
+                self.halves[fi].state = self.halves[fi].state.on_send_fin();
+            }
+            if self.halves[fi].fin.is_none() {
+                self.halves[ri].state = self.halves[ri].state.on_receive_fin();
+            }
             if self.halves[fi].zeek != ZeekEndpoint::Reset {
                 self.halves[fi].zeek = ZeekEndpoint::Closed;
             }
@@ -795,32 +836,43 @@ impl Connection {
         }
     }
 
+    /// Zeek's `TCPSessionAdapter::UpdateHistory`, letter for letter: a packet
+    /// with two of SYN/FIN/RST records only `I` (FIN+RST) or `Q`; one of them
+    /// records its letter (again when its sequence number changed; a FIN's is
+    /// taken after its data); D and A only on packets with none of the three.
     fn update_history(&mut self, seg: &TcpSegment, client: bool, a: &Analysis) {
         let f = seg.flags;
         let h = &mut self.history;
-        if f.syn() && (f.fin() || f.rst()) {
-            h.once(client, OnceLetter::MultiFlag);
-        }
-        if f.syn() {
+        let control = u8::from(f.syn()) + u8::from(f.fin()) + u8::from(f.rst());
+        if control > 1 {
+            let which = if f.fin() && f.rst() {
+                OnceLetter::Inconsistent
+            } else {
+                OnceLetter::MultiFlag
+            };
+            h.once(client, which);
+        } else if f.syn() {
             let which = if f.ack() {
                 SeqLetter::SynAck
             } else {
                 SeqLetter::Syn
             };
             h.seq_letter(client, which, seg.seq);
-        }
-        if f.fin() {
-            h.seq_letter(client, SeqLetter::Fin, seg.seq);
-        }
-        if f.rst() {
+        } else if f.fin() {
+            h.seq_letter(
+                client,
+                SeqLetter::Fin,
+                seg.seq.wrapping_add(seg.payload_len),
+            );
+        } else if f.rst() {
             h.seq_letter(client, SeqLetter::Rst, seg.seq);
-        }
-        if seg.payload_len > 0 {
+        } else if seg.payload_len > 0 {
             h.once(client, OnceLetter::Data);
-        } else if f.ack() && !f.syn() && !f.fin() && !f.rst() {
+        } else if f.ack() {
             h.once(client, OnceLetter::Ack);
         }
-        if a.has(Flag::Retransmission) {
+        // Zeek counts retransmitted payload only.
+        if a.has(Flag::Retransmission) && seg.payload_len > 0 {
             h.log(client, LogLetter::Retransmission);
         }
         if seg.window == 0 && !f.syn() && !f.rst() {

@@ -117,13 +117,15 @@ impl History {
     }
 }
 
-/// Zeek's `conn_state` from the two endpoints' coarse states.
-pub fn conn_state(client: ZeekEndpoint, server: ZeekEndpoint) -> &'static str {
+/// Zeek's `conn_state` from the two endpoints' coarse states; `payload` says
+/// whether either side sent any data (both sides resetting a connection that
+/// carried nothing is a rejection).
+pub fn conn_state(client: ZeekEndpoint, server: ZeekEndpoint, payload: bool) -> &'static str {
     use ZeekEndpoint::*;
     let c_inactive = matches!(client, Inactive | Partial);
     let s_inactive = matches!(server, Inactive | Partial);
     if server == Reset {
-        if matches!(client, SynSent | SynAckSent) {
+        if matches!(client, SynSent | SynAckSent) || (client == Reset && !payload) {
             "REJ"
         } else if c_inactive {
             "RSTRH"
@@ -210,11 +212,13 @@ mod tests {
     #[test]
     fn states() {
         use ZeekEndpoint::*;
-        assert_eq!(conn_state(Closed, Closed), "SF");
-        assert_eq!(conn_state(SynSent, Inactive), "S0");
-        assert_eq!(conn_state(SynSent, Reset), "REJ");
-        assert_eq!(conn_state(Established, Reset), "RSTR");
-        assert_eq!(conn_state(Reset, Established), "RSTO");
-        assert_eq!(conn_state(Partial, Partial), "OTH");
+        assert_eq!(conn_state(Closed, Closed, true), "SF");
+        assert_eq!(conn_state(SynSent, Inactive, false), "S0");
+        assert_eq!(conn_state(SynSent, Reset, false), "REJ");
+        assert_eq!(conn_state(Established, Reset, true), "RSTR");
+        assert_eq!(conn_state(Reset, Reset, false), "REJ");
+        assert_eq!(conn_state(Reset, Reset, true), "RSTR");
+        assert_eq!(conn_state(Reset, Established, true), "RSTO");
+        assert_eq!(conn_state(Partial, Partial, true), "OTH");
     }
 }

@@ -195,23 +195,28 @@ impl Reassembler {
         let pieces = self.new_pieces(offset, data, &mut outcome);
         for (at, bytes) in pieces {
             let len = bytes.len();
+            // Make room by giving up on the lowest hole, but only on holes below
+            // this piece: the piece itself must never be discarded.
             while self.pending_bytes + len > PENDING_CAP {
-                let Some(first) = self.first_pending() else {
-                    break;
-                };
-                outcome.limit_hit = true;
-                self.skip_to(first, frame, time, out);
+                match self.first_pending() {
+                    Some(first) if first <= at => {
+                        outcome.limit_hit = true;
+                        self.skip_to(first, frame, time, out);
+                    }
+                    _ => break,
+                }
             }
-            if self.pending_bytes + len > PENDING_CAP {
-                // Nothing left to evict: let this piece through after a gap.
-                outcome.limit_hit = true;
+            let full = self.pending_bytes + len > PENDING_CAP;
+            if at == self.next || full {
+                // The piece continues the stream, or it is the lowest data there is
+                // and cannot wait: a gap up to it (if any), then the piece.
+                outcome.limit_hit |= at > self.next;
                 self.skip_to(at, frame, time, out);
                 self.deliver(at, Chunk::Data(&bytes), frame, time, out);
+                self.drain(out);
                 continue;
             }
-            if at > self.next {
-                outcome.buffered += len as u64;
-            }
+            outcome.buffered += len as u64;
             self.pending_bytes += len;
             self.pending.insert(
                 at,
@@ -526,6 +531,31 @@ mod tests {
         r.finish(9, Timestamp(0), &mut |_| n += 1);
         assert_eq!(n, 2);
         assert_eq!(r.next_offset(), 8);
+    }
+
+    #[test]
+    fn a_full_buffer_never_drops_the_piece_in_hand() {
+        let mut r = Reassembler::default();
+        let mut got = Vec::new();
+        let mut sink =
+            |d: Delivery<'_>| got.push((d.offset, d.len(), matches!(d.chunk, Chunk::Gap(_))));
+        let block = vec![1u8; 64 * 1024];
+        let mut off = 1000u64;
+        while r.pending_bytes() + block.len() <= PENDING_CAP {
+            r.push(off, &block, 1, Timestamp(0), &mut sink);
+            off += block.len() as u64;
+        }
+        // The buffer is full; 500 bytes inside the hole before it arrive.
+        let o = r.push(500, &[2u8; 500], 2, Timestamp(0), &mut sink);
+        assert!(o.limit_hit);
+        assert_eq!(
+            got[0],
+            (0, 500, true),
+            "a gap of exactly the missing 500 bytes"
+        );
+        assert_eq!(got[1], (500, 500, false), "the piece in hand is delivered");
+        assert_eq!(got[2], (1000, 64 * 1024, false));
+        assert_eq!(r.gap_bytes(), 500);
     }
 
     #[test]

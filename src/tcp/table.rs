@@ -50,8 +50,8 @@ impl ConnTable {
         let k = key(src, dst);
         let mut reused_from = None;
         let idx = match self.live.get(&k).copied() {
-            Some(i) if self.starts_new(i, seg) => {
-                reused_from = Some(self.conns[i].id);
+            Some(i) if self.starts_new(i, seg, src) => {
+                reused_from = Some((self.conns[i].id, self.conns[i].is_closed()));
                 let old = &mut self.conns[i];
                 let old_id = old.id;
                 old.finish(&mut |e| sink(old_id, e));
@@ -62,15 +62,19 @@ impl ConnTable {
         };
         let conn = &mut self.conns[idx];
         let id = conn.id;
-        if let Some(old) = reused_from {
+        if let Some((old, closed)) = reused_from {
+            let ended = if closed {
+                "which had ended"
+            } else {
+                "whose end this capture did not show"
+            };
             conn.note(
                 frame.number,
                 "tcp_port_reuse",
                 Severity::Info,
                 format!(
                     "A new SYN with a new initial sequence number on the same addresses and ports as connection \
-                     {old}, which had ended: a 4-tuple names a conversation only for a while, so this is connection \
-                     {id}."
+                     {old}, {ended}: a 4-tuple names a conversation only for a while, so this is connection {id}."
                 ),
                 "RFC 9293 §3.4",
             );
@@ -83,15 +87,13 @@ impl ConnTable {
         record
     }
 
-    /// A SYN (without ACK) with a new ISN on a 4-tuple whose connection is over,
-    /// or that never saw a handshake, starts a new connection.
-    fn starts_new(&self, i: usize, seg: &TcpSegment) -> bool {
+    /// A SYN (without ACK) whose sequence number is not the ISN its sender
+    /// already used on this 4-tuple starts a new connection, as in Wireshark,
+    /// whether or not the end of the earlier one was captured.
+    fn starts_new(&self, i: usize, seg: &TcpSegment, src: SocketAddr) -> bool {
         let f = seg.flags;
-        if !f.syn() || f.ack() {
-            return false;
-        }
         let c = &self.conns[i];
-        c.is_new_syn(seg.seq) && (c.is_closed() || !c.client_syn_seen())
+        f.syn() && !f.ack() && c.is_new_syn(c.dir_of(src), seg.seq)
     }
 
     fn open(
