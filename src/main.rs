@@ -1,7 +1,7 @@
 //! The `sockscope` command: argument parsing and the binary's edge (anyhow
 //! errors, exit codes, a quiet end on a closed pipe).
 
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use sockscope::capture::CaptureReader;
 use sockscope::report::{self, Selection, StreamFiles};
+use sockscope::text::escape_str;
 use sockscope::timeline::{self, StreamSink, Timeline};
 
 /// The capture `sockscope` opens when given none: the ccNotes desync of seed
@@ -72,11 +73,18 @@ fn main() -> ExitCode {
             ..ReportArgs::default()
         },
     };
+    let json = args.json;
     match run_report(&args) {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("sockscope: {e:#}");
+            // File names and messages may carry bytes from the outside world.
+            let message = escape_str(&format!("{e:#}"));
+            if json {
+                let record = serde_json::json!({"type": "error", "message": message});
+                println!("{record}");
+            }
+            eprintln!("sockscope: {message}");
             ExitCode::from(2)
         }
     }
@@ -119,9 +127,7 @@ fn run_report(args: &ReportArgs) -> Result<ExitCode> {
     };
     print(&analysis, args, &sel)?;
     if let Some(e) = &analysis.error {
-        if io::stderr().is_terminal() || !args.json {
-            eprintln!("sockscope: {e}");
-        }
+        eprintln!("sockscope: {}", escape_str(&e.to_string()));
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

@@ -303,3 +303,46 @@ fn a_closed_pipe_ends_quietly() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn every_public_capture_reports_within_100_columns() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures-public");
+    let Ok(folders) = std::fs::read_dir(&dir) else {
+        eprintln!("skipped: {} is absent", dir.display());
+        return;
+    };
+    let mut checked = 0;
+    for folder in folders.flatten() {
+        let Ok(files) = std::fs::read_dir(folder.path()) else {
+            continue;
+        };
+        for file in files.flatten() {
+            let p = file.path();
+            if p.extension().is_none_or(|e| e != "pcap") {
+                continue;
+            }
+            let o = run(&["report", p.to_str().expect("path")]);
+            assert!(o.status.success());
+            for line in stdout(&o).lines() {
+                assert!(line.chars().count() <= 100, "{}: {line}", p.display());
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "checked {checked} captures");
+}
+
+#[test]
+fn json_mode_reports_an_unreadable_file_as_a_record_too() {
+    let o = run(&["report", "--json", "/nonexistent/\u{1b}[31mred.pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+    let recs = json_lines(&o);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0]["type"], "error");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !err.contains('\u{1b}'),
+        "escape byte from the file name reached stderr: {err}"
+    );
+    assert!(err.contains("red.pcap"));
+}

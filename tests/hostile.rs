@@ -102,3 +102,30 @@ fn extreme_sequence_numbers_and_acks_stay_bounded() {
     assert_eq!(wild_frame.analysis.names(), vec!["ack_lost_segment"]);
     run_all_faces(c.to_pcap());
 }
+
+#[test]
+fn per_frame_records_stop_at_the_limit_but_summaries_stay_complete() {
+    let mut c = Conv::new();
+    c.handshake();
+    for i in 0..20u32 {
+        c.client_sends(format!("NOOP {i:02}\r\n").as_bytes())
+            .server_acks();
+    }
+    c.client_fin().server_fin().client_acks();
+    let reader = CaptureReader::from_reader("many.pcap", Cursor::new(c.to_pcap())).expect("open");
+    let a = sockscope::timeline::analyze_limited(reader, &mut (), 10);
+    assert_eq!(a.frames.len(), 10);
+    assert_eq!(a.segments.len(), 10);
+    assert!(a.socket.iter().all(|e| e.frame <= 10));
+    let limit: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.id == "index_limit")
+        .collect();
+    assert_eq!(limit.len(), 1);
+    assert_eq!(limit[0].frame, 11);
+    let conn = &a.connections[0];
+    assert_eq!(conn.bytes_c2s, 20 * 9, "the summary counts every byte");
+    assert_eq!(conn.state, "SF");
+    assert_eq!(a.stats.frames, 46);
+}

@@ -66,7 +66,12 @@ pub fn write_text(out: &mut dyn Write, a: &Timeline, sel: &Selection) -> io::Res
 
 fn header(out: &mut dyn Write, a: &Timeline, shown: usize) -> io::Result<()> {
     let s = &a.stats;
-    writeln!(out, "sockscope report · {}", escape_str(&a.source))?;
+    wrapped(
+        out,
+        &format!("sockscope report · {}", escape_str(&a.source)),
+        0,
+        2,
+    )?;
     let mut parts = vec![format!("{} frames", s.frames), format!("{} TCP", s.tcp)];
     for (n, what) in [
         (s.udp, "UDP"),
@@ -173,11 +178,7 @@ fn connection(
     let mut fi = 0;
     for s in a.segments_of(c.id) {
         segment_line(out, s, start)?;
-        let comment = a
-            .frames
-            .get(s.frame as usize - 1)
-            .and_then(|f| f.comment.as_deref());
-        if let Some(text) = comment {
+        if let Some(text) = a.comment(s.frame) {
             wrapped(
                 out,
                 &format!("# {} (recorded comment)", escape_str(text)),
@@ -303,12 +304,13 @@ fn finding_line(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
 }
 
 /// Writes `text` word-wrapped to [`WIDTH`], first line indented by `first`,
-/// continuation lines by `rest`.
+/// continuation lines by `rest`; a word longer than a line is cut.
 fn wrapped(out: &mut dyn Write, text: &str, first: usize, rest: usize) -> io::Result<()> {
     let mut line = " ".repeat(first);
     let mut len = first;
     let mut empty = true;
-    for word in text.split(' ') {
+    let mut words: Vec<String> = text.split(' ').rev().map(str::to_string).collect();
+    while let Some(word) = words.pop() {
         let w = word.chars().count();
         if !empty && len + 1 + w > WIDTH {
             writeln!(out, "{line}")?;
@@ -316,13 +318,43 @@ fn wrapped(out: &mut dyn Write, text: &str, first: usize, rest: usize) -> io::Re
             len = rest;
             empty = true;
         }
+        if empty && len + w > WIDTH {
+            // Too long for any line: cut it and carry the rest over.
+            let fit = WIDTH.saturating_sub(len).max(1);
+            words.push(word.chars().skip(fit).collect());
+            let head: String = word.chars().take(fit).collect();
+            line.push_str(&head);
+            writeln!(out, "{line}")?;
+            line = " ".repeat(rest);
+            len = rest;
+            continue;
+        }
         if !empty {
             line.push(' ');
             len += 1;
         }
-        line.push_str(word);
+        line.push_str(&word);
         len += w;
         empty = false;
     }
-    writeln!(out, "{line}")
+    if !empty {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_every_line_within_the_width() {
+        let long = format!("short {} words after", "x".repeat(250));
+        let mut out = Vec::new();
+        wrapped(&mut out, &long, 4, 6).expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.lines().all(|l| l.chars().count() <= WIDTH), "{text}");
+        assert_eq!(text.matches('x').count(), 250, "nothing lost");
+        assert!(text.contains("words after"));
+    }
 }

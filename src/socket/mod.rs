@@ -119,6 +119,8 @@ struct ConnProgress {
 pub struct SocketInference {
     events: Vec<SocketEvent>,
     progress: Vec<ConnProgress>,
+    /// Set when the timeline's record limit is reached: events are no longer kept.
+    stopped: bool,
 }
 
 impl SocketInference {
@@ -130,6 +132,11 @@ impl SocketInference {
         self.events
     }
 
+    /// Keeps no more events (progress is still tracked).
+    pub fn stop_recording(&mut self) {
+        self.stopped = true;
+    }
+
     fn push(
         &mut self,
         conn: u32,
@@ -138,6 +145,9 @@ impl SocketInference {
         endpoint: Endpoint,
         call: SocketCall,
     ) {
+        if self.stopped {
+            return;
+        }
         self.events.push(SocketEvent {
             conn,
             frame,

@@ -33,8 +33,13 @@ pub struct FrameIndex {
     pub interface: u32,
     /// Index into [`Timeline::segments`] when the frame is a TCP segment.
     pub segment: Option<u32>,
-    pub comment: Option<String>,
 }
+
+/// Frames, segments and socket events kept per capture. Past this many frames
+/// the pass goes on (connection summaries, findings and streams stay complete)
+/// but no more per-frame records are kept, so memory stays bounded even for a
+/// gzip bomb of tiny frames (about 300 bytes per frame: ~1.2 GB at the cap).
+pub const MAX_RECORDS: usize = 4_000_000;
 
 /// A connection as the report shows it.
 #[derive(Clone, Debug)]
@@ -68,6 +73,8 @@ pub struct Timeline {
     /// The capture as the user named it.
     pub source: String,
     pub frames: Vec<FrameIndex>,
+    /// pcapng packet comments, (frame, text), in frame order.
+    pub comments: Vec<(u64, String)>,
     pub segments: Vec<SegmentRecord>,
     pub connections: Vec<ConnSummary>,
     pub table: ConnTable,
@@ -153,6 +160,15 @@ impl Timeline {
         self.by_conn = by;
     }
 
+    /// The comment recorded with a frame, if any.
+    pub fn comment(&self, frame: u64) -> Option<&str> {
+        let i = self
+            .comments
+            .binary_search_by_key(&frame, |(f, _)| *f)
+            .ok()?;
+        Some(self.comments[i].1.as_str())
+    }
+
     pub fn first_time(&self) -> Option<Timestamp> {
         self.frames.first().map(|f| f.time)
     }
@@ -174,7 +190,16 @@ fn conn_slot(by: &mut [ConnIndex], conn: u32) -> Option<&mut ConnIndex> {
 const GREETING_PEEK: usize = 8;
 
 /// Runs every layer over the frames of `reader`.
-pub fn analyze(mut reader: CaptureReader, sink: &mut dyn StreamSink) -> Timeline {
+pub fn analyze(reader: CaptureReader, sink: &mut dyn StreamSink) -> Timeline {
+    analyze_limited(reader, sink, MAX_RECORDS)
+}
+
+/// As [`analyze`], keeping per-frame records for at most `max_records` frames.
+pub fn analyze_limited(
+    mut reader: CaptureReader,
+    sink: &mut dyn StreamSink,
+    max_records: usize,
+) -> Timeline {
     let mut out = Timeline {
         source: reader.path().to_string(),
         ..Timeline::default()
@@ -182,6 +207,7 @@ pub fn analyze(mut reader: CaptureReader, sink: &mut dyn StreamSink) -> Timeline
     let mut socket = SocketInference::default();
     let mut greetings: Vec<Vec<u8>> = Vec::new();
     let mut fragment_reported = false;
+    let mut limit_reported = false;
     loop {
         let frame = match reader.next_frame() {
             Ok(Some(f)) => f,
@@ -206,8 +232,29 @@ pub fn analyze(mut reader: CaptureReader, sink: &mut dyn StreamSink) -> Timeline
             link_type: meta.link_type,
             interface: meta.interface,
             segment: None,
-            comment: meta.comment.clone(),
         };
+        let keep = out.frames.len() < max_records;
+        if !keep && !limit_reported {
+            limit_reported = true;
+            socket.stop_recording();
+            out.findings.push(Finding {
+                conn: 0,
+                frame: meta.number,
+                id: "index_limit",
+                severity: Severity::Warning,
+                message: format!(
+                    "The capture has more than {max_records} frames: from frame {} on, sockscope still analyses \
+                     every segment (connection summaries, findings and streams stay complete) but keeps no \
+                     per-frame records, so the ladder stops here. Cut the capture (editcap -r) to see the rest.",
+                    meta.number
+                ),
+                reference: "",
+                provenance: Provenance::Observed,
+            });
+        }
+        if let (Some(text), true) = (&meta.comment, keep) {
+            out.comments.push((meta.number, text.clone()));
+        }
         let packet = wire::decode(meta.link_type, frame.data);
         if let Some(why) = &packet.stopped {
             out.stats.note(meta.number, why.clone());
@@ -246,15 +293,19 @@ pub fn analyze(mut reader: CaptureReader, sink: &mut dyn StreamSink) -> Timeline
                 let record = out.table.segment(meta, seg, src, dst, &mut |conn, ev| {
                     route(conn, ev, number, time, &mut socket, &mut greetings, sink)
                 });
-                index.segment = Some(out.segments.len() as u32);
-                out.segments.push(record);
+                if keep {
+                    index.segment = Some(out.segments.len() as u32);
+                    out.segments.push(record);
+                }
             }
             (Some(_), Transport::Udp) => out.stats.udp += 1,
             (Some(_), Transport::Icmp) => out.stats.icmp += 1,
             (Some(_), _) => out.stats.other_ip += 1,
             (None, _) => out.stats.non_ip += 1,
         }
-        out.frames.push(index);
+        if keep {
+            out.frames.push(index);
+        }
     }
     let last = out
         .frames

@@ -5,5 +5,8 @@
 mod analyze;
 mod stats;
 
-pub use analyze::{analyze, analyze_file, ConnSummary, FrameIndex, StreamSink, Timeline};
+pub use analyze::{
+    analyze, analyze_file, analyze_limited, ConnSummary, FrameIndex, StreamSink, Timeline,
+    MAX_RECORDS,
+};
 pub use stats::CaptureStats;
