@@ -1,6 +1,17 @@
-//! The application layer. For now: which dialogue a connection carries, by
-//! port and by the server's first bytes (so lab captures on ephemeral ports are
-//! recognised too). The SMTP and POP3 readers come next.
+//! The application layer: which dialogue a connection carries (by port and by
+//! the server's first bytes, so lab captures on ephemeral ports are recognised
+//! too), and the readers that turn its byte streams into commands, replies,
+//! messages and findings. One reader per direction consumes the stream; a
+//! segment is never taken for a line (seed 001).
+
+pub mod dialogue;
+pub mod findings;
+pub mod smtp;
+pub mod stream;
+mod tracker;
+
+pub use dialogue::{Code, Command, Dialogue, Message, Origin, Reply};
+pub use tracker::Tracker;
 
 use serde::Serialize;
 

@@ -7,10 +7,25 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::Selection;
+use crate::proto::Dialogue;
 use crate::timeline::{ConnSummary, Timeline};
 
+/// One record per line. serde_json escapes C0 controls itself; DEL, C1
+/// controls and bidirectional overrides it leaves raw, so they are escaped here
+/// too (they can only occur inside strings): no capture byte reaches a terminal.
 fn line(out: &mut dyn Write, v: &Value) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, v)?;
+    let text = v.to_string();
+    let mut safe = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control()
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+        {
+            safe.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            safe.push(c);
+        }
+    }
+    out.write_all(safe.as_bytes())?;
     out.write_all(b"\n")
 }
 
@@ -76,6 +91,9 @@ pub fn write_json(out: &mut dyn Write, a: &Timeline, sel: &Selection) -> io::Res
                 )?;
             }
         }
+        if let Some(d) = a.dialogue(id) {
+            dialogue(out, d)?;
+        }
         for f in a.findings_of(id) {
             line(out, &finding(f))?;
         }
@@ -94,6 +112,70 @@ pub fn write_json(out: &mut dyn Write, a: &Timeline, sel: &Selection) -> io::Res
                 "message": e.to_string(),
             }),
         )?;
+    }
+    Ok(())
+}
+
+/// `command`, `reply` and `message` records, in the order their last byte
+/// arrived.
+fn dialogue(out: &mut dyn Write, d: &Dialogue) -> io::Result<()> {
+    let protocol = d.protocol.name();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let mut records: Vec<(u64, u8, Value)> = Vec::new();
+    for c in &d.commands {
+        records.push((
+            c.origin.last_frame(),
+            0,
+            json!({
+                "type": "command",
+                "conn": d.conn,
+                "frame": c.origin.last_frame(),
+                "protocol": protocol,
+                "verb": c.verb,
+                "arg": text(&c.arg),
+                "frames": c.origin.frames.iter().map(|f| f.0).collect::<Vec<_>>(),
+            }),
+        ));
+    }
+    for r in &d.replies {
+        records.push((
+            r.origin.last_frame(),
+            1,
+            json!({
+                "type": "reply",
+                "conn": d.conn,
+                "frame": r.origin.last_frame(),
+                "protocol": protocol,
+                "code": r.code.json(),
+                "lines": r.lines.iter().map(|l| text(l)).collect::<Vec<_>>(),
+                "frames": r.origin.frames.iter().map(|f| f.0).collect::<Vec<_>>(),
+                "answers": r.command.and_then(|i| d.commands.get(i)).map(|c| c.verb.clone()),
+            }),
+        ));
+    }
+    for m in &d.messages {
+        if m.content_frame.is_none() && m.size == 0 {
+            continue; // a transaction whose data was never sent
+        }
+        records.push((
+            m.frame,
+            2,
+            json!({
+                "type": "message",
+                "conn": d.conn,
+                "frame": m.frame,
+                "protocol": protocol,
+                "size": m.size,
+                "from": m.from,
+                "to": if d.protocol == crate::proto::Protocol::Smtp { Some(&m.to) } else { None },
+                "accepted": m.accepted,
+                "headers": m.headers.iter().map(|(k, v)| (k.clone(), text(v))).collect::<std::collections::BTreeMap<_, _>>(),
+            }),
+        ));
+    }
+    records.sort_by_key(|r| (r.0, r.1));
+    for (_, _, v) in records {
+        line(out, &v)?;
     }
     Ok(())
 }

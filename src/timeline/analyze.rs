@@ -6,7 +6,7 @@ use std::path::Path;
 use super::stats::CaptureStats;
 use crate::capture::{CaptureError, CaptureReader, LinkType, Timestamp};
 use crate::finding::{Finding, Provenance, Severity};
-use crate::proto::{self, Protocol};
+use crate::proto::{self, Dialogue, Protocol, Tracker};
 use crate::socket::{SocketEvent, SocketInference};
 use crate::tcp::{Chunk, ConnEvent, ConnTable, Connection, Dir, SegmentRecord, TcpState};
 use crate::wire::{self, Transport};
@@ -84,6 +84,8 @@ pub struct Timeline {
     pub stats: CaptureStats,
     /// Why reading stopped early, if it did; everything before was analysed.
     pub error: Option<CaptureError>,
+    /// Application dialogues (SMTP, POP3), by connection id.
+    pub dialogues: Vec<Dialogue>,
     /// Per connection (index = id − 1): positions of its records, so a face
     /// reads one connection without scanning the others.
     by_conn: Vec<ConnIndex>,
@@ -160,6 +162,11 @@ impl Timeline {
         self.by_conn = by;
     }
 
+    /// The application dialogue of a connection, if it carries one sockscope reads.
+    pub fn dialogue(&self, id: u32) -> Option<&Dialogue> {
+        self.dialogues.iter().find(|d| d.conn == id)
+    }
+
     /// The comment recorded with a frame, if any.
     pub fn comment(&self, frame: u64) -> Option<&str> {
         let i = self
@@ -204,8 +211,7 @@ pub fn analyze_limited(
         source: reader.path().to_string(),
         ..Timeline::default()
     };
-    let mut socket = SocketInference::default();
-    let mut greetings: Vec<Vec<u8>> = Vec::new();
+    let mut up = Upper::default();
     let mut fragment_reported = false;
     let mut limit_reported = false;
     loop {
@@ -236,7 +242,7 @@ pub fn analyze_limited(
         let keep = out.frames.len() < max_records;
         if !keep && !limit_reported {
             limit_reported = true;
-            socket.stop_recording();
+            up.socket.stop_recording();
             out.findings.push(Finding {
                 conn: 0,
                 frame: meta.number,
@@ -291,8 +297,11 @@ pub fn analyze_limited(
                 let dst = SocketAddr::new(ip.dst, seg.dst_port);
                 let (number, time) = (meta.number, meta.time);
                 let record = out.table.segment(meta, seg, src, dst, &mut |conn, ev| {
-                    route(conn, ev, number, time, &mut socket, &mut greetings, sink)
+                    up.route(conn, ev, number, time, sink)
                 });
+                if let Some(c) = out.table.get(record.conn) {
+                    up.tracker.advance(record.conn, c.server.port());
+                }
                 if keep {
                     index.segment = Some(out.segments.len() as u32);
                     out.segments.push(record);
@@ -313,18 +322,21 @@ pub fn analyze_limited(
         .map(|f| (f.number, f.time))
         .unwrap_or_default();
     out.table
-        .finish(&mut |conn, ev| route(conn, ev, last.0, last.1, &mut socket, &mut greetings, sink));
+        .finish(&mut |conn, ev| up.route(conn, ev, last.0, last.1, sink));
+    for c in out.table.connections() {
+        up.tracker.advance(c.id, c.server.port());
+    }
     out.connections = out
         .table
         .connections()
         .iter()
-        .map(|c| summarise(c, greetings.get(c.id as usize).map(Vec::as_slice)))
+        .map(|c| summarise(c, up.greetings.get(c.id as usize).map(Vec::as_slice)))
         .collect();
     for c in out.table.connections() {
         out.findings.extend(c.findings().iter().cloned());
     }
     out.findings.sort_by_key(|f| (f.frame, f.conn));
-    out.socket = socket.into_events();
+    out.socket = up.socket.into_events();
     // The listening port is the server's, known once roles are settled.
     for ev in &mut out.socket {
         if let crate::socket::SocketCall::Listening { port } = &mut ev.call {
@@ -334,34 +346,52 @@ pub fn analyze_limited(
         }
     }
     out.index();
+    let (dialogues, findings) = up.tracker.finish(|id| out.segments_of(id).collect());
+    out.dialogues = dialogues;
+    if !findings.is_empty() {
+        out.findings.extend(findings);
+        out.findings.sort_by_key(|f| (f.frame, f.conn));
+        out.index();
+    }
     out
 }
 
-/// Hands one connection event to the socket layer, the protocol detector and
-/// the stream sink.
-fn route(
-    conn: u32,
-    ev: ConnEvent<'_>,
-    frame: u64,
-    time: Timestamp,
-    socket: &mut SocketInference,
-    greetings: &mut Vec<Vec<u8>>,
-    sink: &mut dyn StreamSink,
-) {
-    let i = conn as usize;
-    if greetings.len() <= i {
-        greetings.resize(i + 1, Vec::new());
-    }
-    if let ConnEvent::Delivered { dir, delivery } = ev {
-        if let (Dir::S2c, Chunk::Data(b)) = (dir, delivery.chunk) {
-            let g = &mut greetings[i];
-            if g.len() < GREETING_PEEK && delivery.offset == g.len() as u64 {
-                g.extend(b.iter().take(GREETING_PEEK - g.len()));
-            }
+/// The layers above TCP, fed as connection events happen.
+#[derive(Default)]
+struct Upper {
+    socket: SocketInference,
+    tracker: Tracker,
+    /// First bytes of each server stream, for detection by greeting.
+    greetings: Vec<Vec<u8>>,
+}
+
+impl Upper {
+    /// Hands one connection event to the socket layer, the application readers,
+    /// the protocol detector and the stream sink.
+    fn route(
+        &mut self,
+        conn: u32,
+        ev: ConnEvent<'_>,
+        frame: u64,
+        time: Timestamp,
+        sink: &mut dyn StreamSink,
+    ) {
+        let i = conn as usize;
+        if self.greetings.len() <= i {
+            self.greetings.resize(i + 1, Vec::new());
         }
-        sink.chunk(conn, dir, delivery.offset, delivery.chunk);
+        if let ConnEvent::Delivered { dir, delivery } = ev {
+            if let (Dir::S2c, Chunk::Data(b)) = (dir, delivery.chunk) {
+                let g = &mut self.greetings[i];
+                if g.len() < GREETING_PEEK && delivery.offset == g.len() as u64 {
+                    g.extend(b.iter().take(GREETING_PEEK - g.len()));
+                }
+            }
+            self.tracker.delivered(conn, dir, &delivery);
+            sink.chunk(conn, dir, delivery.offset, delivery.chunk);
+        }
+        self.socket.on_event(conn, 0, frame, time, &ev);
     }
-    socket.on_event(conn, 0, frame, time, &ev);
 }
 
 fn summarise(c: &Connection, greeting: Option<&[u8]>) -> ConnSummary {

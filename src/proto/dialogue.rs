@@ -1,0 +1,191 @@
+//! What the application layer saw: commands, replies and messages, each knowing
+//! the frames its bytes came from. The report and the views read these.
+
+use serde::Serialize;
+
+use super::stream::{LineEnd, Taken};
+use super::Protocol;
+use crate::capture::Timestamp;
+
+/// Where a piece of the dialogue came from in the capture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// Stream offset of the first byte (in its direction).
+    pub offset: u64,
+    /// Stream offset one past the last byte, terminator included.
+    pub end: u64,
+    /// Every frame that carried part of it, with its byte count, in order.
+    pub frames: Vec<(u64, u32)>,
+    /// Time of the frame that carried the last byte.
+    pub time: Timestamp,
+}
+
+impl Origin {
+    pub fn from_taken(t: &Taken) -> Self {
+        Origin {
+            offset: t.offset,
+            end: t.offset + t.wire_len(),
+            frames: t.frames.clone(),
+            time: t.time,
+        }
+    }
+
+    /// Adds the frames of a following piece (another line of the same reply).
+    pub fn extend(&mut self, t: &Taken) {
+        self.end = t.offset + t.wire_len();
+        self.time = t.time;
+        for &(f, n) in &t.frames {
+            match self.frames.last_mut() {
+                Some(last) if last.0 == f => last.1 += n,
+                _ => self.frames.push((f, n)),
+            }
+        }
+    }
+
+    /// The frame that carried the last byte (the contract's `frame`).
+    pub fn last_frame(&self) -> u64 {
+        self.frames.last().map_or(0, |f| f.0)
+    }
+
+    pub fn first_frame(&self) -> u64 {
+        self.frames.first().map_or(0, |f| f.0)
+    }
+
+    /// `#4 (17 B) + #8 (21 B)`: how TCP cut it.
+    pub fn describe(&self) -> String {
+        self.frames
+            .iter()
+            .map(|(f, n)| format!("#{f} ({n} B)"))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+}
+
+/// A client command line.
+#[derive(Clone, Debug)]
+pub struct Command {
+    /// Upper-cased verb, e.g. `MAIL`; for a line that is no command, its first word.
+    pub verb: String,
+    /// The rest of the line, raw (escape before display).
+    pub arg: Vec<u8>,
+    pub origin: Origin,
+    pub line_end: LineEnd,
+    /// Index of the reply that answers it, in [`Dialogue::replies`].
+    pub reply: Option<usize>,
+}
+
+/// A server reply code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Code {
+    Smtp(u16),
+    /// POP3 `+OK` (true) or `-ERR` (false).
+    Pop3(bool),
+}
+
+impl Code {
+    pub fn is_positive(self) -> bool {
+        match self {
+            Code::Smtp(c) => (200..400).contains(&c),
+            Code::Pop3(ok) => ok,
+        }
+    }
+
+    pub fn json(self) -> serde_json::Value {
+        match self {
+            Code::Smtp(c) => serde_json::Value::from(c),
+            Code::Pop3(true) => "+OK".into(),
+            Code::Pop3(false) => "-ERR".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Code::Smtp(c) => write!(f, "{c}"),
+            Code::Pop3(true) => f.write_str("+OK"),
+            Code::Pop3(false) => f.write_str("-ERR"),
+        }
+    }
+}
+
+/// A complete server reply (all its lines).
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub code: Code,
+    /// Text of each line without code, separator and line end (raw bytes).
+    pub lines: Vec<Vec<u8>>,
+    pub origin: Origin,
+    /// Index of the command it answers, in [`Dialogue::commands`] (None: the
+    /// greeting, or unsolicited).
+    pub command: Option<usize>,
+}
+
+/// A mail message carried by the dialogue (SMTP DATA/BDAT, POP3 RETR/TOP).
+#[derive(Clone, Debug, Default)]
+pub struct Message {
+    /// Frame of the content's last byte (or of the reply that accepted it).
+    pub frame: u64,
+    /// Octets of content after un-stuffing, including the last line's CRLF,
+    /// excluding the terminating `.CRLF` (RFC 5321 §4.1.1.4); for BDAT the sum
+    /// of the chunks.
+    pub size: u64,
+    /// Reverse path without angle brackets (SMTP).
+    pub from: Option<String>,
+    /// Recipients the server accepted, without angle brackets (SMTP).
+    pub to: Vec<String>,
+    /// The header fields a person looks for first: From, To, Subject, Date,
+    /// Message-ID, as (name, raw value).
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The reply to the end of data, if any.
+    pub accepted: Option<bool>,
+    /// Frame of the first content byte (SMTP DATA).
+    pub content_frame: Option<u64>,
+    /// Frame of the 354 that invited the content.
+    pub ready_frame: Option<u64>,
+}
+
+/// One connection's application dialogue.
+#[derive(Clone, Debug)]
+pub struct Dialogue {
+    pub conn: u32,
+    pub protocol: Protocol,
+    pub commands: Vec<Command>,
+    pub replies: Vec<Reply>,
+    pub messages: Vec<Message>,
+    /// Capabilities the server advertised (EHLO keywords / CAPA lines).
+    pub capabilities: Vec<String>,
+    /// From this frame on, the connection is TLS (after STARTTLS/STLS).
+    pub tls_from: Option<u64>,
+    /// TLS records seen after that, by name (`Handshake: ClientHello`, ...).
+    pub tls_records: Vec<(u64, String)>,
+    /// For a client out of step: each command beside the reply that answers it
+    /// and the segment a one-read-per-reply client took instead.
+    pub pairings: Vec<crate::proto::smtp::timing::PairRow>,
+}
+
+impl Dialogue {
+    pub fn new(conn: u32, protocol: Protocol) -> Self {
+        Dialogue {
+            conn,
+            protocol,
+            commands: Vec::new(),
+            replies: Vec::new(),
+            messages: Vec::new(),
+            capabilities: Vec::new(),
+            tls_from: None,
+            tls_records: Vec::new(),
+            pairings: Vec::new(),
+        }
+    }
+
+    /// Whether the server advertised a capability (case-insensitive keyword).
+    pub fn has_capability(&self, keyword: &str) -> bool {
+        self.capabilities.iter().any(|c| {
+            c.split_whitespace()
+                .next()
+                .is_some_and(|k| k.eq_ignore_ascii_case(keyword))
+        })
+    }
+}

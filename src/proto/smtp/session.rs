@@ -1,0 +1,926 @@
+//! The SMTP dialogue of one connection, read from both byte streams with one
+//! reply reader (RFC 5321 §4.2; RFC 821 appendix E), paired command by command
+//! (RFC 2920 under PIPELINING), through DATA/BDAT content, AUTH exchanges and
+//! STARTTLS, raising the catalogue's findings as they become visible.
+
+use std::collections::VecDeque;
+
+use super::command::{self, Routing};
+use super::content::DataReader;
+use super::reply::{self, ReplyLine};
+use crate::finding::Severity;
+use crate::proto::dialogue::{Code, Command, Dialogue, Message, Origin, Reply};
+use crate::proto::findings::Findings;
+use crate::proto::stream::{ByteQueue, LineEnd, Taken};
+use crate::text::escape_bytes;
+
+/// RFC 5321 §4.5.3.1.4–5: command and reply lines, CRLF included.
+const MAX_COMMAND_LINE: u64 = 512;
+const MAX_REPLY_LINE: u64 = 512;
+
+/// What the next reply will answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// A command line.
+    Command(usize),
+    /// A SASL response line sent after a 334 to AUTH (command index).
+    Sasl(usize),
+    /// The end of DATA content (command index, message index).
+    EndOfData(usize, usize),
+    /// A BDAT chunk (command index, message index).
+    Chunk(usize, usize),
+}
+
+impl Expect {
+    fn command(self) -> usize {
+        match self {
+            Expect::Command(i)
+            | Expect::Sasl(i)
+            | Expect::EndOfData(i, _)
+            | Expect::Chunk(i, _) => i,
+        }
+    }
+}
+
+/// How the client's next bytes are to be read.
+enum ClientMode {
+    Commands,
+    /// After DATA, AUTH, STARTTLS: the meaning of what follows depends on the
+    /// reply to this command, so reading waits for it.
+    AwaitReply,
+    /// A SASL response line answers the 334 (AUTH command index).
+    Sasl(usize),
+    /// DATA content (command index, message index).
+    Data(usize, usize, Box<DataReader>),
+    /// BDAT chunk octets still to come (command, message, remaining, last).
+    Chunk(usize, usize, u64, bool),
+    /// TLS from here on: nothing more is decoded.
+    Tls,
+}
+
+/// A reply whose last line has not arrived yet.
+struct Partial {
+    code: u16,
+    lines: Vec<Vec<u8>>,
+    origin: Origin,
+}
+
+/// The state of one SMTP connection.
+pub struct SmtpSession {
+    client: ClientMode,
+    server_tls: bool,
+    greeting_done: bool,
+    partial: Option<Partial>,
+    awaiting: VecDeque<Expect>,
+    /// The message of the current transaction, if MAIL was accepted (index).
+    transaction: Option<usize>,
+    helo_ok: bool,
+    quit_sent: bool,
+    /// RCPT commands waiting for their reply: (command index, address).
+    rcpt_addresses: Vec<(usize, String)>,
+    eight_bit_requested: bool,
+    rejected_data_reported: bool,
+    after_rejected_data: bool,
+    bdat_in_progress: bool,
+}
+
+impl Default for SmtpSession {
+    fn default() -> Self {
+        SmtpSession {
+            client: ClientMode::Commands,
+            server_tls: false,
+            greeting_done: false,
+            partial: None,
+            awaiting: VecDeque::new(),
+            transaction: None,
+            helo_ok: false,
+            quit_sent: false,
+            rcpt_addresses: Vec::new(),
+            eight_bit_requested: false,
+            rejected_data_reported: false,
+            after_rejected_data: false,
+            bdat_in_progress: false,
+        }
+    }
+}
+
+impl SmtpSession {
+    /// Parses whatever the queued bytes allow, in both directions, until no
+    /// more progress can be made.
+    pub fn advance(
+        &mut self,
+        client: &mut ByteQueue,
+        server: &mut ByteQueue,
+        d: &mut Dialogue,
+        f: &mut Findings,
+    ) {
+        loop {
+            let c = self.client_step(client, d, f);
+            let s = self.server_step(server, d, f);
+            if !c && !s {
+                break;
+            }
+        }
+    }
+
+    /// One client item (a command, a SASL line, some content); false if none.
+    fn client_step(&mut self, q: &mut ByteQueue, d: &mut Dialogue, f: &mut Findings) -> bool {
+        match &mut self.client {
+            ClientMode::Tls | ClientMode::AwaitReply => false,
+            ClientMode::Commands => match q.line() {
+                Some(line) => {
+                    self.command(line, d, f);
+                    true
+                }
+                None => false,
+            },
+            ClientMode::Sasl(cmd) => {
+                let cmd = *cmd;
+                match q.line() {
+                    Some(line) => {
+                        self.sasl_response(cmd, &line, d, f);
+                        self.awaiting.push_back(Expect::Sasl(cmd));
+                        self.client = ClientMode::AwaitReply;
+                        true
+                    }
+                    None => false,
+                }
+            }
+            ClientMode::Data(cmd, msg, reader) => {
+                if q.is_empty() {
+                    return false;
+                }
+                let (cmd, msg) = (*cmd, *msg);
+                if d.messages[msg].content_frame.is_none() {
+                    d.messages[msg].content_frame = q.frame_at(q.offset());
+                }
+                match reader.feed(q) {
+                    Some(end) => {
+                        let reader = match std::mem::replace(&mut self.client, ClientMode::Commands)
+                        {
+                            ClientMode::Data(_, _, r) => r,
+                            _ => return true,
+                        };
+                        let m = &mut d.messages[msg];
+                        m.size = reader.size();
+                        m.frame = end.frame;
+                        m.headers = reader.headers().to_vec();
+                        for note in reader.notes() {
+                            content_finding(note, f);
+                        }
+                        self.awaiting.push_back(Expect::EndOfData(cmd, msg));
+                        true
+                    }
+                    None => true,
+                }
+            }
+            ClientMode::Chunk(cmd, msg, remaining, last) => {
+                if q.is_empty() {
+                    return false;
+                }
+                let (cmd, msg, last) = (*cmd, *msg, *last);
+                let take = (*remaining).min(q.len() as u64) as usize;
+                let t = q.take(take);
+                *remaining -= take as u64;
+                let m = &mut d.messages[msg];
+                m.size += take as u64;
+                m.frame = t.last_frame();
+                if *remaining == 0 {
+                    self.awaiting.push_back(Expect::Chunk(cmd, msg));
+                    self.client = ClientMode::Commands;
+                    if last {
+                        self.bdat_in_progress = false;
+                    }
+                }
+                true
+            }
+        }
+    }
+
+    /// One server reply line; false if none.
+    fn server_step(&mut self, q: &mut ByteQueue, d: &mut Dialogue, f: &mut Findings) -> bool {
+        if self.server_tls {
+            return false;
+        }
+        let Some(line) = q.line() else { return false };
+        if line.wire_len() > MAX_REPLY_LINE && !f.has("smtp_line_too_long") {
+            f.add(
+                line.last_frame(),
+                "smtp_line_too_long",
+                Severity::Warning,
+                format!(
+                    "A reply line of {} octets: RFC 5321 §4.5.3.1.5 guarantees only 512 (CRLF included); longer \
+                     lines may be cut, and a cut line is a classic desync.",
+                    line.wire_len()
+                ),
+                "RFC 5321 §4.5.3.1.5",
+            );
+        }
+        line_end_finding(&line, "server", f);
+        match reply::parse_line(&line.bytes) {
+            ReplyLine::Malformed => {
+                f.add(
+                    line.last_frame(),
+                    "smtp_malformed_reply",
+                    Severity::Error,
+                    format!(
+                        "The server line \"{}\" does not start with a reply code (three digits, then a space, a hyphen \
+                         or the line end); clients act on the code alone, so this line means nothing to them.",
+                        escape_bytes(&line.bytes)
+                    ),
+                    "RFC 5321 §4.2, §4.2.1",
+                );
+            }
+            ReplyLine::More { code, text } => match &mut self.partial {
+                Some(p) => {
+                    mismatch(p.code, code, &line, f);
+                    p.lines.push(text.to_vec());
+                    p.origin.extend(&line);
+                }
+                None => {
+                    self.partial = Some(Partial {
+                        code,
+                        lines: vec![text.to_vec()],
+                        origin: Origin::from_taken(&line),
+                    })
+                }
+            },
+            ReplyLine::Last { code, text } => {
+                let (code, lines, origin) = match self.partial.take() {
+                    Some(mut p) => {
+                        mismatch(p.code, code, &line, f);
+                        p.lines.push(text.to_vec());
+                        p.origin.extend(&line);
+                        (p.code, p.lines, p.origin)
+                    }
+                    None => (code, vec![text.to_vec()], Origin::from_taken(&line)),
+                };
+                self.reply(code, lines, origin, d, f);
+            }
+        }
+        true
+    }
+
+    fn command(&mut self, line: Taken, d: &mut Dialogue, f: &mut Findings) {
+        let (verb, arg) = command::split(&line.bytes);
+        let idx = d.commands.len();
+        let frame = line.last_frame();
+        if line.wire_len() > MAX_COMMAND_LINE {
+            f.add(
+                frame,
+                "smtp_line_too_long",
+                Severity::Warning,
+                format!(
+                    "A command line of {} octets: RFC 5321 §4.5.3.1.4 guarantees only 512 (CRLF included).",
+                    line.wire_len()
+                ),
+                "RFC 5321 §4.5.3.1.4",
+            );
+        }
+        line_end_finding(&line, "client", f);
+        if self.quit_sent {
+            f.add(
+                frame,
+                "smtp_command_out_of_sequence",
+                Severity::Warning,
+                format!("{verb} after QUIT: the session is over once QUIT is sent."),
+                "RFC 5321 §4.1.1.10",
+            );
+        }
+        if !command::is_known(&verb) {
+            let kind = command::non_smtp_kind(&line.bytes);
+            let cause = if self.after_rejected_data {
+                " It follows a rejected DATA: the client sent its mail anyway, and the server reads each line as a command."
+            } else {
+                ""
+            };
+            f.add(
+                frame,
+                "smtp_non_smtp_command",
+                Severity::Warning,
+                format!(
+                    "\"{}\" is {kind}, not an SMTP command.{cause}",
+                    escape_bytes(&line.bytes)
+                ),
+                "RFC 5321 §4.1, §4.2.4",
+            );
+            if self.after_rejected_data && !self.rejected_data_reported {
+                self.rejected_data_reported = true;
+                f.add(
+                    frame,
+                    "smtp_data_rejected_body_sent",
+                    Severity::Error,
+                    "DATA was refused, yet the client sent the message content: \"message data MUST NOT be sent \
+                     unless a 354 reply is received\", so every content line becomes a bad command."
+                        .to_string(),
+                    "RFC 5321 §3.3",
+                );
+            }
+        }
+        self.check_sequence(&verb, frame, d, f);
+        self.check_arguments(&verb, &arg, frame, d, f);
+        d.commands.push(Command {
+            verb: verb.clone(),
+            arg: arg.clone(),
+            origin: Origin::from_taken(&line),
+            line_end: line.end,
+            reply: None,
+        });
+        self.awaiting.push_back(Expect::Command(idx));
+        match verb.as_str() {
+            "DATA" | "STARTTLS" | "AUTH" => self.client = ClientMode::AwaitReply,
+            "QUIT" => self.quit_sent = true,
+            "BDAT" => self.bdat(idx, &arg, frame, d, f),
+            _ => {}
+        }
+    }
+
+    /// `smtp_command_out_of_sequence` (RFC 5321 §4.1.4, §3.3).
+    fn check_sequence(&mut self, verb: &str, frame: u64, d: &Dialogue, f: &mut Findings) {
+        let accepted_rcpts = self
+            .transaction
+            .is_some_and(|m| !d.messages[m].to.is_empty());
+        let problem = match verb {
+            "MAIL" if self.transaction.is_some() && !self.bdat_in_progress => {
+                Some("MAIL inside a mail transaction that was not finished or reset")
+            }
+            "MAIL" if !self.helo_ok && self.greeting_done && !self.awaiting_helo(d) => {
+                Some("MAIL before EHLO/HELO was accepted")
+            }
+            "RCPT" if self.transaction.is_none() && !self.awaiting_verb(d, "MAIL") => {
+                Some("RCPT without an accepted MAIL")
+            }
+            "DATA" if !accepted_rcpts && !self.awaiting_verb(d, "RCPT") => {
+                Some("DATA without an accepted RCPT")
+            }
+            _ => None,
+        };
+        if let Some(what) = problem {
+            f.add(
+                frame,
+                "smtp_command_out_of_sequence",
+                Severity::Warning,
+                format!(
+                    "{what}: the states run EHLO → MAIL → RCPT+ → DATA, and a server answers 503."
+                ),
+                "RFC 5321 §4.1.4, §3.3",
+            );
+        }
+    }
+
+    fn awaiting_verb(&self, d: &Dialogue, verb: &str) -> bool {
+        self.awaiting
+            .iter()
+            .any(|e| d.commands.get(e.command()).is_some_and(|c| c.verb == verb))
+    }
+
+    fn awaiting_helo(&self, d: &Dialogue) -> bool {
+        self.awaiting_verb(d, "EHLO") || self.awaiting_verb(d, "HELO")
+    }
+
+    fn check_arguments(
+        &mut self,
+        verb: &str,
+        arg: &[u8],
+        frame: u64,
+        d: &mut Dialogue,
+        f: &mut Findings,
+    ) {
+        if matches!(verb, "MAIL" | "RCPT" | "EHLO" | "HELO")
+            && arg.iter().any(|&b| b >= 0x80)
+            && !d.has_capability("SMTPUTF8")
+        {
+            f.add(
+                frame,
+                "smtp_utf8_without_smtputf8",
+                Severity::Warning,
+                format!("Non-ASCII bytes in {verb} while the server did not advertise SMTPUTF8: the envelope is ASCII unless both sides agree."),
+                "RFC 6531 §3; RFC 5321 §2.4",
+            );
+        }
+        let address = match verb {
+            "MAIL" => command::path(arg, "FROM:"),
+            "RCPT" => command::path(arg, "TO:"),
+            _ => None,
+        };
+        if verb == "MAIL" {
+            self.eight_bit_requested = command::params(arg).iter().any(|p| {
+                p.eq_ignore_ascii_case("BODY=8BITMIME") || p.eq_ignore_ascii_case("BODY=BINARYMIME")
+            });
+        }
+        if verb == "RCPT" {
+            if let Some(a) = &address {
+                self.rcpt_addresses.push((d.commands.len(), a.clone()));
+            }
+        }
+        if let Some(a) = address {
+            let (id, what, reference) = match command::routing(&a) {
+                Some(Routing::Percent) => (
+                    "smtp_percent_hack",
+                    "uses the percent hack: user%host@relay asks the relay to forward to user@host. Only the \
+                     destination may interpret a local part, so a server that rewrites this relays for anyone \
+                     (ccNotes-GW did, seed 001)",
+                    "RFC 1123 §5.2.16; RFC 2505 §2.1",
+                ),
+                Some(Routing::SourceRoute) => (
+                    "smtp_source_route",
+                    "is a source route: it \"MUST BE accepted, SHOULD NOT be generated, and SHOULD be ignored\"; \
+                     honouring it makes a relay",
+                    "RFC 5321 §4.1.2, §3.6.1, App. C",
+                ),
+                Some(Routing::BangPath) => (
+                    "smtp_bang_path",
+                    "is a UUCP bang path: rewriting site!user into user@site is a relay path",
+                    "RFC 976; RFC 1123 §5.2.16",
+                ),
+                None => return,
+            };
+            f.add(
+                frame,
+                id,
+                Severity::Warning,
+                format!("{verb} address <{}> {what}.", crate::text::escape_str(&a)),
+                reference,
+            );
+        }
+    }
+
+    fn bdat(&mut self, idx: usize, arg: &[u8], frame: u64, d: &mut Dialogue, f: &mut Findings) {
+        if !d.has_capability("CHUNKING") {
+            f.add(
+                frame,
+                "smtp_bdat_misuse",
+                Severity::Warning,
+                "BDAT although the server did not advertise CHUNKING.".to_string(),
+                "RFC 3030 §2",
+            );
+        }
+        let Some((size, last)) = command::bdat(arg) else {
+            f.add(
+                frame,
+                "smtp_bdat_misuse",
+                Severity::Warning,
+                format!("BDAT with a malformed argument \"{}\" (expected a size, then optionally LAST).", escape_bytes(arg)),
+                "RFC 3030 §2",
+            );
+            return;
+        };
+        let msg = match self.transaction {
+            Some(m) if self.bdat_in_progress => m,
+            Some(m) => {
+                self.bdat_in_progress = true;
+                m
+            }
+            None => {
+                d.messages.push(Message::default());
+                let m = d.messages.len() - 1;
+                self.transaction = Some(m);
+                self.bdat_in_progress = true;
+                m
+            }
+        };
+        if size == 0 {
+            self.awaiting.push_back(Expect::Chunk(idx, msg));
+            if last {
+                self.bdat_in_progress = false;
+            }
+        } else {
+            self.client = ClientMode::Chunk(idx, msg, size, last);
+        }
+    }
+
+    fn sasl_response(&mut self, cmd: usize, line: &Taken, d: &Dialogue, f: &mut Findings) {
+        let mech = d.commands[cmd]
+            .arg
+            .split(|&b| b == b' ')
+            .next()
+            .unwrap_or(&[])
+            .to_ascii_uppercase();
+        if mech == b"LOGIN" && !f.has("smtp_auth_cleartext") {
+            // AUTH LOGIN: the first response is the base64 user name.
+            let user = decode_base64(&line.bytes)
+                .map(|u| escape_bytes(&u))
+                .unwrap_or_default();
+            auth_cleartext(line.last_frame(), "LOGIN", &user, f);
+        }
+    }
+
+    fn reply(
+        &mut self,
+        code: u16,
+        lines: Vec<Vec<u8>>,
+        origin: Origin,
+        d: &mut Dialogue,
+        f: &mut Findings,
+    ) {
+        let ridx = d.replies.len();
+        let frame = origin.last_frame();
+        if origin.frames.len() > 1 {
+            f.add(
+                frame,
+                "smtp_reply_split_across_segments",
+                Severity::Info,
+                format!(
+                    "This {code} reply arrived in {} segments: {}. TCP carries bytes, not messages (\"no necessary \
+                     relationship between push functions and segment boundaries\"): a reader must collect bytes \
+                     until the line with a space after the code ends with CRLF.",
+                    origin.frames.len(),
+                    origin.describe()
+                ),
+                "RFC 9293 §3.7.4; RFC 5321 §4.2",
+            );
+        }
+        let answered = if !self.greeting_done {
+            self.greeting_done = true;
+            if matches!(code, 554 | 421) {
+                f.add(
+                    frame,
+                    "smtp_no_greeting",
+                    Severity::Warning,
+                    format!("The server greets with {code}: it is not willing to talk (it answers 503 to everything but QUIT)."),
+                    "RFC 5321 §3.1, §4.5.3.2.1",
+                );
+            }
+            None
+        } else {
+            match self.awaiting.pop_front() {
+                Some(e) => Some(e),
+                None if code == 421 => None,
+                None => {
+                    f.add(
+                        frame,
+                        "smtp_unsolicited_reply",
+                        Severity::Warning,
+                        format!(
+                            "A {code} reply with no command waiting for one: one extra reply shifts every later \
+                             pairing, often the first visible sign of a desync."
+                        ),
+                        "RFC 5321 §4.3.1, §3.8",
+                    );
+                    None
+                }
+            }
+        };
+        let command = answered.map(Expect::command);
+        if let Some(c) = command {
+            d.commands[c].reply = Some(ridx);
+        }
+        d.replies.push(Reply {
+            code: Code::Smtp(code),
+            lines,
+            origin,
+            command,
+        });
+        if let Some(e) = answered {
+            self.apply(e, code, ridx, d, f);
+        }
+    }
+
+    /// What a reply to an expected item changes.
+    fn apply(&mut self, e: Expect, code: u16, ridx: usize, d: &mut Dialogue, f: &mut Findings) {
+        let frame = d.replies[ridx].origin.last_frame();
+        let positive = (200..300).contains(&code);
+        match e {
+            Expect::Command(i) => {
+                let verb = d.commands[i].verb.clone();
+                self.check_code(&verb, code, frame, f);
+                match verb.as_str() {
+                    "EHLO" if positive => {
+                        self.helo_ok = true;
+                        d.capabilities = d.replies[ridx]
+                            .lines
+                            .iter()
+                            .skip(1)
+                            .map(|l| String::from_utf8_lossy(l).into_owned())
+                            .collect();
+                    }
+                    "HELO" if positive => self.helo_ok = true,
+                    "MAIL" if positive => {
+                        let from = command::path(&d.commands[i].arg, "FROM:");
+                        d.messages.push(Message {
+                            from,
+                            ..Message::default()
+                        });
+                        self.transaction = Some(d.messages.len() - 1);
+                    }
+                    "RCPT" => {
+                        let addr = self
+                            .rcpt_addresses
+                            .iter()
+                            .position(|(c, _)| *c == i)
+                            .map(|p| self.rcpt_addresses.remove(p).1);
+                        if let (true, Some(a), Some(m)) = (positive, addr, self.transaction) {
+                            if command::routing(&a) == Some(Routing::Percent) {
+                                f.add(
+                                    frame,
+                                    "smtp_percent_hack",
+                                    Severity::Error,
+                                    format!(
+                                        "The server accepted the percent-hack recipient <{}> ({code}): a possible \
+                                         open relay, as ccNotes-GW was (seed 001).",
+                                        crate::text::escape_str(&a)
+                                    ),
+                                    "RFC 1123 §5.2.16; RFC 2505 §2.1",
+                                );
+                            }
+                            d.messages[m].to.push(a);
+                        }
+                    }
+                    "RSET" if positive => {
+                        self.transaction = None;
+                        self.bdat_in_progress = false;
+                    }
+                    "DATA" => {
+                        if code == 354 {
+                            let m = match self.transaction {
+                                Some(m) => m,
+                                None => {
+                                    d.messages.push(Message::default());
+                                    d.messages.len() - 1
+                                }
+                            };
+                            self.transaction = Some(m);
+                            d.messages[m].ready_frame = Some(frame);
+                            self.client = ClientMode::Data(
+                                i,
+                                m,
+                                Box::new(DataReader::new(self.eight_bit_requested)),
+                            );
+                        } else {
+                            self.after_rejected_data = true;
+                            self.client = ClientMode::Commands;
+                        }
+                    }
+                    "AUTH" => self.auth_reply(i, code, d, f),
+                    "STARTTLS" => {
+                        if code == 220 {
+                            self.client = ClientMode::Tls;
+                            self.server_tls = true;
+                            d.tls_from = Some(frame);
+                        } else {
+                            self.client = ClientMode::Commands;
+                            f.add(
+                                frame,
+                                "smtp_starttls_failed",
+                                Severity::Info,
+                                format!("STARTTLS was answered {code}: the session goes on in plaintext, readable by anyone on the path."),
+                                "RFC 3207 §4; RFC 8314",
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Expect::Sasl(i) => self.auth_reply(i, code, d, f),
+            Expect::EndOfData(_, m) | Expect::Chunk(_, m) => {
+                let done = matches!(e, Expect::EndOfData(..)) || !self.bdat_in_progress;
+                d.messages[m].accepted = Some(positive);
+                if done {
+                    d.messages[m].frame = d.messages[m].frame.max(frame);
+                    self.transaction = None;
+                    self.bdat_in_progress = false;
+                }
+                if let ClientMode::Data(..) = self.client {
+                    // A final reply while the client is still inside the content.
+                    f.add(
+                        frame,
+                        "smtp_server_ended_data_early",
+                        Severity::Error,
+                        "The server answered the message before the client sent CRLF.CRLF: it took something else \
+                         for the end of data (smuggling accepted, or an unstuffed dot)."
+                            .to_string(),
+                        "RFC 5321 §4.1.1.4, §4.2.5",
+                    );
+                }
+            }
+        }
+    }
+
+    fn auth_reply(&mut self, i: usize, code: u16, d: &Dialogue, f: &mut Findings) {
+        let arg = &d.commands[i].arg;
+        let mut words = arg.split(|&b| b == b' ');
+        let mech = words.next().unwrap_or(&[]).to_ascii_uppercase();
+        if mech == b"PLAIN" && !f.has("smtp_auth_cleartext") && d.tls_from.is_none() {
+            if let Some(initial) = words.next() {
+                // RFC 4616: authzid NUL authcid NUL passwd.
+                let user = decode_base64(initial)
+                    .and_then(|b| b.split(|&x| x == 0).nth(1).map(<[u8]>::to_vec))
+                    .map(|u| escape_bytes(&u))
+                    .unwrap_or_default();
+                auth_cleartext(d.commands[i].origin.last_frame(), "PLAIN", &user, f);
+            }
+        }
+        if code == 334 {
+            self.client = ClientMode::Sasl(i);
+        } else {
+            self.client = ClientMode::Commands;
+        }
+    }
+
+    /// `smtp_unexpected_reply_code`: codes RFC 5321 §4.3.2 does not list for the command.
+    fn check_code(&self, verb: &str, code: u16, frame: u64, f: &mut Findings) {
+        let unexpected = match code {
+            354 => verb != "DATA",
+            334 => verb != "AUTH",
+            c if verb == "DATA" && (200..300).contains(&c) => true,
+            _ => false,
+        };
+        if unexpected {
+            f.add(
+                frame,
+                "smtp_unexpected_reply_code",
+                Severity::Info,
+                format!("{code} is not a listed reply to {verb}; a client reads an unlisted code by its first digit ({}).", reply::first_digit_meaning(code)),
+                "RFC 5321 §4.3.2",
+            );
+        }
+    }
+
+    /// The capture ended: what is still open.
+    pub fn finish(
+        &mut self,
+        client: &mut ByteQueue,
+        server: &mut ByteQueue,
+        d: &mut Dialogue,
+        f: &mut Findings,
+    ) {
+        self.advance(client, server, d, f);
+        if let Some(p) = self.partial.take() {
+            let code = p.code;
+            f.add(
+                p.origin.last_frame(),
+                "smtp_malformed_reply",
+                Severity::Error,
+                format!("A {code} reply never got its last line (the one with a space after the code) before the end of the capture."),
+                "RFC 5321 §4.2.1",
+            );
+        }
+        if let ClientMode::Tls = self.client {
+            // Name the TLS records the client and server sent.
+            for (q, who) in [(client, "client"), (server, "server")] {
+                tls_records(q, who, d);
+            }
+        }
+    }
+}
+
+fn mismatch(first: u16, this: u16, line: &Taken, f: &mut Findings) {
+    if first != this {
+        f.add(
+            line.last_frame(),
+            "smtp_multiline_code_mismatch",
+            Severity::Error,
+            format!(
+                "A {first}- reply continues with a {this} line: the codes of one reply \"MUST be the same\"; two \
+                 replies merged, or a line was lost or injected."
+            ),
+            "RFC 5321 §4.2.1",
+        );
+    }
+}
+
+fn line_end_finding(line: &Taken, who: &str, f: &mut Findings) {
+    if line.end == LineEnd::Lf && !f.has("smtp_bare_lf") {
+        f.add(
+            line.last_frame(),
+            "smtp_bare_lf",
+            Severity::Warning,
+            format!(
+                "The {who} ended a line with a bare LF: implementations \"MUST NOT recognize\" any terminator but \
+                 CRLF, so lenient and strict receivers disagree on where lines end (what SMTP smuggling exploits)."
+            ),
+            "RFC 5321 §2.3.8",
+        );
+    }
+    if line.bytes.contains(&b'\r') && !f.has("smtp_bare_cr") {
+        f.add(
+            line.last_frame(),
+            "smtp_bare_cr",
+            Severity::Warning,
+            format!("The {who} sent a bare CR inside a line."),
+            "RFC 5321 §2.3.8",
+        );
+    }
+}
+
+fn auth_cleartext(frame: u64, mech: &str, user: &str, f: &mut Findings) {
+    f.add(
+        frame,
+        "smtp_auth_cleartext",
+        Severity::Warning,
+        format!(
+            "AUTH {mech} without TLS: base64 is not encryption. The user name decodes to \"{user}\" and the password \
+             is just as recoverable by anyone on the path (shown only with --show-secrets)."
+        ),
+        "RFC 4954 §4; RFC 4616; RFC 8314",
+    );
+}
+
+fn content_finding(note: &super::content::ContentNote, f: &mut Findings) {
+    let (severity, reference, text) = match note.id {
+        "smtp_smuggling_eod_variant" => (
+            Severity::Error,
+            "RFC 5321 §4.1.1.4",
+            "a dot line with non-standard line ends before the real CRLF.CRLF: a lenient receiver ends the message \
+             there, a strict one does not (SMTP smuggling)",
+        ),
+        "smtp_dot_stuffing_missing" => (
+            Severity::Warning,
+            "RFC 5321 §4.5.2",
+            "content lines start with a dot that was not doubled: the receiver removes it, or ends the mail early",
+        ),
+        "smtp_bare_lf" | "smtp_bare_cr" => (
+            Severity::Warning,
+            "RFC 5321 §2.3.8",
+            "bare line ends in the content: strict and lenient receivers disagree on where lines end",
+        ),
+        "smtp_line_too_long" => (
+            Severity::Warning,
+            "RFC 5321 §4.5.3.1.6",
+            "content lines longer than 1000 octets (CRLF included); relays may cut them",
+        ),
+        _ => (
+            Severity::Warning,
+            "RFC 6152; RFC 5321 §2.4",
+            "8-bit or NUL octets in the content without BODY=8BITMIME; SMTP is 7-bit unless negotiated",
+        ),
+    };
+    f.add(
+        note.frame,
+        note.id,
+        severity,
+        format!("{} ×{}: {text}. {}", note.id, note.count, note.detail),
+        reference,
+    );
+}
+
+/// Names the TLS records at the start of a queue (RFC 8446 §5.1), without
+/// decrypting anything.
+fn tls_records(q: &mut ByteQueue, who: &str, d: &mut Dialogue) {
+    let mut guard = 0;
+    while q.len() >= 5 && guard < 64 {
+        guard += 1;
+        let (ty, len) = match (q.at(0), q.at(3), q.at(4)) {
+            (Some(t), Some(a), Some(b)) => (t, usize::from(a) << 8 | usize::from(b)),
+            _ => break,
+        };
+        let name = match ty {
+            20 => "ChangeCipherSpec".to_string(),
+            21 => "Alert".to_string(),
+            22 => match q.at(5) {
+                Some(1) => "Handshake: ClientHello".to_string(),
+                Some(2) => "Handshake: ServerHello".to_string(),
+                Some(11) => "Handshake: Certificate".to_string(),
+                Some(12) => "Handshake: ServerKeyExchange".to_string(),
+                Some(14) => "Handshake: ServerHelloDone".to_string(),
+                Some(16) => "Handshake: ClientKeyExchange".to_string(),
+                _ => "Handshake".to_string(),
+            },
+            23 => "ApplicationData".to_string(),
+            _ => break,
+        };
+        let t = q.take(5 + len);
+        d.tls_records
+            .push((t.first_frame(), format!("{who} {name}")));
+    }
+}
+
+/// Standard base64 (RFC 4648 §4) without padding checks; None if invalid.
+fn decode_base64(input: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(input.len() / 4 * 3);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for &c in input {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_base64;
+
+    #[test]
+    fn base64() {
+        assert_eq!(decode_base64(b"dXNlcg==").as_deref(), Some(&b"user"[..]));
+        assert_eq!(
+            decode_base64(b"AHVzZXIAcGFzcw==").as_deref(),
+            Some(&b"\0user\0pass"[..])
+        );
+        assert_eq!(decode_base64(b"!!"), None);
+    }
+}

@@ -1,0 +1,246 @@
+//! Who spoke when: the findings that need the whole dialogue and the TCP
+//! segments together. A command sent before the reply it should wait for
+//! (pregreet, lock-step and pipelining rules), proved by the command segment's
+//! ACK number where the capture allows (anomalies.md §0 "ACK proof"), and the
+//! out-of-step pairing of a client that reads one segment per reply (seed 001).
+
+use crate::finding::{Provenance, Severity};
+use crate::proto::dialogue::Dialogue;
+use crate::proto::findings::Findings;
+use crate::tcp::{Dir, Flag, SegmentRecord};
+use crate::text::preview;
+
+/// Commands that end a PIPELINING group (RFC 2920 §3.1, RFC 3207 §4, RFC 4954
+/// §4, RFC 3030 §2): nothing may follow them before their reply.
+const GROUP_ENDERS: &[&str] = &[
+    "EHLO", "HELO", "DATA", "VRFY", "EXPN", "TURN", "QUIT", "NOOP", "STARTTLS", "AUTH",
+];
+
+/// One row of the two pairings shown side by side for an out-of-step session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PairRow {
+    /// Command index.
+    pub command: usize,
+    /// The reply that really answers it (server's meaning), index.
+    pub reply: Option<usize>,
+    /// The server segment a one-read-per-reply client took as its answer:
+    /// (frame, first bytes).
+    pub client_took: Option<(u64, Vec<u8>)>,
+}
+
+/// Server bytes a client could read: data segments that are not repeats.
+fn server_reads<'a>(segments: &[&'a SegmentRecord]) -> Vec<&'a SegmentRecord> {
+    segments
+        .iter()
+        .copied()
+        .filter(|s| {
+            s.dir == Dir::S2c
+                && s.len > 0
+                && !s.analysis.has(Flag::Retransmission)
+                && !s.analysis.has(Flag::KeepAlive)
+                && !s.analysis.has(Flag::OutOfOrder)
+        })
+        .collect()
+}
+
+/// Raises the timing findings of one SMTP dialogue; returns the two pairings
+/// when the client fell out of step.
+pub fn analyse(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) -> Vec<PairRow> {
+    let greeting = d.replies.first().filter(|r| r.command.is_none());
+    let seg_of = |frame: u64| segments.iter().find(|s| s.frame == frame).copied();
+    let pipelining = d.has_capability("PIPELINING");
+    let mut first_early: Option<usize> = None;
+    for (k, cmd) in d.commands.iter().enumerate() {
+        // The reply this command should have waited for in lock-step.
+        let expected = if k == 0 {
+            greeting
+        } else {
+            d.commands[k - 1].reply.and_then(|r| d.replies.get(r))
+        };
+        let Some(expected) = expected else { continue };
+        let start = cmd.origin.first_frame();
+        if start >= expected.origin.last_frame() {
+            continue;
+        }
+        let prev = k.checked_sub(1).map(|p| d.commands[p].verb.as_str());
+        if pipelining && k > 0 && prev.is_some_and(|v| !GROUP_ENDERS.contains(&v)) {
+            continue; // RFC 2920: allowed inside a group.
+        }
+        // Proof: the segment's ACK says how much of the server's stream the
+        // client had received when it sent the command.
+        let ack = seg_of(start)
+            .filter(|s| s.dir == Dir::C2s)
+            .map(|s| u64::from(s.ack.saturating_sub(1)));
+        let (proof, provenance) = match ack {
+            Some(a) if a < expected.origin.end => (
+                format!(
+                    "proved by its ACK number: it acknowledges {a} bytes of the server's stream, and the reply ends at \
+                     byte {}",
+                    expected.origin.end
+                ),
+                Provenance::Observed,
+            ),
+            _ => (
+                "inferred from the order of frames at the capture point".to_string(),
+                Provenance::Inferred,
+            ),
+        };
+        let had = (ack.unwrap_or(0) as usize).min(64);
+        let partial = if k == 0 && had > 0 {
+            format!(" The client had only \"{}\".", greeting_prefix(d, had))
+        } else {
+            String::new()
+        };
+        first_early.get_or_insert(k);
+        let (id, severity, reference, what) = if k == 0 {
+            let kind = if expected.origin.first_frame() < start {
+                "mid-greeting: part of the greeting had arrived, not its end"
+            } else {
+                "before any greeting byte"
+            };
+            (
+                "smtp_pregreet",
+                Severity::Warning,
+                "RFC 5321 §3.1, §4.3.1",
+                format!(
+                    "{} was sent before the greeting ended ({kind}); {proof}.{partial} The server speaks first, and the \
+                     client must read every greeting line up to the one with a space after 220.",
+                    cmd.verb
+                ),
+            )
+        } else if pipelining {
+            (
+                "smtp_pipelining_group_violation",
+                Severity::Error,
+                "RFC 2920 §3.1",
+                format!(
+                    "{} was sent before the reply to {} although {} ends a pipelining group; {proof}.",
+                    cmd.verb,
+                    prev.unwrap_or(""),
+                    prev.unwrap_or("")
+                ),
+            )
+        } else {
+            (
+                "smtp_command_before_reply",
+                Severity::Warning,
+                "RFC 5321 §4.3.1, §4.2.1",
+                format!(
+                    "{} was sent before the reply to {} ended, and the server did not offer PIPELINING; {proof}. \
+                     Plain SMTP is lock-step: the sender \"MUST wait for this response\".",
+                    cmd.verb,
+                    prev.unwrap_or("")
+                ),
+            )
+        };
+        f.push(start, id, severity, what, reference, provenance);
+    }
+    content_before_354(d, f);
+    match first_early {
+        Some(k) => out_of_step(d, segments, k, f),
+        None => Vec::new(),
+    }
+}
+
+fn greeting_prefix(d: &Dialogue, n: usize) -> String {
+    let g = d.replies.first().map(|r| {
+        let mut b = format!("{}", r.code).into_bytes();
+        b.push(if r.lines.len() > 1 { b'-' } else { b' ' });
+        b.extend_from_slice(r.lines.first().map_or(&[][..], Vec::as_slice));
+        b
+    });
+    g.map(|b| crate::text::escape_bytes(&b[..n.min(b.len())]))
+        .unwrap_or_default()
+}
+
+/// Content sent before the 354: the commonest pipelining group violation.
+fn content_before_354(d: &Dialogue, f: &mut Findings) {
+    for m in &d.messages {
+        let (Some(content), Some(ready)) = (m.content_frame, m.ready_frame) else {
+            continue;
+        };
+        if content < ready {
+            f.push(
+                content,
+                "smtp_pipelining_group_violation",
+                Severity::Error,
+                format!(
+                    "The message content left (frame {content}) before the server's 354 (frame {ready}): DATA ends a \
+                     pipelining group, and \"message data MUST NOT be sent unless a 354 reply is received\"."
+                ),
+                "RFC 2920 §3.1; RFC 5321 §3.3",
+                Provenance::Inferred,
+            );
+        }
+    }
+}
+
+/// Pairs each command with the server segment a one-read-per-reply client
+/// would have taken as its answer, and flags the session if that pairing is
+/// shifted from the server's.
+fn out_of_step(
+    d: &Dialogue,
+    segments: &[&SegmentRecord],
+    from: usize,
+    f: &mut Findings,
+) -> Vec<PairRow> {
+    let reads = server_reads(segments);
+    let rows: Vec<PairRow> = d
+        .commands
+        .iter()
+        .enumerate()
+        .map(|(k, c)| PairRow {
+            command: k,
+            reply: c.reply,
+            // Read 0 is taken as the greeting; read k+1 as the answer to command k.
+            client_took: reads.get(k + 1).map(|s| (s.frame, s.preview.to_vec())),
+        })
+        .collect();
+    let shifted: Vec<&PairRow> = rows
+        .iter()
+        .skip(from)
+        .filter(|r| {
+            let true_end = r
+                .reply
+                .and_then(|i| d.replies.get(i))
+                .map(|rep| rep.origin.last_frame());
+            r.client_took.as_ref().map(|t| t.0) != true_end
+        })
+        .collect();
+    if shifted.len() < 2 {
+        return Vec::new();
+    }
+    let examples: Vec<String> = shifted
+        .iter()
+        .take(3)
+        .filter_map(|r| {
+            let (frame, bytes) = r.client_took.as_ref()?;
+            let verb = &d.commands[r.command].verb;
+            let no_code = if bytes.len() >= 3 && bytes[..3].iter().all(u8::is_ascii_digit) {
+                ""
+            } else {
+                " (a reply with no code)"
+            };
+            Some(format!(
+                "\"{}\" (#{frame}){no_code} as the answer to {verb}",
+                preview(bytes, 30)
+            ))
+        })
+        .collect();
+    f.push(
+        d.commands[shifted[0].command].origin.first_frame(),
+        "smtp_client_out_of_step",
+        Severity::Error,
+        format!(
+            "After the early command, a client that reads one segment per reply is out of step with the server for \
+             {} of the {} commands that follow: it took {}. Every reply arrives one step late. One reader that \
+             loops until the final reply line (RFC 821 App. E) cannot fall out of step.",
+            shifted.len(),
+            d.commands.len() - from,
+            examples.join("; ")
+        ),
+        "RFC 5321 §4.3.1; RFC 2920 §3.1; seed 001",
+        Provenance::Inferred,
+    );
+    rows
+}

@@ -1,0 +1,266 @@
+//! The one reader's input: a direction's reassembled bytes, queued with the
+//! frames that carried them, from which lines (or counted/raw content) are
+//! taken. A segment is never a line (DESIGN.md; seed 001): lines are cut here,
+//! from the byte stream, wherever TCP happened to cut it.
+
+use std::collections::VecDeque;
+
+use crate::capture::Timestamp;
+
+/// Longest line kept whole; a longer one is delivered cut (and flagged by the
+/// caller), so a peer that never sends LF cannot make the queue grow forever.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// How a line ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineEnd {
+    /// CR LF, the only terminator SMTP and POP3 recognise (RFC 5321 §2.3.8).
+    CrLf,
+    /// A bare LF.
+    Lf,
+    /// Cut at [`MAX_LINE`] without any LF.
+    Cut,
+}
+
+/// Bytes taken from the stream, with where they came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taken {
+    /// The bytes (for a line: without its terminator).
+    pub bytes: Vec<u8>,
+    /// Stream offset of the first byte.
+    pub offset: u64,
+    /// Every frame that carried part of it, with how many of its bytes, in order.
+    pub frames: Vec<(u64, u32)>,
+    /// Time of the frame that carried the last byte.
+    pub time: Timestamp,
+    /// For lines: how the line ended.
+    pub end: LineEnd,
+    /// A gap (bytes the capture missed) lies inside.
+    pub gap: bool,
+}
+
+impl Taken {
+    /// The frame that carried the final byte.
+    pub fn last_frame(&self) -> u64 {
+        self.frames.last().map_or(0, |f| f.0)
+    }
+    pub fn first_frame(&self) -> u64 {
+        self.frames.first().map_or(0, |f| f.0)
+    }
+    /// Length including the terminator.
+    pub fn wire_len(&self) -> u64 {
+        self.bytes.len() as u64
+            + match self.end {
+                LineEnd::CrLf => 2,
+                LineEnd::Lf => 1,
+                LineEnd::Cut => 0,
+            }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    /// Stream offset one past this run's last byte.
+    end: u64,
+    frame: u64,
+    time: Timestamp,
+    gap: bool,
+}
+
+/// A direction's bytes not yet consumed by a parser.
+#[derive(Debug, Default)]
+pub struct ByteQueue {
+    buf: VecDeque<u8>,
+    /// Stream offset of `buf[0]`.
+    start: u64,
+    runs: VecDeque<Run>,
+}
+
+impl ByteQueue {
+    /// Appends delivered bytes (gaps as zero bytes, marked as such).
+    pub fn push(&mut self, offset: u64, bytes: &[u8], frame: u64, time: Timestamp) {
+        self.append(offset, bytes.len() as u64, frame, time, false, Some(bytes));
+    }
+
+    /// Appends a gap of `len` bytes; it is queued as at most [`MAX_LINE`] zero
+    /// bytes (a parser only needs to know a gap is there, not its full size).
+    pub fn gap(&mut self, offset: u64, len: u64, frame: u64, time: Timestamp) {
+        self.append(offset, len.min(MAX_LINE as u64), frame, time, true, None);
+    }
+
+    fn append(
+        &mut self,
+        offset: u64,
+        len: u64,
+        frame: u64,
+        time: Timestamp,
+        gap: bool,
+        bytes: Option<&[u8]>,
+    ) {
+        if self.buf.is_empty() && self.runs.is_empty() {
+            self.start = offset;
+        }
+        let end = self.end() + len;
+        match bytes {
+            Some(b) => self.buf.extend(b.iter().copied()),
+            None => self.buf.extend(std::iter::repeat_n(0u8, len as usize)),
+        }
+        match self.runs.back_mut() {
+            Some(r) if r.frame == frame && r.gap == gap => r.end = end,
+            _ => self.runs.push_back(Run {
+                end,
+                frame,
+                time,
+                gap,
+            }),
+        }
+    }
+
+    /// Stream offset one past the last queued byte.
+    pub fn end(&self) -> u64 {
+        self.start + self.buf.len() as u64
+    }
+
+    /// Stream offset of the next byte to consume.
+    pub fn offset(&self) -> u64 {
+        self.start
+    }
+
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The queued bytes (two slices of a ring).
+    pub fn peek(&self) -> (&[u8], &[u8]) {
+        self.buf.as_slices()
+    }
+
+    /// The byte at `i` from the front.
+    pub fn at(&self, i: usize) -> Option<u8> {
+        self.buf.get(i).copied()
+    }
+
+    /// Takes the next line if a LF is queued (or the line reached
+    /// [`MAX_LINE`]); the terminator is consumed but not returned.
+    pub fn line(&mut self) -> Option<Taken> {
+        let lf = self.buf.iter().take(MAX_LINE + 2).position(|&b| b == b'\n');
+        match lf {
+            Some(i) => {
+                let crlf = i > 0 && self.buf[i - 1] == b'\r';
+                let content = if crlf { i - 1 } else { i };
+                let mut t = self.take(i + 1);
+                t.bytes.truncate(content);
+                t.end = if crlf { LineEnd::CrLf } else { LineEnd::Lf };
+                Some(t)
+            }
+            None if self.buf.len() >= MAX_LINE => {
+                let mut t = self.take(MAX_LINE);
+                t.end = LineEnd::Cut;
+                Some(t)
+            }
+            None => None,
+        }
+    }
+
+    /// Takes exactly `n` bytes (or fewer if fewer are queued).
+    pub fn take(&mut self, n: usize) -> Taken {
+        let n = n.min(self.buf.len());
+        let offset = self.start;
+        let bytes: Vec<u8> = self.buf.drain(..n).collect();
+        self.start += n as u64;
+        let mut frames: Vec<(u64, u32)> = Vec::new();
+        let mut gap = false;
+        let mut time = Timestamp::default();
+        let mut pos = offset;
+        while pos < self.start {
+            let Some(run) = self.runs.front().copied() else {
+                break;
+            };
+            let upto = run.end.min(self.start);
+            let count = (upto - pos) as u32;
+            if count > 0 {
+                match frames.last_mut() {
+                    Some(last) if last.0 == run.frame => last.1 += count,
+                    _ => frames.push((run.frame, count)),
+                }
+                gap |= run.gap;
+                time = run.time;
+            }
+            pos = upto;
+            if run.end <= self.start {
+                self.runs.pop_front();
+            } else {
+                break;
+            }
+        }
+        Taken {
+            bytes,
+            offset,
+            frames,
+            time,
+            end: LineEnd::Cut,
+            gap,
+        }
+    }
+
+    /// The frame that carried the byte at stream offset `at`, if still queued.
+    pub fn frame_at(&self, at: u64) -> Option<u64> {
+        if at < self.start {
+            return None;
+        }
+        self.runs.iter().find(|r| r.end > at).map(|r| r.frame)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_remembers_every_frame_that_carried_it() {
+        let mut q = ByteQueue::default();
+        q.push(0, b"220 smtp.tele.fi ", 4, Timestamp(1));
+        assert_eq!(
+            q.line(),
+            None,
+            "no LF yet: not a line, whatever the segment"
+        );
+        q.push(17, b"ESMTP ready\r\n250", 8, Timestamp(2));
+        let l = q.line().expect("line");
+        assert_eq!(l.bytes, b"220 smtp.tele.fi ESMTP ready");
+        assert_eq!(l.frames, vec![(4, 17), (8, 13)]);
+        assert_eq!(l.last_frame(), 8);
+        assert_eq!(l.end, LineEnd::CrLf);
+        assert_eq!(l.time, Timestamp(2));
+        assert_eq!(q.offset(), 30);
+        assert_eq!(q.len(), 3);
+    }
+
+    #[test]
+    fn bare_lf_and_cut_lines() {
+        let mut q = ByteQueue::default();
+        q.push(0, b"+OK hi\nx", 1, Timestamp(0));
+        let l = q.line().expect("line");
+        assert_eq!(l.end, LineEnd::Lf);
+        assert_eq!(l.bytes, b"+OK hi");
+        q.push(8, &vec![b'a'; MAX_LINE], 2, Timestamp(0));
+        let l = q.line().expect("cut");
+        assert_eq!(l.end, LineEnd::Cut);
+        assert_eq!(l.bytes.len(), MAX_LINE);
+    }
+
+    #[test]
+    fn gaps_are_marked() {
+        let mut q = ByteQueue::default();
+        q.push(0, b"ab", 1, Timestamp(0));
+        q.gap(2, 3, 2, Timestamp(0));
+        q.push(5, b"c\r\n", 3, Timestamp(0));
+        let l = q.line().expect("line");
+        assert!(l.gap);
+        assert_eq!(l.bytes, b"ab\0\0\0c");
+    }
+}
