@@ -6,6 +6,7 @@
 
 pub mod dialogue;
 pub mod findings;
+pub mod pop3;
 pub mod smtp;
 pub mod stream;
 mod tracker;

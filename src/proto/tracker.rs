@@ -3,6 +3,7 @@
 
 use super::dialogue::Dialogue;
 use super::findings::Findings;
+use super::pop3::Pop3Session;
 use super::smtp::{timing, SmtpSession};
 use super::stream::ByteQueue;
 use super::{by_greeting, by_port, Protocol};
@@ -15,8 +16,7 @@ const UNDECIDED_LIMIT: usize = 4096;
 enum State {
     Undecided,
     Smtp(Box<SmtpSession>),
-    /// POP3 is detected; its reader is not written yet.
-    Pop3,
+    Pop3(Box<Pop3Session>),
     /// Not a protocol sockscope decodes: bytes are dropped.
     Other,
 }
@@ -53,7 +53,7 @@ impl Tracker {
     /// Queues bytes that became readable on a connection.
     pub fn delivered(&mut self, conn: u32, dir: Dir, d: &Delivery<'_>) {
         let c = self.slot(conn);
-        if matches!(c.state, State::Other | State::Pop3) {
+        if matches!(c.state, State::Other) {
             return;
         }
         let q = match dir {
@@ -78,9 +78,8 @@ impl Tracker {
                     c.dialogue = Some(Dialogue::new(conn, Protocol::Smtp));
                 }
                 Some(Protocol::Pop3) => {
-                    c.state = State::Pop3;
-                    c.client = ByteQueue::default();
-                    c.server = ByteQueue::default();
+                    c.state = State::Pop3(Box::default());
+                    c.dialogue = Some(Dialogue::new(conn, Protocol::Pop3));
                 }
                 None if c.server.len() >= 4 || c.client.len() > UNDECIDED_LIMIT => {
                     c.state = State::Other;
@@ -90,8 +89,14 @@ impl Tracker {
                 None => {}
             }
         }
-        if let (State::Smtp(s), Some(d)) = (&mut c.state, &mut c.dialogue) {
-            s.advance(&mut c.client, &mut c.server, d, &mut c.findings);
+        match (&mut c.state, &mut c.dialogue) {
+            (State::Smtp(s), Some(d)) => {
+                s.advance(&mut c.client, &mut c.server, d, &mut c.findings)
+            }
+            (State::Pop3(s), Some(d)) => {
+                s.advance(&mut c.client, &mut c.server, d, &mut c.findings)
+            }
+            _ => {}
         }
     }
 
@@ -104,10 +109,17 @@ impl Tracker {
         let mut dialogues = Vec::new();
         let mut findings = Vec::new();
         for c in self.conns.iter_mut().flatten() {
-            if let (State::Smtp(s), Some(d)) = (&mut c.state, &mut c.dialogue) {
-                s.finish(&mut c.client, &mut c.server, d, &mut c.findings);
-                let segs = segments_of(d.conn);
-                d.pairings = timing::analyse(d, &segs, &mut c.findings);
+            match (&mut c.state, &mut c.dialogue) {
+                (State::Smtp(s), Some(d)) => {
+                    s.finish(&mut c.client, &mut c.server, d, &mut c.findings);
+                    let segs = segments_of(d.conn);
+                    d.pairings = timing::analyse(d, &segs, &mut c.findings);
+                }
+                (State::Pop3(s), Some(d)) => {
+                    let segs = segments_of(d.conn);
+                    s.finish(&mut c.client, &mut c.server, d, &mut c.findings, &segs);
+                }
+                _ => {}
             }
             if let Some(d) = c.dialogue.take() {
                 dialogues.push(d);

@@ -1,0 +1,470 @@
+//! POP3 (RFC 1939; CAPA and pipelining RFC 2449; STLS RFC 2595; AUTH RFC 5034):
+//! commands, `+OK`/`-ERR` responses, multi-line responses ended by a `.` line
+//! and byte-unstuffed (RFC 1939 §3), RETR/TOP messages, and the catalogue's
+//! POP3 findings.
+
+use std::collections::VecDeque;
+
+use crate::finding::{Provenance, Severity};
+use crate::proto::dialogue::{Code, Command, Dialogue, Message, Origin, Reply};
+use crate::proto::findings::Findings;
+use crate::proto::smtp::content::DataReader;
+use crate::proto::stream::{ByteQueue, Taken};
+use crate::tcp::{Dir, SegmentRecord};
+use crate::text::{escape_bytes, escape_str};
+
+const KNOWN: &[&str] = &[
+    "USER", "PASS", "APOP", "STAT", "LIST", "UIDL", "RETR", "TOP", "DELE", "NOOP", "RSET", "QUIT",
+    "CAPA", "STLS", "AUTH",
+];
+/// RFC 2449 §4: commands up to 255 octets, response first lines up to 512.
+const MAX_COMMAND: u64 = 255;
+const MAX_RESPONSE: u64 = 512;
+
+enum ClientMode {
+    Commands,
+    /// After AUTH or STLS: what follows depends on the response.
+    AwaitReply,
+    /// A SASL response answers a `+ ` continuation.
+    Sasl(usize),
+    Tls,
+}
+
+enum ServerMode {
+    Status,
+    /// Lines of a multi-line listing (LIST, UIDL, CAPA) until `.`.
+    Listing(usize),
+    /// A message (RETR, TOP) until CRLF.CRLF.
+    Message(usize, Box<DataReader>),
+    Tls,
+}
+
+/// The state of one POP3 connection.
+pub struct Pop3Session {
+    client: ClientMode,
+    server: ServerMode,
+    greeting_done: bool,
+    awaiting: VecDeque<usize>,
+    user_sent: bool,
+    logged_in: bool,
+    greeting_timestamp: bool,
+    /// Sizes from LIST/STAT replies: message number → octets.
+    listed_sizes: Vec<(u64, u64)>,
+}
+
+impl Default for Pop3Session {
+    fn default() -> Self {
+        Pop3Session {
+            client: ClientMode::Commands,
+            server: ServerMode::Status,
+            greeting_done: false,
+            awaiting: VecDeque::new(),
+            user_sent: false,
+            logged_in: false,
+            greeting_timestamp: false,
+            listed_sizes: Vec::new(),
+        }
+    }
+}
+
+/// Whether a `+OK` to this command carries a multi-line body (RFC 1939 §5–7,
+/// RFC 2449 §5).
+fn multi_line(verb: &str, arg: &[u8]) -> bool {
+    match verb {
+        "LIST" | "UIDL" => arg.iter().all(u8::is_ascii_whitespace),
+        "RETR" | "TOP" | "CAPA" => true,
+        _ => false,
+    }
+}
+
+impl Pop3Session {
+    pub fn advance(
+        &mut self,
+        client: &mut ByteQueue,
+        server: &mut ByteQueue,
+        d: &mut Dialogue,
+        f: &mut Findings,
+    ) {
+        loop {
+            let c = self.client_step(client, d, f);
+            let s = self.server_step(server, d, f);
+            if !c && !s {
+                break;
+            }
+        }
+    }
+
+    fn client_step(&mut self, q: &mut ByteQueue, d: &mut Dialogue, f: &mut Findings) -> bool {
+        match self.client {
+            ClientMode::Tls | ClientMode::AwaitReply => false,
+            ClientMode::Sasl(cmd) => match q.line() {
+                Some(_) => {
+                    self.awaiting.push_back(cmd);
+                    self.client = ClientMode::AwaitReply;
+                    true
+                }
+                None => false,
+            },
+            ClientMode::Commands => match q.line() {
+                Some(line) => {
+                    self.command(line, d, f);
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    fn command(&mut self, line: Taken, d: &mut Dialogue, f: &mut Findings) {
+        let (verb, arg) = crate::proto::smtp::command::split(&line.bytes);
+        let frame = line.last_frame();
+        if line.wire_len() > MAX_COMMAND {
+            f.add(
+                frame,
+                "pop3_line_too_long",
+                Severity::Warning,
+                format!(
+                    "A command of {} octets: RFC 2449 §4 allows 255.",
+                    line.wire_len()
+                ),
+                "RFC 2449 §4; RFC 1939 §3",
+            );
+        }
+        let wrong_state = match verb.as_str() {
+            "PASS" if !self.user_sent => Some("PASS without USER"),
+            "STAT" | "LIST" | "UIDL" | "RETR" | "TOP" | "DELE" | "RSET" if !self.logged_in => {
+                Some("a TRANSACTION command before login")
+            }
+            _ => None,
+        };
+        if !KNOWN.contains(&verb.as_str()) || wrong_state.is_some() {
+            let what = wrong_state.map_or_else(
+                || format!("\"{}\" is not a POP3 command", escape_bytes(&line.bytes)),
+                str::to_string,
+            );
+            f.add(
+                frame,
+                "pop3_command_invalid",
+                Severity::Warning,
+                format!("{what}: POP3 runs AUTHORIZATION → TRANSACTION → UPDATE, and each state has its own commands."),
+                "RFC 1939 §3–7",
+            );
+        }
+        if matches!(verb.as_str(), "USER" | "PASS") && d.tls_from.is_none() {
+            let shown = if verb == "USER" {
+                format!("the user name \"{}\"", escape_bytes(&arg))
+            } else {
+                format!(
+                    "a password of {} characters (hidden; recoverable by anyone on the path)",
+                    arg.len()
+                )
+            };
+            f.add(
+                frame,
+                "pop3_cleartext_credentials",
+                Severity::Warning,
+                format!("{verb} before STLS sends {shown} in clear text."),
+                "RFC 1939 §7, §13; RFC 8314",
+            );
+        }
+        if verb == "APOP" && !self.greeting_timestamp {
+            f.add(
+                frame,
+                "pop3_apop_without_timestamp",
+                Severity::Warning,
+                "APOP, but the greeting carried no <…> timestamp: there is no challenge to hash."
+                    .to_string(),
+                "RFC 1939 §7",
+            );
+        }
+        if verb == "USER" {
+            self.user_sent = true;
+        }
+        let idx = d.commands.len();
+        d.commands.push(Command {
+            verb: verb.clone(),
+            arg,
+            origin: Origin::from_taken(&line),
+            line_end: line.end,
+            reply: None,
+        });
+        self.awaiting.push_back(idx);
+        if matches!(verb.as_str(), "AUTH" | "STLS") {
+            self.client = ClientMode::AwaitReply;
+        }
+    }
+
+    fn server_step(&mut self, q: &mut ByteQueue, d: &mut Dialogue, f: &mut Findings) -> bool {
+        match &mut self.server {
+            ServerMode::Tls => false,
+            ServerMode::Message(msg, reader) => {
+                if q.is_empty() {
+                    return false;
+                }
+                let msg = *msg;
+                if let Some(end) = reader.feed(q) {
+                    let m = &mut d.messages[msg];
+                    m.size = reader.size();
+                    m.frame = end.frame;
+                    m.headers = reader.headers().to_vec();
+                    if let Some(note) = reader
+                        .notes()
+                        .iter()
+                        .find(|n| n.id == "smtp_dot_stuffing_missing")
+                    {
+                        f.add(
+                            note.frame,
+                            "pop3_byte_stuffing_missing",
+                            Severity::Warning,
+                            format!("Message lines start with a dot that was not doubled ({}×): the same dot rule as SMTP.", note.count),
+                            "RFC 1939 §3",
+                        );
+                    }
+                    self.check_size(msg, d, f);
+                    self.server = ServerMode::Status;
+                }
+                true
+            }
+            ServerMode::Listing(reply) => {
+                let reply = *reply;
+                let Some(line) = q.line() else { return false };
+                if line.bytes == b"." {
+                    self.server = ServerMode::Status;
+                } else {
+                    let body = line
+                        .bytes
+                        .strip_prefix(b".")
+                        .unwrap_or(&line.bytes)
+                        .to_vec();
+                    if let Some(cmd) = d.replies[reply].command {
+                        if d.commands[cmd].verb == "LIST" {
+                            self.note_size(&body);
+                        }
+                    }
+                    d.replies[reply].lines.push(body);
+                    d.replies[reply].origin.extend(&line);
+                }
+                true
+            }
+            ServerMode::Status => {
+                let Some(line) = q.line() else { return false };
+                self.status(line, d, f);
+                true
+            }
+        }
+    }
+
+    fn note_size(&mut self, listing: &[u8]) {
+        let text = String::from_utf8_lossy(listing);
+        let mut w = text.split_whitespace();
+        if let (Some(Ok(n)), Some(Ok(size))) = (w.next().map(str::parse), w.next().map(str::parse))
+        {
+            self.listed_sizes.push((n, size));
+        }
+    }
+
+    fn check_size(&self, msg: usize, d: &Dialogue, f: &mut Findings) {
+        let Some(cmd) = d
+            .replies
+            .iter()
+            .rev()
+            .find_map(|r| r.command.filter(|&c| d.commands[c].verb == "RETR"))
+        else {
+            return;
+        };
+        let n: Option<u64> = String::from_utf8_lossy(&d.commands[cmd].arg)
+            .trim()
+            .parse()
+            .ok();
+        let listed = n.and_then(|n| {
+            self.listed_sizes
+                .iter()
+                .find(|(m, _)| *m == n)
+                .map(|(_, s)| *s)
+        });
+        if let Some(listed) = listed {
+            let got = d.messages[msg].size;
+            if listed != got {
+                f.add(
+                    d.messages[msg].frame,
+                    "pop3_size_mismatch",
+                    Severity::Info,
+                    format!("LIST said {listed} octets, RETR delivered {got} after un-stuffing: a sign of LF-only storage or truncation."),
+                    "RFC 1939 §5",
+                );
+            }
+        }
+    }
+
+    fn status(&mut self, line: Taken, d: &mut Dialogue, f: &mut Findings) {
+        let frame = line.last_frame();
+        if line.wire_len() > MAX_RESPONSE {
+            f.add(
+                frame,
+                "pop3_line_too_long",
+                Severity::Warning,
+                format!(
+                    "A response line of {} octets: RFC 2449 §4 allows 512.",
+                    line.wire_len()
+                ),
+                "RFC 2449 §4",
+            );
+        }
+        let (ok, text) = if let Some(t) = line.bytes.strip_prefix(b"+OK") {
+            (true, t)
+        } else if let Some(t) = line.bytes.strip_prefix(b"-ERR") {
+            (false, t)
+        } else if line.bytes.starts_with(b"+ ") || line.bytes == b"+" {
+            // A SASL continuation (RFC 5034 §4) answers AUTH.
+            if let Some(cmd) = self.awaiting.pop_front() {
+                self.client = ClientMode::Sasl(cmd);
+            }
+            return;
+        } else {
+            f.add(
+                frame,
+                "pop3_bad_status",
+                Severity::Error,
+                format!(
+                    "The server line \"{}\" starts with neither +OK nor -ERR: POP3 has only two verdicts, so a reader \
+                     must resynchronise.",
+                    escape_bytes(&line.bytes)
+                ),
+                "RFC 1939 §3; RFC 5034 §4",
+            );
+            return;
+        };
+        let text = text.strip_prefix(b" ").unwrap_or(text).to_vec();
+        let command = if !self.greeting_done {
+            self.greeting_done = true;
+            self.greeting_timestamp = text.contains(&b'<') && text.contains(&b'>');
+            None
+        } else {
+            self.awaiting.pop_front()
+        };
+        let ridx = d.replies.len();
+        d.replies.push(Reply {
+            code: Code::Pop3(ok),
+            lines: vec![text],
+            origin: Origin::from_taken(&line),
+            command,
+        });
+        let Some(cmd) = command else { return };
+        d.commands[cmd].reply = Some(ridx);
+        let verb = d.commands[cmd].verb.clone();
+        if verb == "AUTH" || verb == "STLS" {
+            self.client = ClientMode::Commands;
+        }
+        if !ok {
+            return;
+        }
+        match verb.as_str() {
+            "PASS" | "APOP" | "AUTH" => self.logged_in = true,
+            "STLS" => {
+                self.client = ClientMode::Tls;
+                self.server = ServerMode::Tls;
+                d.tls_from = Some(frame);
+            }
+            "STAT" => {}
+            _ => {}
+        }
+        if multi_line(&verb, &d.commands[cmd].arg) {
+            if matches!(verb.as_str(), "RETR" | "TOP") {
+                d.messages.push(Message {
+                    frame,
+                    ..Message::default()
+                });
+                self.server =
+                    ServerMode::Message(d.messages.len() - 1, Box::new(DataReader::new(true)));
+            } else {
+                self.server = ServerMode::Listing(ridx);
+            }
+        }
+        if verb == "CAPA" {
+            // The capability lines are collected by the listing; copied at the end.
+        }
+    }
+
+    pub fn finish(
+        &mut self,
+        client: &mut ByteQueue,
+        server: &mut ByteQueue,
+        d: &mut Dialogue,
+        f: &mut Findings,
+        segments: &[&SegmentRecord],
+    ) {
+        self.advance(client, server, d, f);
+        if let ServerMode::Listing(r) | ServerMode::Message(r, _) = &self.server {
+            let frame = d.replies.get(*r).map_or(0, |x| x.origin.last_frame());
+            f.add(
+                frame,
+                "pop3_multiline_unterminated",
+                Severity::Error,
+                "A multi-line response never reached its \".\" line before the end of the capture: a reader that \
+                 stops early takes the rest for the next status (POP3's ccNotes)."
+                    .to_string(),
+                "RFC 1939 §3; RFC 2449 §5",
+            );
+        }
+        if let Some(r) = d
+            .replies
+            .iter()
+            .find(|r| r.command.is_some_and(|c| d.commands[c].verb == "CAPA"))
+        {
+            d.capabilities = r
+                .lines
+                .iter()
+                .skip(1)
+                .map(|l| String::from_utf8_lossy(l).into_owned())
+                .collect();
+        }
+        timing(d, segments, f);
+    }
+}
+
+/// `pop3_command_before_response`: a command sent before the previous
+/// response (or the greeting) ended, proved by its ACK where possible.
+fn timing(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) {
+    let pipelining = d.has_capability("PIPELINING");
+    let greeting = d.replies.first().filter(|r| r.command.is_none());
+    for (k, cmd) in d.commands.iter().enumerate() {
+        let expected = if k == 0 {
+            greeting
+        } else {
+            d.commands[k - 1].reply.and_then(|r| d.replies.get(r))
+        };
+        let Some(expected) = expected else { continue };
+        let start = cmd.origin.first_frame();
+        if start >= expected.origin.last_frame() {
+            continue;
+        }
+        let ack = segments
+            .iter()
+            .find(|s| s.frame == start && s.dir == Dir::C2s)
+            .map(|s| u64::from(s.ack.saturating_sub(1)));
+        let (proof, provenance) = match ack {
+            Some(a) if a < expected.origin.end => {
+                ("proved by its ACK number", Provenance::Observed)
+            }
+            _ => ("inferred from the order of frames", Provenance::Inferred),
+        };
+        let severity = if pipelining {
+            Severity::Info
+        } else {
+            Severity::Warning
+        };
+        f.push(
+            start,
+            "pop3_command_before_response",
+            severity,
+            format!(
+                "{} was sent before the previous response ended ({proof}){}: POP3 is one command, one response, unless \
+                 the server pipelines.",
+                escape_str(&cmd.verb),
+                if pipelining { ", which CAPA PIPELINING allows" } else { "" }
+            ),
+            "RFC 1939 §3–4; RFC 2449 §6.6",
+            provenance,
+        );
+    }
+}
