@@ -57,6 +57,9 @@ struct ReportArgs {
     /// Only connections with port P on either side.
     #[arg(long, value_name = "P")]
     port: Option<u16>,
+    /// Show passwords sent in clear (AUTH PLAIN/LOGIN, POP3 PASS) instead of masking them.
+    #[arg(long)]
+    show_secrets: bool,
     /// Write each connection's reassembled streams to DIR/<id>-c2s.bin and DIR/<id>-s2c.bin.
     #[arg(long, value_name = "DIR")]
     streams: Option<PathBuf>,
@@ -111,6 +114,7 @@ fn run_report(args: &ReportArgs) -> Result<ExitCode> {
         port: args.port,
         segments: args.segments,
         socket: args.socket,
+        show_secrets: args.show_secrets,
     };
     let analysis = match &args.streams {
         Some(dir) => {

@@ -146,6 +146,16 @@ pub struct Message {
     pub ready_frame: Option<u64>,
 }
 
+/// Credentials sent in recoverable form (AUTH PLAIN/LOGIN, POP3 USER/PASS).
+/// The report masks the password unless asked to show secrets.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Credential {
+    pub frame: u64,
+    pub mechanism: String,
+    pub user: Vec<u8>,
+    pub password: Option<Vec<u8>>,
+}
+
 /// One connection's application dialogue.
 #[derive(Clone, Debug)]
 pub struct Dialogue {
@@ -163,6 +173,8 @@ pub struct Dialogue {
     /// For a client out of step: each command beside the reply that answers it
     /// and the segment a one-read-per-reply client took instead.
     pub pairings: Vec<crate::proto::smtp::timing::PairRow>,
+    /// Credentials seen in clear (decoded from base64 where needed).
+    pub credentials: Vec<Credential>,
 }
 
 impl Dialogue {
@@ -177,6 +189,7 @@ impl Dialogue {
             tls_from: None,
             tls_records: Vec::new(),
             pairings: Vec::new(),
+            credentials: Vec::new(),
         }
     }
 

@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 
 use crate::finding::{Provenance, Severity};
-use crate::proto::dialogue::{Code, Command, Dialogue, Message, Origin, Reply};
+use crate::proto::dialogue::{Code, Command, Credential, Dialogue, Message, Origin, Reply};
 use crate::proto::findings::Findings;
 use crate::proto::smtp::content::DataReader;
 use crate::proto::stream::{ByteQueue, Taken};
@@ -179,6 +179,17 @@ impl Pop3Session {
         }
         if verb == "USER" {
             self.user_sent = true;
+            d.credentials.push(Credential {
+                frame,
+                mechanism: "USER/PASS".to_string(),
+                user: arg.clone(),
+                password: None,
+            });
+        }
+        if verb == "PASS" {
+            if let Some(c) = d.credentials.last_mut() {
+                c.password = Some(arg.clone());
+            }
         }
         let idx = d.commands.len();
         d.commands.push(Command {

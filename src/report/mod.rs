@@ -1,6 +1,7 @@
 //! The report: a text or JSON Lines face over the timeline, for scripts, tests
 //! and pipes. It only reads [`crate::timeline::Timeline`].
 
+mod dialogue;
 mod json;
 mod streams;
 mod text;
@@ -22,6 +23,8 @@ pub struct Selection {
     pub segments: bool,
     /// JSON: include `socket` records.
     pub socket: bool,
+    /// Show passwords sent in clear instead of masking them.
+    pub show_secrets: bool,
 }
 
 impl Selection {

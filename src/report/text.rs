@@ -28,6 +28,9 @@ pub fn write_text(out: &mut dyn Write, a: &Timeline, sel: &Selection) -> io::Res
     for id in &ids {
         let Some(c) = a.connection(*id) else { continue };
         connection(out, a, c, start)?;
+        if let Some(d) = a.dialogue(c.id) {
+            super::dialogue::write_dialogue(out, d, sel.show_secrets)?;
+        }
     }
     let capture_findings: Vec<&Finding> = a.findings_of(0).collect();
     if !capture_findings.is_empty() {
@@ -305,7 +308,12 @@ fn finding_line(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
 
 /// Writes `text` word-wrapped to [`WIDTH`], first line indented by `first`,
 /// continuation lines by `rest`; a word longer than a line is cut.
-fn wrapped(out: &mut dyn Write, text: &str, first: usize, rest: usize) -> io::Result<()> {
+pub(super) fn wrapped(
+    out: &mut dyn Write,
+    text: &str,
+    first: usize,
+    rest: usize,
+) -> io::Result<()> {
     let mut line = " ".repeat(first);
     let mut len = first;
     let mut empty = true;

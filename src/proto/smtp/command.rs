@@ -8,13 +8,15 @@ pub const KNOWN: &[&str] = &[
     "STARTTLS", "AUTH", "ETRN", "TURN",
 ];
 
-/// Splits a command line into its upper-cased verb and the rest.
+/// Splits a command line into its upper-cased, escaped verb and the raw rest.
 pub fn split(line: &[u8]) -> (String, Vec<u8>) {
     let (verb, arg) = match line.iter().position(|&b| b == b' ') {
         Some(i) => (&line[..i], &line[i + 1..]),
         None => (line, &[][..]),
     };
-    let verb = String::from_utf8_lossy(verb).to_ascii_uppercase();
+    // The verb is shown everywhere (report, findings): escape it once, here, so
+    // no control byte of a hostile "command" can reach a terminal.
+    let verb = crate::text::escape_bytes(&verb.to_ascii_uppercase());
     (verb, arg.to_vec())
 }
 

@@ -9,7 +9,7 @@ use super::command::{self, Routing};
 use super::content::DataReader;
 use super::reply::{self, ReplyLine};
 use crate::finding::Severity;
-use crate::proto::dialogue::{Code, Command, Dialogue, Message, Origin, Reply};
+use crate::proto::dialogue::{Code, Command, Credential, Dialogue, Message, Origin, Reply};
 use crate::proto::findings::Findings;
 use crate::proto::stream::{ByteQueue, LineEnd, Taken};
 use crate::text::escape_bytes;
@@ -63,6 +63,8 @@ struct Partial {
     code: u16,
     lines: Vec<Vec<u8>>,
     origin: Origin,
+    /// Some line of it was carried by more than one segment.
+    split: bool,
 }
 
 /// The state of one SMTP connection.
@@ -82,6 +84,8 @@ pub struct SmtpSession {
     rejected_data_reported: bool,
     after_rejected_data: bool,
     bdat_in_progress: bool,
+    /// SASL response lines sent for the current AUTH.
+    sasl_lines: usize,
 }
 
 impl Default for SmtpSession {
@@ -100,6 +104,7 @@ impl Default for SmtpSession {
             rejected_data_reported: false,
             after_rejected_data: false,
             bdat_in_progress: false,
+            sasl_lines: 0,
         }
     }
 }
@@ -217,6 +222,8 @@ impl SmtpSession {
             );
         }
         line_end_finding(&line, "server", f);
+        // One line in two or more segments: the founding trigger (seed 001).
+        let cut = line.frames.len() > 1;
         match reply::parse_line(&line.bytes) {
             ReplyLine::Malformed => {
                 f.add(
@@ -236,26 +243,28 @@ impl SmtpSession {
                     mismatch(p.code, code, &line, f);
                     p.lines.push(text.to_vec());
                     p.origin.extend(&line);
+                    p.split |= cut;
                 }
                 None => {
                     self.partial = Some(Partial {
                         code,
                         lines: vec![text.to_vec()],
                         origin: Origin::from_taken(&line),
+                        split: cut,
                     })
                 }
             },
             ReplyLine::Last { code, text } => {
-                let (code, lines, origin) = match self.partial.take() {
+                let (code, lines, origin, split) = match self.partial.take() {
                     Some(mut p) => {
                         mismatch(p.code, code, &line, f);
                         p.lines.push(text.to_vec());
                         p.origin.extend(&line);
-                        (p.code, p.lines, p.origin)
+                        (p.code, p.lines, p.origin, p.split || cut)
                     }
-                    None => (code, vec![text.to_vec()], Origin::from_taken(&line)),
+                    None => (code, vec![text.to_vec()], Origin::from_taken(&line), cut),
                 };
-                self.reply(code, lines, origin, d, f);
+                self.reply(code, lines, origin, split, d, f);
             }
         }
         true
@@ -278,6 +287,20 @@ impl SmtpSession {
             );
         }
         line_end_finding(&line, "client", f);
+        if line.frames.len() > 1 {
+            let origin = Origin::from_taken(&line);
+            f.add(
+                frame,
+                "smtp_reply_split_across_segments",
+                Severity::Info,
+                format!(
+                    "The command {verb} was cut across segments: {}. Legal — TCP carries bytes — and the server must \
+                     read until CRLF (a person typing into telnet sends a byte per segment).",
+                    origin.describe()
+                ),
+                "RFC 9293 §3.7.4; RFC 5321 §4.1",
+            );
+        }
         if self.quit_sent {
             f.add(
                 frame,
@@ -326,9 +349,25 @@ impl SmtpSession {
             line_end: line.end,
             reply: None,
         });
-        self.awaiting.push_back(Expect::Command(idx));
+        // A well-formed BDAT is answered once, after its chunk (RFC 3030 §2):
+        // the chunk's expectation stands for the command.
+        if verb != "BDAT" || command::bdat(&arg).is_none() {
+            self.awaiting.push_back(Expect::Command(idx));
+        }
         match verb.as_str() {
-            "DATA" | "STARTTLS" | "AUTH" => self.client = ClientMode::AwaitReply,
+            "DATA" | "STARTTLS" => self.client = ClientMode::AwaitReply,
+            "AUTH" => {
+                self.client = ClientMode::AwaitReply;
+                self.sasl_lines = 0;
+                let arg = d.commands[idx].arg.clone();
+                let mut words = arg.split(|&b| b == b' ');
+                if let (Some(m), Some(initial)) = (words.next(), words.next()) {
+                    if m.eq_ignore_ascii_case(b"PLAIN") {
+                        self.sasl_lines = 1;
+                        self.plain(initial, frame, d, f);
+                    }
+                }
+            }
             "QUIT" => self.quit_sent = true,
             "BDAT" => self.bdat(idx, &arg, frame, d, f),
             _ => {}
@@ -489,20 +528,50 @@ impl SmtpSession {
         }
     }
 
-    fn sasl_response(&mut self, cmd: usize, line: &Taken, d: &Dialogue, f: &mut Findings) {
-        let mech = d.commands[cmd]
-            .arg
-            .split(|&b| b == b' ')
-            .next()
-            .unwrap_or(&[])
-            .to_ascii_uppercase();
-        if mech == b"LOGIN" && !f.has("smtp_auth_cleartext") {
-            // AUTH LOGIN: the first response is the base64 user name.
-            let user = decode_base64(&line.bytes)
-                .map(|u| escape_bytes(&u))
-                .unwrap_or_default();
-            auth_cleartext(line.last_frame(), "LOGIN", &user, f);
+    fn sasl_response(&mut self, cmd: usize, line: &Taken, d: &mut Dialogue, f: &mut Findings) {
+        let mech = mechanism(&d.commands[cmd].arg);
+        self.sasl_lines += 1;
+        let frame = line.last_frame();
+        match (mech.as_str(), self.sasl_lines) {
+            // AUTH LOGIN (draft-murchison-sasl-login): user name, then password.
+            ("LOGIN", 1) => {
+                let user = decode_base64(&line.bytes).unwrap_or_default();
+                if d.tls_from.is_none() {
+                    auth_cleartext(frame, "LOGIN", &escape_bytes(&user), f);
+                }
+                d.credentials.push(Credential {
+                    frame,
+                    mechanism: mech.clone(),
+                    user,
+                    password: None,
+                });
+            }
+            ("LOGIN", 2) => {
+                if let Some(c) = d.credentials.last_mut() {
+                    c.password = decode_base64(&line.bytes);
+                }
+            }
+            ("PLAIN", 1) => self.plain(&line.bytes, frame, d, f),
+            _ => {}
         }
+    }
+
+    /// RFC 4616: base64 of authzid NUL authcid NUL passwd.
+    fn plain(&mut self, b64: &[u8], frame: u64, d: &mut Dialogue, f: &mut Findings) {
+        let decoded = decode_base64(b64).unwrap_or_default();
+        let mut parts = decoded.split(|&x| x == 0);
+        let _authzid = parts.next();
+        let user = parts.next().unwrap_or(&[]).to_vec();
+        let password = parts.next().map(<[u8]>::to_vec);
+        if d.tls_from.is_none() {
+            auth_cleartext(frame, "PLAIN", &escape_bytes(&user), f);
+        }
+        d.credentials.push(Credential {
+            frame,
+            mechanism: "PLAIN".to_string(),
+            user,
+            password,
+        });
     }
 
     fn reply(
@@ -510,21 +579,21 @@ impl SmtpSession {
         code: u16,
         lines: Vec<Vec<u8>>,
         origin: Origin,
+        split: bool,
         d: &mut Dialogue,
         f: &mut Findings,
     ) {
         let ridx = d.replies.len();
         let frame = origin.last_frame();
-        if origin.frames.len() > 1 {
+        if split {
             f.add(
                 frame,
                 "smtp_reply_split_across_segments",
                 Severity::Info,
                 format!(
-                    "This {code} reply arrived in {} segments: {}. TCP carries bytes, not messages (\"no necessary \
-                     relationship between push functions and segment boundaries\"): a reader must collect bytes \
-                     until the line with a space after the code ends with CRLF.",
-                    origin.frames.len(),
+                    "A line of this {code} reply was cut across segments: {}. TCP carries bytes, not messages (\"no \
+                     necessary relationship between push functions and segment boundaries\"): a reader must collect \
+                     bytes until the line with a space after the code ends with CRLF.",
                     origin.describe()
                 ),
                 "RFC 9293 §3.7.4; RFC 5321 §4.2",
@@ -545,6 +614,12 @@ impl SmtpSession {
         } else {
             match self.awaiting.pop_front() {
                 Some(e) => Some(e),
+                // A reply while the client is still inside the content: the
+                // server took something else for the end of data.
+                None if matches!(self.client, ClientMode::Data(..)) => match &self.client {
+                    ClientMode::Data(cmd, msg, _) => Some(Expect::EndOfData(*cmd, *msg)),
+                    _ => None,
+                },
                 None if code == 421 => None,
                 None => {
                     f.add(
@@ -651,7 +726,7 @@ impl SmtpSession {
                             self.client = ClientMode::Commands;
                         }
                     }
-                    "AUTH" => self.auth_reply(i, code, d, f),
+                    "AUTH" => self.auth_reply(i, code),
                     "STARTTLS" => {
                         if code == 220 {
                             self.client = ClientMode::Tls;
@@ -671,7 +746,7 @@ impl SmtpSession {
                     _ => {}
                 }
             }
-            Expect::Sasl(i) => self.auth_reply(i, code, d, f),
+            Expect::Sasl(i) => self.auth_reply(i, code),
             Expect::EndOfData(_, m) | Expect::Chunk(_, m) => {
                 let done = matches!(e, Expect::EndOfData(..)) || !self.bdat_in_progress;
                 d.messages[m].accepted = Some(positive);
@@ -696,25 +771,12 @@ impl SmtpSession {
         }
     }
 
-    fn auth_reply(&mut self, i: usize, code: u16, d: &Dialogue, f: &mut Findings) {
-        let arg = &d.commands[i].arg;
-        let mut words = arg.split(|&b| b == b' ');
-        let mech = words.next().unwrap_or(&[]).to_ascii_uppercase();
-        if mech == b"PLAIN" && !f.has("smtp_auth_cleartext") && d.tls_from.is_none() {
-            if let Some(initial) = words.next() {
-                // RFC 4616: authzid NUL authcid NUL passwd.
-                let user = decode_base64(initial)
-                    .and_then(|b| b.split(|&x| x == 0).nth(1).map(<[u8]>::to_vec))
-                    .map(|u| escape_bytes(&u))
-                    .unwrap_or_default();
-                auth_cleartext(d.commands[i].origin.last_frame(), "PLAIN", &user, f);
-            }
-        }
-        if code == 334 {
-            self.client = ClientMode::Sasl(i);
+    fn auth_reply(&mut self, i: usize, code: u16) {
+        self.client = if code == 334 {
+            ClientMode::Sasl(i)
         } else {
-            self.client = ClientMode::Commands;
-        }
+            ClientMode::Commands
+        };
     }
 
     /// `smtp_unexpected_reply_code`: codes RFC 5321 §4.3.2 does not list for the command.
@@ -801,6 +863,12 @@ fn line_end_finding(line: &Taken, who: &str, f: &mut Findings) {
             "RFC 5321 §2.3.8",
         );
     }
+}
+
+/// The SASL mechanism named in an AUTH argument, upper-cased.
+fn mechanism(arg: &[u8]) -> String {
+    let word = arg.split(|&b| b == b' ').next().unwrap_or(&[]);
+    String::from_utf8_lossy(word).to_ascii_uppercase()
 }
 
 fn auth_cleartext(frame: u64, mech: &str, user: &str, f: &mut Findings) {

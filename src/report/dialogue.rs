@@ -1,0 +1,206 @@
+//! The dialogue part of the text report: commands and replies as the
+//! application reads them, each reply with the segments it was built from,
+//! messages, TLS, credentials, and — for a client out of step — both pairings
+//! side by side.
+
+use std::io::{self, Write};
+
+use super::text::wrapped;
+use crate::proto::Dialogue;
+use crate::text::{escape_bytes, preview};
+
+/// Writes one connection's dialogue.
+pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> io::Result<()> {
+    writeln!(
+        out,
+        "\n  dialogue · {} · one reader over each byte stream; #N = frame of the line's last byte",
+        d.protocol.name()
+    )?;
+    // Commands and replies in the order their last byte passed the capture point.
+    let mut rows: Vec<(u64, u8, usize)> = Vec::new();
+    rows.extend(
+        d.commands
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.origin.last_frame(), 0, i)),
+    );
+    rows.extend(
+        d.replies
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.origin.last_frame(), 1, i)),
+    );
+    rows.sort();
+    for (frame, kind, i) in rows {
+        if kind == 0 {
+            let c = &d.commands[i];
+            let arg = if c.arg.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", preview(&c.arg, 60))
+            };
+            let answer = c
+                .reply
+                .and_then(|r| d.replies.get(r))
+                .map(|r| format!("  → {} (#{})", r.code, r.origin.last_frame()))
+                .unwrap_or_else(|| "  → no reply".to_string());
+            wrapped(
+                out,
+                &format!("{:>6}  C {}{arg}{answer}", format!("#{frame}"), c.verb),
+                2,
+                14,
+            )?;
+        } else {
+            let r = &d.replies[i];
+            let n = r.lines.len();
+            for (k, line) in r.lines.iter().enumerate() {
+                // SMTP continuation lines carry a hyphen after the code.
+                let sep = if k + 1 < n && d.protocol == crate::proto::Protocol::Smtp {
+                    "-"
+                } else {
+                    " "
+                };
+                let (code, text) = if d.protocol == crate::proto::Protocol::Pop3 && k > 0 {
+                    (String::new(), preview(line, 70))
+                } else {
+                    (format!("{}{sep}", r.code), preview(line, 70))
+                };
+                let note = if k + 1 == n {
+                    let built = if r.origin.frames.len() > 1 {
+                        format!("  = {}", r.origin.describe())
+                    } else {
+                        String::new()
+                    };
+                    let answers = match r.command.and_then(|c| d.commands.get(c)) {
+                        Some(c) => format!(" · answers {}", c.verb),
+                        None if i == 0 => " · greeting".to_string(),
+                        None => " · answers nothing".to_string(),
+                    };
+                    format!("{built}{answers}")
+                } else {
+                    String::new()
+                };
+                let lead = if k + 1 == n {
+                    format!("#{frame}")
+                } else {
+                    String::new()
+                };
+                wrapped(out, &format!("{lead:>6}  S {code}{text}{note}"), 2, 14)?;
+            }
+        }
+    }
+    for (k, m) in d.messages.iter().enumerate() {
+        if m.content_frame.is_none() && m.size == 0 {
+            continue; // a transaction whose content was never sent
+        }
+        let mut parts = vec![format!("message {} · {} B", k + 1, m.size)];
+        if let Some(from) = &m.from {
+            parts.push(format!("from <{}>", crate::text::escape_str(from)));
+        }
+        if !m.to.is_empty() {
+            let to: Vec<String> =
+                m.to.iter()
+                    .map(|t| format!("<{}>", crate::text::escape_str(t)))
+                    .collect();
+            parts.push(format!("to {}", to.join(", ")));
+        }
+        for (name, value) in &m.headers {
+            parts.push(format!("{name}: {}", preview(value, 50)));
+        }
+        parts.push(match m.accepted {
+            Some(true) => "accepted".to_string(),
+            Some(false) => "refused".to_string(),
+            None => "no final reply".to_string(),
+        });
+        wrapped(out, &format!("#{} {}", m.frame, parts.join(" · ")), 4, 8)?;
+    }
+    if let Some(from) = d.tls_from {
+        let records: Vec<String> = d
+            .tls_records
+            .iter()
+            .take(8)
+            .map(|(f, n)| format!("{n} (#{f})"))
+            .collect();
+        wrapped(
+            out,
+            &format!(
+                "from frame {from} on the connection is TLS: nothing more is decoded{}{}",
+                if records.is_empty() {
+                    ""
+                } else {
+                    "; records: "
+                },
+                records.join(", ")
+            ),
+            4,
+            8,
+        )?;
+    }
+    for c in &d.credentials {
+        let password = match (&c.password, show_secrets) {
+            (Some(p), true) => format!("password \"{}\"", escape_bytes(p)),
+            (Some(p), false) => format!(
+                "password of {} characters (hidden; --show-secrets shows it)",
+                p.len()
+            ),
+            (None, _) => "no password seen".to_string(),
+        };
+        wrapped(
+            out,
+            &format!(
+                "#{} credentials in clear ({}): user \"{}\", {password}",
+                c.frame,
+                c.mechanism,
+                escape_bytes(&c.user)
+            ),
+            4,
+            8,
+        )?;
+    }
+    if !d.pairings.is_empty() {
+        writeln!(
+            out,
+            "\n  out of step (inferred): the server's pairing beside a one-read-per-reply client's"
+        )?;
+        writeln!(
+            out,
+            "    {:<24} {:<34} taken as its answer (client)",
+            "command", "answered by (server)"
+        )?;
+        for row in &d.pairings {
+            let c = &d.commands[row.command];
+            let cmd = preview(
+                format!("{} {}", c.verb, String::from_utf8_lossy(&c.arg))
+                    .trim_end()
+                    .as_bytes(),
+                23,
+            );
+            let server = row
+                .reply
+                .and_then(|r| d.replies.get(r))
+                .map(|r| {
+                    let text = r.lines.first().map_or(String::new(), |l| preview(l, 20));
+                    format!("{} {text} (#{})", r.code, r.origin.last_frame())
+                })
+                .unwrap_or_else(|| "—".to_string());
+            let client = row
+                .client_took
+                .as_ref()
+                .map(|(f, b)| format!("\"{}\" (#{f})", preview(b, 24)))
+                .unwrap_or_else(|| "nothing left to read".to_string());
+            let mark = if row.client_took.as_ref().map(|t| t.0)
+                == row
+                    .reply
+                    .and_then(|r| d.replies.get(r))
+                    .map(|r| r.origin.last_frame())
+            {
+                " "
+            } else {
+                "≠"
+            };
+            let line = format!("    {cmd:<24} {server:<34} {mark} {client}");
+            wrapped(out, line.trim_start(), 4, 8)?;
+        }
+    }
+    Ok(())
+}
