@@ -11,7 +11,7 @@ use crate::proto::findings::Findings;
 use crate::proto::smtp::content::DataReader;
 use crate::proto::stream::{ByteQueue, Taken};
 use crate::tcp::{Dir, SegmentRecord};
-use crate::text::{escape_bytes, escape_str};
+use crate::text::{escape_str, preview};
 
 const KNOWN: &[&str] = &[
     "USER", "PASS", "APOP", "STAT", "LIST", "UIDL", "RETR", "TOP", "DELE", "NOOP", "RSET", "QUIT",
@@ -50,6 +50,8 @@ pub struct Pop3Session {
     greeting_timestamp: bool,
     /// Sizes from LIST/STAT replies: message number → octets.
     listed_sizes: Vec<(u64, u64)>,
+    /// The first client bytes after STLS's +OK were checked for TLS.
+    tls_checked: bool,
 }
 
 impl Default for Pop3Session {
@@ -63,6 +65,7 @@ impl Default for Pop3Session {
             logged_in: false,
             greeting_timestamp: false,
             listed_sizes: Vec::new(),
+            tls_checked: false,
         }
     }
 }
@@ -96,7 +99,28 @@ impl Pop3Session {
 
     fn client_step(&mut self, q: &mut ByteQueue, d: &mut Dialogue, f: &mut Findings) -> bool {
         match self.client {
-            ClientMode::Tls | ClientMode::AwaitReply => false,
+            ClientMode::AwaitReply => false,
+            ClientMode::Tls => {
+                if !self.tls_checked && !q.is_empty() {
+                    self.tls_checked = true;
+                    if q.at(0) != Some(0x16) {
+                        let (a, b) = q.peek();
+                        let head: Vec<u8> = a.iter().chain(b.iter()).take(60).copied().collect();
+                        f.add(
+                            q.frame_at(q.offset()).unwrap_or(0),
+                            "pop3_stls_plaintext_injection",
+                            Severity::Error,
+                            format!(
+                                "After STLS the client sent plaintext that is not TLS: \"{}\"; Venema's STARTTLS flaw \
+                                 applies to POP3 too: a server that keeps it runs it inside TLS.",
+                                preview(&head, 60)
+                            ),
+                            "RFC 2595 §4",
+                        );
+                    }
+                }
+                false
+            }
             ClientMode::Sasl(cmd) => match q.line() {
                 Some(_) => {
                     self.awaiting.push_back(cmd);
@@ -139,7 +163,7 @@ impl Pop3Session {
         };
         if !KNOWN.contains(&verb.as_str()) || wrong_state.is_some() {
             let what = wrong_state.map_or_else(
-                || format!("\"{}\" is not a POP3 command", escape_bytes(&line.bytes)),
+                || format!("\"{}\" is not a POP3 command", preview(&line.bytes, 80)),
                 str::to_string,
             );
             f.add(
@@ -152,7 +176,7 @@ impl Pop3Session {
         }
         if matches!(verb.as_str(), "USER" | "PASS") && d.tls_from.is_none() {
             let shown = if verb == "USER" {
-                format!("the user name \"{}\"", escape_bytes(&arg))
+                format!("the user name \"{}\"", preview(&arg, 60))
             } else {
                 format!(
                     "a password of {} characters (hidden; recoverable by anyone on the path)",
@@ -213,7 +237,12 @@ impl Pop3Session {
                     return false;
                 }
                 let msg = *msg;
-                if let Some(end) = reader.feed(q) {
+                let before = q.len();
+                let fed = reader.feed(q);
+                if fed.is_none() && q.len() == before {
+                    return false; // nothing consumed: wait for more
+                }
+                if let Some(end) = fed {
                     let m = &mut d.messages[msg];
                     m.size = reader.size();
                     m.frame = end.frame;
@@ -339,7 +368,7 @@ impl Pop3Session {
                 format!(
                     "The server line \"{}\" starts with neither +OK nor -ERR: POP3 has only two verdicts, so a reader \
                      must resynchronise.",
-                    escape_bytes(&line.bytes)
+                    preview(&line.bytes, 80)
                 ),
                 "RFC 1939 §3; RFC 5034 §4",
             );

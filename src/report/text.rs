@@ -327,14 +327,24 @@ pub(super) fn wrapped(
             empty = true;
         }
         if empty && len + w > WIDTH {
-            // Too long for any line: cut it and carry the rest over.
-            let fit = WIDTH.saturating_sub(len).max(1);
-            words.push(word.chars().skip(fit).collect());
-            let head: String = word.chars().take(fit).collect();
-            line.push_str(&head);
-            writeln!(out, "{line}")?;
-            line = " ".repeat(rest);
-            len = rest;
+            // Too long for any line: cut it into line-sized pieces, in one pass
+            // (hostile captures make very long words).
+            let mut rest_of_word = word.as_str();
+            while len + rest_of_word.chars().take(WIDTH + 1).count() > WIDTH {
+                let fit = WIDTH.saturating_sub(len).max(1);
+                let cut = rest_of_word
+                    .char_indices()
+                    .nth(fit)
+                    .map_or(rest_of_word.len(), |(i, _)| i);
+                line.push_str(&rest_of_word[..cut]);
+                writeln!(out, "{line}")?;
+                line = " ".repeat(rest);
+                len = rest;
+                rest_of_word = &rest_of_word[cut..];
+            }
+            line.push_str(rest_of_word);
+            len += rest_of_word.chars().count();
+            empty = rest_of_word.is_empty();
             continue;
         }
         if !empty {

@@ -12,7 +12,7 @@ use crate::finding::Severity;
 use crate::proto::dialogue::{Code, Command, Credential, Dialogue, Message, Origin, Reply};
 use crate::proto::findings::Findings;
 use crate::proto::stream::{ByteQueue, LineEnd, Taken};
-use crate::text::escape_bytes;
+use crate::text::{escape_bytes, preview};
 
 /// RFC 5321 §4.5.3.1.4–5: command and reply lines, CRLF included.
 const MAX_COMMAND_LINE: u64 = 512;
@@ -86,6 +86,11 @@ pub struct SmtpSession {
     bdat_in_progress: bool,
     /// SASL response lines sent for the current AUTH.
     sasl_lines: usize,
+    /// The first bytes after STARTTLS's 220 were checked for TLS.
+    client_tls_checked: bool,
+    server_tls_checked: bool,
+    /// A BDAT chunk just ended: the next line must be a command.
+    after_chunk: bool,
 }
 
 impl Default for SmtpSession {
@@ -105,6 +110,9 @@ impl Default for SmtpSession {
             after_rejected_data: false,
             bdat_in_progress: false,
             sasl_lines: 0,
+            client_tls_checked: false,
+            server_tls_checked: false,
+            after_chunk: false,
         }
     }
 }
@@ -131,7 +139,16 @@ impl SmtpSession {
     /// One client item (a command, a SASL line, some content); false if none.
     fn client_step(&mut self, q: &mut ByteQueue, d: &mut Dialogue, f: &mut Findings) -> bool {
         match &mut self.client {
-            ClientMode::Tls | ClientMode::AwaitReply => false,
+            ClientMode::AwaitReply => false,
+            ClientMode::Tls => {
+                if !self.client_tls_checked && !q.is_empty() {
+                    self.client_tls_checked = true;
+                    if q.at(0) != Some(0x16) {
+                        injection(q, "client", d, f);
+                    }
+                }
+                false
+            }
             ClientMode::Commands => match q.line() {
                 Some(line) => {
                     self.command(line, d, f);
@@ -159,7 +176,10 @@ impl SmtpSession {
                 if d.messages[msg].content_frame.is_none() {
                     d.messages[msg].content_frame = q.frame_at(q.offset());
                 }
+                let before = q.len();
                 match reader.feed(q) {
+                    // No byte consumed: wait for more rather than spin.
+                    None if q.len() == before => false,
                     Some(end) => {
                         let reader = match std::mem::replace(&mut self.client, ClientMode::Commands)
                         {
@@ -193,6 +213,7 @@ impl SmtpSession {
                 if *remaining == 0 {
                     self.awaiting.push_back(Expect::Chunk(cmd, msg));
                     self.client = ClientMode::Commands;
+                    self.after_chunk = true;
                     if last {
                         self.bdat_in_progress = false;
                     }
@@ -205,6 +226,12 @@ impl SmtpSession {
     /// One server reply line; false if none.
     fn server_step(&mut self, q: &mut ByteQueue, d: &mut Dialogue, f: &mut Findings) -> bool {
         if self.server_tls {
+            if !self.server_tls_checked && !q.is_empty() {
+                self.server_tls_checked = true;
+                if q.at(0) != Some(0x16) {
+                    injection(q, "server", d, f);
+                }
+            }
             return false;
         }
         let Some(line) = q.line() else { return false };
@@ -233,7 +260,7 @@ impl SmtpSession {
                     format!(
                         "The server line \"{}\" does not start with a reply code (three digits, then a space, a hyphen \
                          or the line end); clients act on the code alone, so this line means nothing to them.",
-                        escape_bytes(&line.bytes)
+                        preview(&line.bytes, 80)
                     ),
                     "RFC 5321 §4.2, §4.2.1",
                 );
@@ -310,6 +337,20 @@ impl SmtpSession {
                 "RFC 5321 §4.1.1.10",
             );
         }
+        if !command::is_known(&verb) && std::mem::take(&mut self.after_chunk) {
+            f.add(
+                frame,
+                "smtp_bdat_size_mismatch",
+                Severity::Error,
+                format!(
+                    "Right after a BDAT chunk the client sent \"{}\", which is no command: BDAT is framed by a count, \
+                     not a dot, and a wrong count turns mail text into commands (or swallows a command).",
+                    preview(&line.bytes, 80)
+                ),
+                "RFC 3030 §2",
+            );
+        }
+        self.after_chunk = false;
         if !command::is_known(&verb) {
             let kind = command::non_smtp_kind(&line.bytes);
             let cause = if self.after_rejected_data {
@@ -323,7 +364,7 @@ impl SmtpSession {
                 Severity::Warning,
                 format!(
                     "\"{}\" is {kind}, not an SMTP command.{cause}",
-                    escape_bytes(&line.bytes)
+                    preview(&line.bytes, 80)
                 ),
                 "RFC 5321 §4.1, §4.2.4",
             );
@@ -380,7 +421,17 @@ impl SmtpSession {
             .transaction
             .is_some_and(|m| !d.messages[m].to.is_empty());
         let problem = match verb {
-            "MAIL" if self.transaction.is_some() && !self.bdat_in_progress => {
+            "MAIL" | "DATA" if self.bdat_in_progress => {
+                f.add(
+                    frame,
+                    "smtp_bdat_misuse",
+                    Severity::Warning,
+                    format!("{verb} while a BDAT transaction had no LAST chunk yet: chunking has its own state rules (a server answers 503)."),
+                    "RFC 3030 §2",
+                );
+                None
+            }
+            "MAIL" if self.transaction.is_some() => {
                 Some("MAIL inside a mail transaction that was not finished or reset")
             }
             "MAIL" if !self.helo_ok && self.greeting_done && !self.awaiting_helo(d) => {
@@ -499,7 +550,7 @@ impl SmtpSession {
                 frame,
                 "smtp_bdat_misuse",
                 Severity::Warning,
-                format!("BDAT with a malformed argument \"{}\" (expected a size, then optionally LAST).", escape_bytes(arg)),
+                format!("BDAT with a malformed argument \"{}\" (expected a size, then optionally LAST).", preview(arg, 60)),
                 "RFC 3030 §2",
             );
             return;
@@ -620,6 +671,16 @@ impl SmtpSession {
                     ClientMode::Data(cmd, msg, _) => Some(Expect::EndOfData(*cmd, *msg)),
                     _ => None,
                 },
+                None if matches!(self.client, ClientMode::Chunk(..)) => {
+                    f.add(
+                        frame,
+                        "smtp_bdat_size_mismatch",
+                        Severity::Error,
+                        format!("The server replied {code} before the BDAT chunk's announced octets had all arrived."),
+                        "RFC 3030 §2",
+                    );
+                    None
+                }
                 None if code == 421 => None,
                 None => {
                     f.add(
@@ -817,6 +878,15 @@ impl SmtpSession {
                 "RFC 5321 §4.2.1",
             );
         }
+        if let ClientMode::Chunk(cmd, _, remaining, _) = self.client {
+            f.add(
+                d.commands[cmd].origin.last_frame(),
+                "smtp_bdat_size_mismatch",
+                Severity::Error,
+                format!("The capture ended {remaining} octets short of the BDAT chunk's announced size."),
+                "RFC 3030 §2",
+            );
+        }
         if let ClientMode::Tls = self.client {
             // Name the TLS records the client and server sent.
             for (q, who) in [(client, "client"), (server, "server")] {
@@ -824,6 +894,45 @@ impl SmtpSession {
             }
         }
     }
+}
+
+/// Bytes after STARTTLS's 220 that are not a TLS record (RFC 3207 §4.2;
+/// CVE-2011-0411 and its client-side twin): a vulnerable peer runs them inside
+/// TLS as if they were protected.
+fn injection(q: &ByteQueue, who: &str, d: &Dialogue, f: &mut Findings) {
+    let (a, b) = q.peek();
+    let mut head: Vec<u8> = a.iter().chain(b.iter()).take(80).copied().collect();
+    head.truncate(80);
+    let frame = q.frame_at(q.offset()).unwrap_or(0);
+    let same_segment = who == "client"
+        && d.commands
+            .iter()
+            .rev()
+            .find(|c| c.verb == "STARTTLS")
+            .map(|c| c.origin.last_frame())
+            == Some(frame);
+    let (id, what) = if who == "client" {
+        (
+            "smtp_starttls_plaintext_injection",
+            format!(
+                "After STARTTLS the client sent plaintext that is not TLS: \"{}\"{}. A server that keeps its \
+                 buffered plaintext runs these commands after the handshake as if they were protected; the fix is to \
+                 purge the buffer when TLS starts.",
+                preview(&head, 70),
+                if same_segment { " — in the same segment as STARTTLS, the CVE-2011-0411 signature" } else { "" }
+            ),
+        )
+    } else {
+        (
+            "smtp_starttls_response_injection",
+            format!(
+                "After its 220 to STARTTLS the server sent plaintext that is not TLS: \"{}\"; a client that keeps it \
+                 reads these answers after TLS starts, as if they came protected.",
+                preview(&head, 70)
+            ),
+        )
+    };
+    f.add(frame, id, Severity::Error, what, "RFC 3207 §4, §4.2");
 }
 
 fn mismatch(first: u16, this: u16, line: &Taken, f: &mut Findings) {

@@ -5,7 +5,7 @@
 //! out-of-step pairing of a client that reads one segment per reply (seed 001).
 
 use crate::finding::{Provenance, Severity};
-use crate::proto::dialogue::Dialogue;
+use crate::proto::dialogue::{Code, Dialogue};
 use crate::proto::findings::Findings;
 use crate::tcp::{Dir, Flag, SegmentRecord};
 use crate::text::preview;
@@ -136,9 +136,81 @@ pub fn analyse(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) -> V
         f.push(start, id, severity, what, reference, provenance);
     }
     content_before_354(d, f);
+    closing(d, segments, f);
     match first_early {
         Some(k) => out_of_step(d, segments, k, f),
         None => Vec::new(),
+    }
+}
+
+/// `smtp_no_greeting`, `smtp_closed_without_quit`, and STARTTLS offered but
+/// not used: facts about the session as a whole.
+fn closing(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) {
+    let end = segments.iter().find(|s| s.flags.fin() || s.flags.rst());
+    if d.replies.is_empty() {
+        let frame = end.map_or_else(|| segments.last().map_or(0, |s| s.frame), |s| s.frame);
+        f.add(
+            frame,
+            "smtp_no_greeting",
+            Severity::Warning,
+            "The server never sent its greeting: the server speaks first in SMTP, and a client must wait for the \
+             220 before it says anything."
+                .to_string(),
+            "RFC 5321 §3.1, §4.5.3.2.1",
+        );
+    }
+    let quit_ok = d.commands.iter().any(|c| {
+        c.verb == "QUIT"
+            && c.reply
+                .and_then(|r| d.replies.get(r))
+                .is_some_and(|r| r.code == Code::Smtp(221))
+    });
+    if let (false, None, Some(end)) = (quit_ok, d.tls_from, end) {
+        let who = match end.dir {
+            Dir::C2s => "client",
+            Dir::S2c => "server",
+        };
+        let how = if end.flags.rst() {
+            "reset (RST)"
+        } else {
+            "closed (FIN)"
+        };
+        let mid_data = d
+            .messages
+            .iter()
+            .any(|m| m.content_frame.is_some() && m.accepted.is_none());
+        let state = if mid_data {
+            " in the middle of DATA: the server never took the mail"
+        } else {
+            ""
+        };
+        f.add(
+            end.frame,
+            "smtp_closed_without_quit",
+            Severity::Info,
+            format!("The {who} {how} the connection without QUIT → 221{state}."),
+            "RFC 5321 §4.1.1.10",
+        );
+    }
+    let starttls_used = d.commands.iter().any(|c| c.verb == "STARTTLS");
+    let sensitive = d
+        .commands
+        .iter()
+        .find(|c| c.verb == "AUTH" || c.verb == "MAIL");
+    if d.has_capability("STARTTLS") && !starttls_used {
+        if let Some(c) = sensitive {
+            f.add(
+                c.origin.last_frame(),
+                "smtp_starttls_failed",
+                Severity::Warning,
+                format!(
+                    "The server offered STARTTLS but the client sent {} in plaintext: opportunistic TLS fails open, and \
+                     everything after is readable.",
+                    c.verb
+                ),
+                "RFC 3207 §4; RFC 8314",
+            );
+        }
     }
 }
 
