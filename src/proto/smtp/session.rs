@@ -892,6 +892,7 @@ impl SmtpSession {
             for (q, who) in [(client, "client"), (server, "server")] {
                 tls_records(q, who, d);
             }
+            d.tls_records.sort_by_key(|r| r.0);
         }
     }
 }
