@@ -42,6 +42,18 @@ impl Origin {
         }
     }
 
+    /// Extends to a stream offset reached by content read without lines (a
+    /// POP3 message body): the bytes are counted on the frame of its end.
+    pub fn extend_to(&mut self, end: u64, frame: u64, time: Timestamp) {
+        let added = end.saturating_sub(self.end).min(u64::from(u32::MAX)) as u32;
+        self.end = self.end.max(end);
+        self.time = time;
+        match self.frames.last_mut() {
+            Some(last) if last.0 == frame => last.1 += added,
+            _ => self.frames.push((frame, added)),
+        }
+    }
+
     /// The frame that carried the last byte (the contract's `frame`).
     pub fn last_frame(&self) -> u64 {
         self.frames.last().map_or(0, |f| f.0)

@@ -34,8 +34,8 @@ enum ServerMode {
     Status,
     /// Lines of a multi-line listing (LIST, UIDL, CAPA) until `.`.
     Listing(usize),
-    /// A message (RETR, TOP) until CRLF.CRLF.
-    Message(usize, Box<DataReader>),
+    /// A message (RETR, TOP) until CRLF.CRLF: (reply index, message index).
+    Message(usize, usize, Box<DataReader>),
     Tls,
 }
 
@@ -191,6 +191,17 @@ impl Pop3Session {
                 "RFC 1939 §7, §13; RFC 8314",
             );
         }
+        if verb == "APOP" {
+            f.add(
+                frame,
+                "pop3_cleartext_credentials",
+                Severity::Info,
+                "APOP sends MD5(timestamp‖secret), not the password, but the digest can be guessed offline and MD5 \
+                 collisions leak the start of the password (CVE-2007-1558)."
+                    .to_string(),
+                "RFC 1939 §7, §13; RFC 8314",
+            );
+        }
         if verb == "APOP" && !self.greeting_timestamp {
             f.add(
                 frame,
@@ -232,17 +243,21 @@ impl Pop3Session {
     fn server_step(&mut self, q: &mut ByteQueue, d: &mut Dialogue, f: &mut Findings) -> bool {
         match &mut self.server {
             ServerMode::Tls => false,
-            ServerMode::Message(msg, reader) => {
+            ServerMode::Message(reply, msg, reader) => {
                 if q.is_empty() {
                     return false;
                 }
-                let msg = *msg;
+                let (reply, msg) = (*reply, *msg);
                 let before = q.len();
                 let fed = reader.feed(q);
                 if fed.is_none() && q.len() == before {
                     return false; // nothing consumed: wait for more
                 }
                 if let Some(end) = fed {
+                    // The response ends at its "." line (RFC 1939 §3), not at +OK.
+                    d.replies[reply]
+                        .origin
+                        .extend_to(end.end, end.frame, end.time);
                     let m = &mut d.messages[msg];
                     m.size = reader.size();
                     m.frame = end.frame;
@@ -414,8 +429,11 @@ impl Pop3Session {
                     frame,
                     ..Message::default()
                 });
-                self.server =
-                    ServerMode::Message(d.messages.len() - 1, Box::new(DataReader::new(true)));
+                self.server = ServerMode::Message(
+                    ridx,
+                    d.messages.len() - 1,
+                    Box::new(DataReader::new(true)),
+                );
             } else {
                 self.server = ServerMode::Listing(ridx);
             }
@@ -434,7 +452,7 @@ impl Pop3Session {
         segments: &[&SegmentRecord],
     ) {
         self.advance(client, server, d, f);
-        if let ServerMode::Listing(r) | ServerMode::Message(r, _) = &self.server {
+        if let ServerMode::Listing(r) | ServerMode::Message(r, _, _) = &self.server {
             let frame = d.replies.get(*r).map_or(0, |x| x.origin.last_frame());
             f.add(
                 frame,
