@@ -9,6 +9,7 @@ pub mod findings;
 pub mod pop3;
 pub mod smtp;
 pub mod stream;
+pub mod tls;
 mod tracker;
 
 pub use dialogue::{Code, Command, Dialogue, Message, Origin, Reply};

@@ -99,7 +99,14 @@ impl Pop3Session {
 
     fn client_step(&mut self, q: &mut ByteQueue, d: &mut Dialogue, f: &mut Findings) -> bool {
         match self.client {
-            ClientMode::AwaitReply => false,
+            ClientMode::AwaitReply => {
+                // Past a limit, stop waiting for a reply that does not come.
+                if q.len() > 1024 * 1024 {
+                    self.client = ClientMode::Commands;
+                    return true;
+                }
+                false
+            }
             ClientMode::Tls => {
                 if !self.tls_checked && !q.is_empty() {
                     self.tls_checked = true;
@@ -119,6 +126,7 @@ impl Pop3Session {
                         );
                     }
                 }
+                crate::proto::tls::drain(q, "client", d);
                 false
             }
             ClientMode::Sasl(cmd) => match q.line() {
@@ -242,7 +250,10 @@ impl Pop3Session {
 
     fn server_step(&mut self, q: &mut ByteQueue, d: &mut Dialogue, f: &mut Findings) -> bool {
         match &mut self.server {
-            ServerMode::Tls => false,
+            ServerMode::Tls => {
+                crate::proto::tls::drain(q, "server", d);
+                false
+            }
             ServerMode::Message(reply, msg, reader) => {
                 if q.is_empty() {
                     return false;

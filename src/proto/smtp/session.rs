@@ -17,6 +17,9 @@ use crate::text::{escape_bytes, preview};
 /// RFC 5321 §4.5.3.1.4–5: command and reply lines, CRLF included.
 const MAX_COMMAND_LINE: u64 = 512;
 const MAX_REPLY_LINE: u64 = 512;
+/// Client bytes held while waiting for the reply that decides how to read
+/// them (after DATA, AUTH, STARTTLS).
+const MAX_WAIT: usize = 1024 * 1024;
 
 /// What the next reply will answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,7 +142,25 @@ impl SmtpSession {
     /// One client item (a command, a SASL line, some content); false if none.
     fn client_step(&mut self, q: &mut ByteQueue, d: &mut Dialogue, f: &mut Findings) -> bool {
         match &mut self.client {
-            ClientMode::AwaitReply => false,
+            ClientMode::AwaitReply => {
+                // A reply that never comes must not make the client's bytes pile
+                // up: past a limit, read on as if it had been positive.
+                if q.len() <= MAX_WAIT {
+                    return false;
+                }
+                let last = d.commands.len().checked_sub(1);
+                self.client = match last.map(|i| (i, d.commands[i].verb.as_str())) {
+                    Some((i, "DATA")) => {
+                        d.messages.push(Message::default());
+                        let m = d.messages.len() - 1;
+                        self.transaction = Some(m);
+                        ClientMode::Data(i, m, Box::new(DataReader::new(self.eight_bit_requested)))
+                    }
+                    Some((_, "STARTTLS")) => ClientMode::Tls,
+                    _ => ClientMode::Commands,
+                };
+                true
+            }
             ClientMode::Tls => {
                 if !self.client_tls_checked && !q.is_empty() {
                     self.client_tls_checked = true;
@@ -147,6 +168,7 @@ impl SmtpSession {
                         injection(q, "client", d, f);
                     }
                 }
+                crate::proto::tls::drain(q, "client", d);
                 false
             }
             ClientMode::Commands => match q.line() {
@@ -232,6 +254,7 @@ impl SmtpSession {
                     injection(q, "server", d, f);
                 }
             }
+            crate::proto::tls::drain(q, "server", d);
             return false;
         }
         let Some(line) = q.line() else { return false };
@@ -888,10 +911,8 @@ impl SmtpSession {
             );
         }
         if let ClientMode::Tls = self.client {
-            // Name the TLS records the client and server sent.
-            for (q, who) in [(client, "client"), (server, "server")] {
-                tls_records(q, who, d);
-            }
+            crate::proto::tls::drain(client, "client", d);
+            crate::proto::tls::drain(server, "server", d);
             d.tls_records.sort_by_key(|r| r.0);
         }
     }
@@ -1030,37 +1051,6 @@ fn content_finding(note: &super::content::ContentNote, f: &mut Findings) {
         format!("{} ×{}: {text}. {}", note.id, note.count, note.detail),
         reference,
     );
-}
-
-/// Names the TLS records at the start of a queue (RFC 8446 §5.1), without
-/// decrypting anything.
-fn tls_records(q: &mut ByteQueue, who: &str, d: &mut Dialogue) {
-    let mut guard = 0;
-    while q.len() >= 5 && guard < 64 {
-        guard += 1;
-        let (ty, len) = match (q.at(0), q.at(3), q.at(4)) {
-            (Some(t), Some(a), Some(b)) => (t, usize::from(a) << 8 | usize::from(b)),
-            _ => break,
-        };
-        let name = match ty {
-            20 => "ChangeCipherSpec".to_string(),
-            21 => "Alert".to_string(),
-            22 => match q.at(5) {
-                Some(1) => "Handshake: ClientHello".to_string(),
-                Some(2) => "Handshake: ServerHello".to_string(),
-                Some(11) => "Handshake: Certificate".to_string(),
-                Some(12) => "Handshake: ServerKeyExchange".to_string(),
-                Some(14) => "Handshake: ServerHelloDone".to_string(),
-                Some(16) => "Handshake: ClientKeyExchange".to_string(),
-                _ => "Handshake".to_string(),
-            },
-            23 => "ApplicationData".to_string(),
-            _ => break,
-        };
-        let t = q.take(5 + len);
-        d.tls_records
-            .push((t.first_frame(), format!("{who} {name}")));
-    }
 }
 
 /// Standard base64 (RFC 4648 §4) without padding checks; None if invalid.
