@@ -11,74 +11,18 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::Cursor;
 
-use sockscope::capture::CaptureReader;
 use sockscope::proto::{Code, Dialogue};
-use sockscope::timeline::{analyze, Timeline};
+use sockscope::timeline::Timeline;
+use support::dialogue::{self, b64, build_on, c, s, text, Step};
 use support::Conv;
-
-/// One turn: the bytes one side writes, one element per segment.
-#[derive(Clone, Debug)]
-enum Step {
-    Client(Vec<Vec<u8>>),
-    Server(Vec<Vec<u8>>),
-}
-
-fn c(bytes: &[u8]) -> Step {
-    Step::Client(vec![bytes.to_vec()])
-}
-
-fn s(bytes: &[u8]) -> Step {
-    Step::Server(vec![bytes.to_vec()])
-}
-
-impl Step {
-    fn bytes(&self) -> Vec<u8> {
-        match self {
-            Step::Client(p) | Step::Server(p) => p.concat(),
-        }
-    }
-
-    /// The same bytes as two segments, cut before offset `at`.
-    fn cut(&self, at: usize) -> Step {
-        let b = self.bytes();
-        let parts = vec![b[..at].to_vec(), b[at..].to_vec()];
-        match self {
-            Step::Client(_) => Step::Client(parts),
-            Step::Server(_) => Step::Server(parts),
-        }
-    }
-}
 
 /// Handshake, then each step's segments, the step ACKed by the other side
 /// before the next one is written.
 fn analyze_steps(server_port: u16, steps: &[Step]) -> Timeline {
-    let mut conv = Conv::new().ports(40000, server_port);
-    conv.handshake();
-    for step in steps {
-        match step {
-            Step::Client(parts) => {
-                for p in parts.iter().filter(|p| !p.is_empty()) {
-                    conv.client_sends(p);
-                }
-                conv.server_acks();
-            }
-            Step::Server(parts) => {
-                for p in parts.iter().filter(|p| !p.is_empty()) {
-                    conv.server_sends(p);
-                }
-                conv.client_acks();
-            }
-        }
-    }
-    let reader =
-        CaptureReader::from_reader("cut.pcap", Cursor::new(conv.to_pcap())).expect("capture");
-    analyze(reader, &mut ())
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    build_on(Conv::new().ports(40000, server_port), steps)
+        .analyze("cut.pcap")
+        .t
 }
 
 fn code(c: Code) -> String {
@@ -107,22 +51,7 @@ struct Decoded {
 fn decoded(t: &Timeline) -> Decoded {
     let d: &Dialogue = t.dialogue(1).expect("connection 1 carries a dialogue");
     Decoded {
-        commands: d
-            .commands
-            .iter()
-            .enumerate()
-            .map(|(i, cm)| {
-                (
-                    cm.verb.clone(),
-                    text(&cm.arg),
-                    d.replies
-                        .iter()
-                        .filter(|r| r.command == Some(i))
-                        .map(|r| code(r.code))
-                        .collect(),
-                )
-            })
-            .collect(),
+        commands: dialogue::commands(d, code),
         replies: d
             .replies
             .iter()
@@ -174,7 +103,7 @@ fn every_cut_decodes_the_same(
         let len = step.bytes().len();
         for at in 1..len {
             let mut cut = steps.to_vec();
-            cut[i] = step.cut(at);
+            cut[i] = step.cut(&[at]);
             let got = decoded(&analyze_steps(server_port, &cut));
             assert_eq!(
                 got,
@@ -190,25 +119,6 @@ fn every_cut_decodes_the_same(
 
 fn ids(list: &[&'static str]) -> BTreeSet<&'static str> {
     list.iter().copied().collect()
-}
-
-fn b64(input: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in input.chunks(3) {
-        let n = chunk.len();
-        let v = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= n {
-                out.push(A[(v >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------

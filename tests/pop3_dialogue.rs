@@ -10,64 +10,20 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::Cursor;
 
-use sockscope::capture::CaptureReader;
-use sockscope::finding::{Finding, Provenance, Severity};
+use sockscope::finding::{Provenance, Severity};
 use sockscope::proto::{Code, Dialogue};
-use sockscope::timeline::{analyze, Timeline};
+use support::dialogue::{self, assert_pairing_consistent, build_on, c, s, text, Run, Step};
 use support::Conv;
 
 // ---------------------------------------------------------------------------
-// Building dialogues.
-
-/// One turn of the dialogue: the bytes one side writes, one segment.
-#[derive(Clone, Debug)]
-enum Step {
-    Client(Vec<u8>),
-    Server(Vec<u8>),
-}
-
-fn c(bytes: &[u8]) -> Step {
-    Step::Client(bytes.to_vec())
-}
-
-fn s(bytes: &[u8]) -> Step {
-    Step::Server(bytes.to_vec())
-}
-
-/// An analysed dialogue and the frame of each step's segment.
-struct Run {
-    t: Timeline,
-    frames: Vec<u64>,
-}
+// Building dialogues: the steps, the builder and `Run` are in
+// `tests/support/dialogue.rs`; what is POP3's own is here.
 
 /// Handshake on 40000 → 110, then each step as one PSH,ACK segment, ACKed by
 /// the other side before the next step.
 fn run(steps: &[Step]) -> Run {
-    let mut conv = Conv::new().ports(40000, 110);
-    conv.handshake();
-    let mut frames = Vec::new();
-    for step in steps {
-        match step {
-            Step::Client(p) => {
-                conv.client_sends(p);
-                frames.push(conv.segs.len() as u64);
-                conv.server_acks();
-            }
-            Step::Server(p) => {
-                conv.server_sends(p);
-                frames.push(conv.segs.len() as u64);
-                conv.client_acks();
-            }
-        }
-    }
-    let reader =
-        CaptureReader::from_reader("pop3.pcap", Cursor::new(conv.to_pcap())).expect("capture");
-    Run {
-        t: analyze(reader, &mut ()),
-        frames,
-    }
+    build_on(Conv::new().ports(40000, 110), steps).analyze("pop3.pcap")
 }
 
 impl Run {
@@ -79,51 +35,7 @@ impl Run {
 
     /// The frame that carried step `i`.
     fn at(&self, i: usize) -> u64 {
-        self.frames[i]
-    }
-
-    fn findings(&self, id: &str) -> Vec<&Finding> {
-        self.t.findings.iter().filter(|f| f.id == id).collect()
-    }
-
-    fn ids(&self) -> BTreeSet<&'static str> {
-        self.t.findings.iter().map(|f| f.id).collect()
-    }
-
-    /// Exactly one finding `id`; it has this severity and frame.
-    fn expect_one(&self, id: &str, severity: Severity, frame: u64) -> &Finding {
-        let all = self.findings(id);
-        assert_eq!(
-            all.len(),
-            1,
-            "one {id} expected, got {all:#?}\nall findings: {:#?}",
-            self.t.findings
-        );
-        let f = all[0];
-        assert_eq!((f.severity, f.frame), (severity, frame), "{f:#?}");
-        assert_eq!(f.conn, 1);
-        f
-    }
-
-    /// A finding `id` at `frame` with this severity (others may exist).
-    fn expect_at(&self, id: &str, severity: Severity, frame: u64) -> &Finding {
-        self.findings(id)
-            .into_iter()
-            .find(|f| f.frame == frame && f.severity == severity)
-            .unwrap_or_else(|| {
-                panic!(
-                    "no {id} ({severity}) at frame {frame}; findings: {:#?}",
-                    self.t.findings
-                )
-            })
-    }
-
-    fn expect_none(&self, id: &str) {
-        assert!(
-            self.findings(id).is_empty(),
-            "no {id} expected: {:#?}",
-            self.t.findings
-        );
+        self.last(i)
     }
 }
 
@@ -134,64 +46,25 @@ fn ok(c: Code) -> bool {
     }
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-type Cmd = (String, String, Vec<bool>);
-type Rep = (bool, Vec<String>, Option<String>);
+type Cmd = dialogue::Cmd<bool>;
+type Rep = dialogue::Rep<bool>;
 
 /// Each command as (verb, arg, statuses of the responses that answer it).
 fn commands(d: &Dialogue) -> Vec<Cmd> {
-    d.commands
-        .iter()
-        .enumerate()
-        .map(|(i, cm)| {
-            (
-                cm.verb.clone(),
-                text(&cm.arg),
-                d.replies
-                    .iter()
-                    .filter(|r| r.command == Some(i))
-                    .map(|r| ok(r.code))
-                    .collect(),
-            )
-        })
-        .collect()
+    dialogue::commands(d, ok)
 }
 
 /// Each response as (+OK?, lines, verb of the command it answers).
 fn replies(d: &Dialogue) -> Vec<Rep> {
-    d.replies
-        .iter()
-        .map(|r| {
-            (
-                ok(r.code),
-                r.lines.iter().map(|l| text(l)).collect(),
-                r.command.map(|i| d.commands[i].verb.clone()),
-            )
-        })
-        .collect()
+    dialogue::replies(d, ok)
 }
 
 fn cmd(verb: &str, arg: &str, oks: &[bool]) -> Cmd {
-    (verb.to_string(), arg.to_string(), oks.to_vec())
+    dialogue::cmd(verb, arg, oks)
 }
 
 fn rep(ok: bool, lines: &[&str], answers: Option<&str>) -> Rep {
-    (
-        ok,
-        lines.iter().map(|l| l.to_string()).collect(),
-        answers.map(str::to_string),
-    )
-}
-
-/// A command's `reply` is the response that answers it.
-fn assert_pairing_consistent(d: &Dialogue) {
-    for (i, cm) in d.commands.iter().enumerate() {
-        let last = d.replies.iter().rposition(|r| r.command == Some(i));
-        assert_eq!(cm.reply, last, "command {i} {}", cm.verb);
-    }
+    dialogue::rep(ok, lines, answers)
 }
 
 const GREETING: &[u8] = b"+OK POP3 server ready <1896.697170952@dbc.mailcom.com>\r\n";

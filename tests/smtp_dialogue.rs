@@ -21,129 +21,31 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::Cursor;
 
 use proptest::prelude::*;
-use sockscope::capture::CaptureReader;
 use sockscope::finding::{Finding, Provenance, Severity};
 use sockscope::proto::{Code, Dialogue, Message};
-use sockscope::timeline::{analyze, Timeline};
+use sockscope::timeline::Timeline;
+use support::dialogue::{
+    self, analyze_pcap, assert_pairing_consistent, b64, build, c, c_parts, s, s_parts, text, Built,
+    Run, Step,
+};
 use support::Conv;
 
 // ---------------------------------------------------------------------------
-// Building dialogues.
-
-/// One turn of the dialogue: the bytes one side writes, as the segments that
-/// carry them (one element = one segment).
-#[derive(Clone, Debug)]
-enum Step {
-    Client(Vec<Vec<u8>>),
-    Server(Vec<Vec<u8>>),
-}
-
-/// The client writes `bytes` in one segment.
-fn c(bytes: &[u8]) -> Step {
-    Step::Client(vec![bytes.to_vec()])
-}
-
-/// The server writes `bytes` in one segment.
-fn s(bytes: &[u8]) -> Step {
-    Step::Server(vec![bytes.to_vec()])
-}
-
-/// The client writes these pieces, one segment each.
-fn c_parts(parts: &[&[u8]]) -> Step {
-    Step::Client(parts.iter().map(|p| p.to_vec()).collect())
-}
-
-/// The server writes these pieces, one segment each.
-fn s_parts(parts: &[&[u8]]) -> Step {
-    Step::Server(parts.iter().map(|p| p.to_vec()).collect())
-}
-
-impl Step {
-    fn bytes(&self) -> Vec<u8> {
-        match self {
-            Step::Client(p) | Step::Server(p) => p.concat(),
-        }
-    }
-
-    /// The same bytes cut before each offset in `cuts` (sorted, inside the step).
-    fn cut(&self, cuts: &[usize]) -> Step {
-        let bytes = self.bytes();
-        let mut parts = Vec::new();
-        let mut at = 0;
-        for &cut in cuts {
-            if cut > at && cut < bytes.len() {
-                parts.push(bytes[at..cut].to_vec());
-                at = cut;
-            }
-        }
-        parts.push(bytes[at..].to_vec());
-        match self {
-            Step::Client(_) => Step::Client(parts),
-            Step::Server(_) => Step::Server(parts),
-        }
-    }
-}
-
-/// A capture built from steps, with the frame numbers of each step's segments.
-struct Built {
-    conv: Conv,
-    frames: Vec<Vec<u64>>,
-}
-
-/// Handshake, then each step's segments (PSH,ACK), each step ACKed by the
-/// other side with a pure ACK: the peer has received all of it before it
-/// writes its next step, so a command is sent only after the whole reply.
-fn build(steps: &[Step]) -> Built {
-    let mut conv = Conv::new();
-    conv.handshake();
-    let mut frames = Vec::new();
-    for step in steps {
-        let mut fs = Vec::new();
-        match step {
-            Step::Client(parts) => {
-                for p in parts.iter().filter(|p| !p.is_empty()) {
-                    conv.client_sends(p);
-                    fs.push(conv.segs.len() as u64);
-                }
-                conv.server_acks();
-            }
-            Step::Server(parts) => {
-                for p in parts.iter().filter(|p| !p.is_empty()) {
-                    conv.server_sends(p);
-                    fs.push(conv.segs.len() as u64);
-                }
-                conv.client_acks();
-            }
-        }
-        frames.push(fs);
-    }
-    Built { conv, frames }
-}
+// Building dialogues: the steps, the builder and `Run` are in
+// `tests/support/dialogue.rs`; what is SMTP's own is here.
 
 fn analyze_conv(conv: &Conv) -> Timeline {
     analyze_bytes(conv.to_pcap())
 }
 
 fn analyze_bytes(bytes: Vec<u8>) -> Timeline {
-    let reader = CaptureReader::from_reader("built.pcap", Cursor::new(bytes)).expect("capture");
-    analyze(reader, &mut ())
-}
-
-/// An analysed dialogue and where each step went.
-struct Run {
-    t: Timeline,
-    frames: Vec<Vec<u64>>,
+    analyze_pcap("built.pcap", bytes)
 }
 
 fn run(steps: &[Step]) -> Run {
-    let b = build(steps);
-    Run {
-        t: analyze_conv(&b.conv),
-        frames: b.frames,
-    }
+    build(steps).analyze("built.pcap")
 }
 
 impl Run {
@@ -153,45 +55,8 @@ impl Run {
             .expect("connection 1 carries an SMTP dialogue")
     }
 
-    /// The frame that carried the last byte of step `i`.
-    fn last(&self, i: usize) -> u64 {
-        *self.frames[i].last().expect("step has a segment")
-    }
-
-    fn findings(&self, id: &str) -> Vec<&Finding> {
-        self.t.findings.iter().filter(|f| f.id == id).collect()
-    }
-
     fn smtp_ids(&self) -> BTreeSet<&'static str> {
         smtp_ids(&self.t)
-    }
-
-    /// Exactly one finding `id`; it has this severity and frame.
-    fn expect_one(&self, id: &str, severity: Severity, frame: u64) -> &Finding {
-        let all = self.findings(id);
-        assert_eq!(
-            all.len(),
-            1,
-            "one {id} expected, got {all:#?}\nall findings: {:#?}",
-            self.t.findings
-        );
-        let f = all[0];
-        assert_eq!((f.severity, f.frame), (severity, frame), "{f:#?}");
-        assert_eq!(f.conn, 1);
-        f
-    }
-
-    /// A finding `id` at `frame` with this severity (others may exist).
-    fn expect_at(&self, id: &str, severity: Severity, frame: u64) -> &Finding {
-        self.findings(id)
-            .into_iter()
-            .find(|f| f.frame == frame && f.severity == severity)
-            .unwrap_or_else(|| {
-                panic!(
-                    "no {id} ({severity}) at frame {frame}; findings: {:#?}",
-                    self.t.findings
-                )
-            })
     }
 }
 
@@ -220,86 +85,26 @@ fn sent_messages(d: &Dialogue) -> Vec<&Message> {
         .collect()
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+type Cmd = dialogue::Cmd<u16>;
+type Rep = dialogue::Rep<u16>;
 
 /// Each command as (verb, arg, codes of the replies that answer it, in order:
 /// DATA has its 354 and the reply to the end of data, AUTH its 334s).
 fn commands(d: &Dialogue) -> Vec<Cmd> {
-    d.commands
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            (
-                c.verb.clone(),
-                text(&c.arg),
-                d.replies
-                    .iter()
-                    .filter(|r| r.command == Some(i))
-                    .map(|r| code(r.code))
-                    .collect(),
-            )
-        })
-        .collect()
+    dialogue::commands(d, code)
 }
 
 /// Each reply as (code, lines, verb of the command it answers).
-fn replies(d: &Dialogue) -> Vec<(u16, Vec<String>, Option<String>)> {
-    d.replies
-        .iter()
-        .map(|r| {
-            (
-                code(r.code),
-                r.lines.iter().map(|l| text(l)).collect(),
-                r.command.map(|c| d.commands[c].verb.clone()),
-            )
-        })
-        .collect()
+fn replies(d: &Dialogue) -> Vec<Rep> {
+    dialogue::replies(d, code)
 }
-
-/// The pairing seen from both ends must agree: a command's `reply` is the
-/// last (final) reply that answers it.
-fn assert_pairing_consistent(d: &Dialogue) {
-    for (i, c) in d.commands.iter().enumerate() {
-        let last = d.replies.iter().rposition(|r| r.command == Some(i));
-        assert_eq!(c.reply, last, "command {i} {}", c.verb);
-    }
-}
-
-type Cmd = (String, String, Vec<u16>);
-type Rep = (u16, Vec<String>, Option<String>);
 
 fn cmd(verb: &str, arg: &str, codes: &[u16]) -> Cmd {
-    (verb.to_string(), arg.to_string(), codes.to_vec())
+    dialogue::cmd(verb, arg, codes)
 }
 
 fn rep(code: u16, lines: &[&str], answers: Option<&str>) -> Rep {
-    (
-        code,
-        lines.iter().map(|l| l.to_string()).collect(),
-        answers.map(str::to_string),
-    )
-}
-
-/// Standard base64 (RFC 4648 §4) with padding.
-fn b64(input: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in input.chunks(3) {
-        let n = chunk.len();
-        let v = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= n {
-                out.push(A[(v >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    dialogue::rep(code, lines, answers)
 }
 
 const GREETING: &[u8] = b"220 mx.example.org ESMTP\r\n";

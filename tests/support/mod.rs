@@ -22,10 +22,13 @@
 //!   client->server frames as outgoing (4) and server->client as to-us (0).
 //!
 //! Each integration test declares `mod support;` and uses only part of this.
-//! [`scenarios`] holds the TCP conversations that several tests build.
+//! [`scenarios`] holds the TCP conversations that several tests build;
+//! [`dialogue`] builds application dialogues step by step and reads their
+//! analysis.
 
 #![allow(dead_code)]
 
+pub mod dialogue;
 pub mod scenarios;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
