@@ -5,7 +5,6 @@
 //! segment is never taken for a line (seed 001).
 
 pub mod dialogue;
-pub mod findings;
 pub mod pop3;
 pub mod smtp;
 pub mod stream;

@@ -5,9 +5,9 @@
 
 use std::collections::VecDeque;
 
+use crate::finding::Findings;
 use crate::finding::{Provenance, Severity};
 use crate::proto::dialogue::{Code, Command, Credential, Dialogue, Message, Origin, Reply};
-use crate::proto::findings::Findings;
 use crate::proto::smtp::content::DataReader;
 use crate::proto::stream::{ByteQueue, Taken};
 use crate::tcp::{Dir, SegmentRecord};

@@ -2,12 +2,12 @@
 //! deciding the protocol once enough is known.
 
 use super::dialogue::Dialogue;
-use super::findings::Findings;
 use super::pop3::Pop3Session;
 use super::smtp::{timing, SmtpSession};
 use super::stream::ByteQueue;
 use super::{by_greeting, by_port, Protocol};
 use crate::finding::Finding;
+use crate::finding::Findings;
 use crate::tcp::{Chunk, Delivery, Dir, SegmentRecord};
 
 /// Client bytes accepted before the server spoke, while deciding by greeting.

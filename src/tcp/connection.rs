@@ -14,7 +14,7 @@ use super::segment::{Dir, Preview, SegmentRecord};
 use super::seq;
 use super::state::TcpState;
 use crate::capture::{FrameMeta, Timestamp};
-use crate::finding::{Finding, Provenance, Severity};
+use crate::finding::{Finding, Findings, Severity};
 use crate::wire::TcpSegment;
 
 /// Wireshark's out-of-order threshold when no RTT is known: 3 ms.
@@ -115,7 +115,7 @@ pub struct Connection {
     /// Initial RTT: from the client's SYN to its ACK of the SYN/ACK.
     irtt: Option<i64>,
     scale_known: bool,
-    findings: Vec<Finding>,
+    findings: Findings,
     finished: bool,
 }
 
@@ -160,14 +160,14 @@ impl Connection {
             syn_time: None,
             irtt: None,
             scale_known: false,
-            findings: Vec::new(),
+            findings: Findings::new(id),
             finished: false,
         };
         if src != client {
             c.history.flipped();
         }
         if !first.flags.syn() {
-            c.finding(
+            c.findings.add(
                 frame.number,
                 "tcp_midstream",
                 Severity::Info,
@@ -239,7 +239,7 @@ impl Connection {
     }
 
     pub fn findings(&self) -> &[Finding] {
-        &self.findings
+        &self.findings.list
     }
 
     /// True once both sides are closed: a new SYN on the same ports is a new
@@ -256,25 +256,6 @@ impl Connection {
     /// (from its SYN, or implied by the peer's acknowledgements) and differs.
     pub fn is_new_syn(&self, dir: Dir, seq: u32) -> bool {
         self.halves[dir.index()].base.is_some_and(|b| b != seq)
-    }
-
-    fn finding(
-        &mut self,
-        frame: u64,
-        id: &'static str,
-        severity: Severity,
-        message: String,
-        reference: &'static str,
-    ) {
-        self.findings.push(Finding {
-            conn: self.id,
-            frame,
-            id,
-            severity,
-            message,
-            reference,
-            provenance: Provenance::Observed,
-        });
     }
 
     /// Processes one segment of this connection; reports stream deliveries and
@@ -489,7 +470,7 @@ impl Connection {
                         crate::text::escape_bytes(&c.kept),
                         crate::text::escape_bytes(&c.other),
                     );
-                    self.finding(
+                    self.findings.add(
                         number,
                         "tcp_overlap_conflict",
                         Severity::Error,
@@ -505,7 +486,7 @@ impl Connection {
                         PENDING_CAP / 1024,
                         dir.sender()
                     );
-                    self.finding(
+                    self.findings.add(
                         number,
                         "tcp_reassembly_limit",
                         Severity::Warning,
@@ -530,7 +511,8 @@ impl Connection {
                     dir.sender(),
                     end - captured_end
                 );
-                self.finding(number, "tcp_gap", Severity::Warning, msg, "RFC 9293 §3.4");
+                self.findings
+                    .add(number, "tcp_gap", Severity::Warning, msg, "RFC 9293 §3.4");
             }
         }
         if f.syn() && seglen > 0 {
@@ -540,7 +522,7 @@ impl Connection {
                 dir.sender(),
                 if f.ack() { "SYN/ACK" } else { "SYN" }
             );
-            self.finding(
+            self.findings.add(
                 number,
                 "tcp_syn_with_data",
                 Severity::Info,
@@ -555,7 +537,7 @@ impl Connection {
                  with 64-bit offsets (PAWS keeps old segments from aliasing new ones).",
                 dir.sender()
             );
-            self.finding(
+            self.findings.add(
                 number,
                 "tcp_seq_wraparound",
                 Severity::Info,
@@ -576,7 +558,7 @@ impl Connection {
                 dir.receiver(),
                 dir.receiver()
             );
-            self.finding(
+            self.findings.add(
                 number,
                 "tcp_half_close",
                 Severity::Info,
@@ -616,7 +598,8 @@ impl Connection {
                         dir.sender()
                     );
                     self.history.log(!client, LogLetter::Gap);
-                    self.finding(number, "tcp_gap", Severity::Warning, msg, "RFC 9293 §3.4");
+                    self.findings
+                        .add(number, "tcp_gap", Severity::Warning, msg, "RFC 9293 §3.4");
                 }
             }
         }
@@ -645,7 +628,7 @@ impl Connection {
                 },
                 dir.receiver()
             );
-            self.finding(
+            self.findings.add(
                 number,
                 "tcp_rst",
                 Severity::Warning,
@@ -670,7 +653,7 @@ impl Connection {
                     dir.sender(),
                     dir.receiver()
                 );
-                self.finding(
+                self.findings.add(
                     number,
                     "tcp_zero_window",
                     Severity::Warning,
@@ -923,7 +906,8 @@ impl Connection {
                     dir.sender()
                 );
                 self.history.log(dir == Dir::C2s, LogLetter::Gap);
-                self.finding(frame, "tcp_gap", Severity::Warning, msg, "RFC 9293 §3.4");
+                self.findings
+                    .add(frame, "tcp_gap", Severity::Warning, msg, "RFC 9293 §3.4");
             }
         }
         self.check_eof(frame, time, sink);
@@ -961,10 +945,10 @@ impl Connection {
                     dir.sender(),
                     flag.label()
                 );
-                self.finding(first, id, Severity::Info, msg, reference);
+                self.findings.add(first, id, Severity::Info, msg, reference);
             }
         }
-        self.findings.sort_by_key(|f| f.frame);
+        self.findings.list.sort_by_key(|f| f.frame);
     }
 
     /// Whether [`Connection::finish`] ran.
@@ -981,7 +965,7 @@ impl Connection {
         message: String,
         reference: &'static str,
     ) {
-        self.finding(frame, id, severity, message, reference);
+        self.findings.add(frame, id, severity, message, reference);
     }
 }
 

@@ -8,9 +8,9 @@ use std::collections::VecDeque;
 use super::command::{self, Routing};
 use super::content::DataReader;
 use super::reply::{self, ReplyLine};
+use crate::finding::Findings;
 use crate::finding::Severity;
 use crate::proto::dialogue::{Code, Command, Credential, Dialogue, Message, Origin, Reply};
-use crate::proto::findings::Findings;
 use crate::proto::stream::{ByteQueue, LineEnd, Taken};
 use crate::text::{escape_bytes, preview};
 

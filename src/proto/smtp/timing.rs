@@ -4,9 +4,9 @@
 //! ACK number where the capture allows (anomalies.md §0 "ACK proof"), and the
 //! out-of-step pairing of a client that reads one segment per reply (seed 001).
 
+use crate::finding::Findings;
 use crate::finding::{Provenance, Severity};
 use crate::proto::dialogue::{Code, Dialogue};
-use crate::proto::findings::Findings;
 use crate::tcp::{Dir, Flag, SegmentRecord};
 use crate::text::preview;
 
