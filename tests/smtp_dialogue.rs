@@ -364,11 +364,12 @@ fn multi_line_replies_are_read_to_their_last_line() {
     assert_eq!(d.capabilities, vec!["SIZE 1000", "8BITMIME"]);
     assert!(r.findings("smtp_malformed_reply").is_empty());
     assert!(r.findings("smtp_multiline_code_mismatch").is_empty());
-    // Its lines were cut by TCP: the split is worth a note, at the last frame.
+    // Its lines were cut by TCP: the split is worth a note, at the first
+    // segment that ended inside a line.
     let f = r.expect_one(
         "smtp_reply_split_across_segments",
         Severity::Info,
-        r.last(2),
+        r.frames[2][0],
     );
     for frame in &r.frames[2] {
         assert!(f.message.contains(&format!("#{frame}")), "{}", f.message);
@@ -822,18 +823,22 @@ fn every_single_cut_of_every_step_decodes_the_same() {
             let t = analyze_conv(&b.conv);
             assert_eq!(decoded(&t), expect, "step {i} cut at {cut}");
             assert_reply_frames(&t, &b.frames);
-            // A reply line cut in two is worth a note (anomalies.md §1); a cut
-            // between two lines of a multi-line reply is left open here.
+            // A reply or command line cut in two is worth a note, at the
+            // segment that ended inside it (anomalies.md §1); a cut between
+            // two lines is not, nor is one inside the DATA content (step 9).
             let inside_a_line = step.bytes()[cut - 1] != b'\n';
-            if matches!(step, Step::Server(_)) && inside_a_line {
-                let split: Vec<u64> = t
-                    .findings
-                    .iter()
-                    .filter(|f| f.id == "smtp_reply_split_across_segments")
-                    .map(|f| f.frame)
-                    .collect();
-                assert_eq!(split, vec![b.frames[i][1]], "step {i} cut at {cut}");
-            }
+            let split: Vec<u64> = t
+                .findings
+                .iter()
+                .filter(|f| f.id == "smtp_reply_split_across_segments")
+                .map(|f| f.frame)
+                .collect();
+            let want = if inside_a_line && i != 9 {
+                vec![b.frames[i][0]]
+            } else {
+                vec![]
+            };
+            assert_eq!(split, want, "step {i} cut at {cut}");
         }
     }
 }
@@ -1110,7 +1115,17 @@ fn check_ccnotes(t: &Timeline, fr: &CcNotesFrames) {
     assert_eq!(split.len(), 1, "{split:#?}");
     assert_eq!(
         (split[0].severity, split[0].frame),
-        (Severity::Info, fr.greeting_tail)
+        (Severity::Info, fr.greeting_head),
+        "anchored at the segment that ended without CRLF: the trigger"
+    );
+    // It links to what the client sent in between: the early HELO.
+    assert!(
+        split[0]
+            .message
+            .contains(&format!("Meanwhile the client sent #{} \"HELO", fr.helo))
+            && split[0].message.contains(" s later"),
+        "{}",
+        split[0].message
     );
     for frame in [fr.greeting_head, fr.greeting_tail] {
         assert!(
@@ -1329,6 +1344,74 @@ fn finding_no_greeting_554() {
         s(b"221 bye\r\n"),
     ]);
     r.expect_one("smtp_no_greeting", Severity::Warning, r.last(0));
+}
+
+#[test]
+fn finding_no_greeting_client_goes_on_after_554() {
+    // RFC 5321 §3.1: after a 554 greeting the server answers 503 to all but QUIT.
+    let r = run(&[
+        s(b"554 5.7.1 No SMTP service here\r\n"),
+        c(b"EHLO client.example\r\n"),
+        s(b"503 5.5.1 only QUIT\r\n"),
+        c(b"QUIT\r\n"),
+        s(b"221 bye\r\n"),
+    ]);
+    let found = r.findings("smtp_no_greeting");
+    let frames: Vec<u64> = found.iter().map(|f| f.frame).collect();
+    assert_eq!(frames, [r.last(0), r.last(1)], "{found:#?}");
+    assert!(found[1].message.contains("EHLO"), "{}", found[1].message);
+    // A client that QUITs at once is not told off twice.
+    let quits = run(&[s(b"554 no\r\n"), c(b"QUIT\r\n"), s(b"221 bye\r\n")]);
+    assert_eq!(quits.findings("smtp_no_greeting").len(), 1);
+}
+
+#[test]
+fn finding_no_greeting_closed_before_the_server_spoke() {
+    let mut conv = Conv::new();
+    conv.handshake();
+    conv.at(9_000_000).client_fin();
+    conv.server_acks();
+    let t = analyze_conv(&conv);
+    let f: Vec<&Finding> = t
+        .findings
+        .iter()
+        .filter(|f| f.id == "smtp_no_greeting")
+        .collect();
+    assert_eq!(f.len(), 1, "{:#?}", t.findings);
+    assert_eq!(f[0].frame, 4);
+    assert!(
+        f[0].message.contains("closed by the client"),
+        "{}",
+        f[0].message
+    );
+}
+
+#[test]
+fn finding_no_greeting_late_past_five_minutes() {
+    // §4.5.3.2.1: the client waits 5 minutes for the 220; here it came at 301 s.
+    let mut conv = Conv::new();
+    conv.handshake();
+    conv.at(301_000_000).server_sends(GREETING);
+    conv.client_acks();
+    let t = analyze_conv(&conv);
+    let f: Vec<&Finding> = t
+        .findings
+        .iter()
+        .filter(|f| f.id == "smtp_no_greeting")
+        .collect();
+    assert_eq!(f.len(), 1, "{:#?}", t.findings);
+    assert_eq!((f[0].frame, f[0].severity), (4, Severity::Warning));
+    // At 299 s it is in time.
+    let mut conv = Conv::new();
+    conv.handshake();
+    conv.at(299_000_000).server_sends(GREETING);
+    conv.client_acks();
+    let t = analyze_conv(&conv);
+    assert!(
+        t.findings.iter().all(|f| f.id != "smtp_no_greeting"),
+        "{:#?}",
+        t.findings
+    );
 }
 
 #[test]
@@ -1690,6 +1773,6 @@ fn json_records_follow_the_contract() {
         .filter(|f| f["id"] == "smtp_reply_split_across_segments")
         .collect();
     assert_eq!(split.len(), 1);
-    assert_eq!(split[0]["frame"], json!(last(0)));
+    assert_eq!(split[0]["frame"], json!(b.frames[0][0]));
     assert_eq!(split[0]["severity"], "info");
 }

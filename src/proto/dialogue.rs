@@ -132,6 +132,9 @@ pub struct Reply {
     /// Index of the command it answers, in [`Dialogue::commands`] (None: the
     /// greeting, or unsolicited).
     pub command: Option<usize>,
+    /// The first segment that ended inside one of its lines, when TCP cut a
+    /// line (the ccNotes trigger: `220 smtp.tele.fi ` with no CRLF yet).
+    pub split_at: Option<u64>,
 }
 
 /// A mail message carried by the dialogue (SMTP DATA/BDAT, POP3 RETR/TOP).

@@ -414,6 +414,7 @@ impl Pop3Session {
             lines: vec![text],
             origin: Origin::from_taken(&line),
             command,
+            split_at: (line.frames.len() > 1).then(|| line.first_frame()),
         });
         let Some(cmd) = command else { return };
         d.commands[cmd].reply = Some(ridx);

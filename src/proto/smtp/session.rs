@@ -66,8 +66,9 @@ struct Partial {
     code: u16,
     lines: Vec<Vec<u8>>,
     origin: Origin,
-    /// Some line of it was carried by more than one segment.
-    split: bool,
+    /// The first segment that ended inside one of its lines (a line carried
+    /// by more than one segment).
+    split_at: Option<u64>,
 }
 
 /// The state of one SMTP connection.
@@ -273,7 +274,7 @@ impl SmtpSession {
         }
         line_end_finding(&line, "server", f);
         // One line in two or more segments: the founding trigger (seed 001).
-        let cut = line.frames.len() > 1;
+        let cut = (line.frames.len() > 1).then(|| line.first_frame());
         match reply::parse_line(&line.bytes) {
             ReplyLine::Malformed => {
                 f.add(
@@ -293,28 +294,28 @@ impl SmtpSession {
                     mismatch(p.code, code, &line, f);
                     p.lines.push(text.to_vec());
                     p.origin.extend(&line);
-                    p.split |= cut;
+                    p.split_at = p.split_at.or(cut);
                 }
                 None => {
                     self.partial = Some(Partial {
                         code,
                         lines: vec![text.to_vec()],
                         origin: Origin::from_taken(&line),
-                        split: cut,
+                        split_at: cut,
                     })
                 }
             },
             ReplyLine::Last { code, text } => {
-                let (code, lines, origin, split) = match self.partial.take() {
+                let (code, lines, origin, split_at) = match self.partial.take() {
                     Some(mut p) => {
                         mismatch(p.code, code, &line, f);
                         p.lines.push(text.to_vec());
                         p.origin.extend(&line);
-                        (p.code, p.lines, p.origin, p.split || cut)
+                        (p.code, p.lines, p.origin, p.split_at.or(cut))
                     }
                     None => (code, vec![text.to_vec()], Origin::from_taken(&line), cut),
                 };
-                self.reply(code, lines, origin, split, d, f);
+                self.reply(code, lines, origin, split_at, d, f);
             }
         }
         true
@@ -337,20 +338,6 @@ impl SmtpSession {
             );
         }
         line_end_finding(&line, "client", f);
-        if line.frames.len() > 1 {
-            let origin = Origin::from_taken(&line);
-            f.add(
-                frame,
-                "smtp_reply_split_across_segments",
-                Severity::Info,
-                format!(
-                    "The command {verb} was cut across segments: {}. Legal — TCP carries bytes — and the server must \
-                     read until CRLF (a person typing into telnet sends a byte per segment).",
-                    origin.describe()
-                ),
-                "RFC 9293 §3.7.4; RFC 5321 §4.1",
-            );
-        }
         if self.quit_sent {
             f.add(
                 frame,
@@ -653,26 +640,12 @@ impl SmtpSession {
         code: u16,
         lines: Vec<Vec<u8>>,
         origin: Origin,
-        split: bool,
+        split_at: Option<u64>,
         d: &mut Dialogue,
         f: &mut Findings,
     ) {
         let ridx = d.replies.len();
         let frame = origin.last_frame();
-        if split {
-            f.add(
-                frame,
-                "smtp_reply_split_across_segments",
-                Severity::Info,
-                format!(
-                    "A line of this {code} reply was cut across segments: {}. TCP carries bytes, not messages (\"no \
-                     necessary relationship between push functions and segment boundaries\"): a reader must collect \
-                     bytes until the line with a space after the code ends with CRLF.",
-                    origin.describe()
-                ),
-                "RFC 9293 §3.7.4; RFC 5321 §4.2",
-            );
-        }
         let answered = if !self.greeting_done {
             self.greeting_done = true;
             if matches!(code, 554 | 421) {
@@ -729,6 +702,7 @@ impl SmtpSession {
             lines,
             origin,
             command,
+            split_at,
         });
         if let Some(e) = answered {
             self.apply(e, code, ridx, d, f);

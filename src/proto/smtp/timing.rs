@@ -136,6 +136,7 @@ pub fn analyse(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) -> V
         f.push(start, id, severity, what, reference, provenance);
     }
     content_before_354(d, f);
+    split_lines(d, segments, f);
     closing(d, segments, f);
     match first_early {
         Some(k) => out_of_step(d, segments, k, f),
@@ -147,18 +148,7 @@ pub fn analyse(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) -> V
 /// not used: facts about the session as a whole.
 fn closing(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) {
     let end = segments.iter().find(|s| s.flags.fin() || s.flags.rst());
-    if d.replies.is_empty() {
-        let frame = end.map_or_else(|| segments.last().map_or(0, |s| s.frame), |s| s.frame);
-        f.add(
-            frame,
-            "smtp_no_greeting",
-            Severity::Warning,
-            "The server never sent its greeting: the server speaks first in SMTP, and a client must wait for the \
-             220 before it says anything."
-                .to_string(),
-            "RFC 5321 §3.1, §4.5.3.2.1",
-        );
-    }
+    no_greeting(d, segments, end.copied(), f);
     let quit_ok = d.commands.iter().any(|c| {
         c.verb == "QUIT"
             && c.reply
@@ -211,6 +201,155 @@ fn closing(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) {
                 "RFC 3207 §4; RFC 8314",
             );
         }
+    }
+}
+
+/// `smtp_reply_split_across_segments`, for replies and commands: anchored at
+/// the segment that ended inside the line (the ccNotes trigger), with how long
+/// the rest took and what the peer sent meanwhile (anomalies.md §1).
+fn split_lines(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) {
+    let replies = d.replies.iter().filter_map(|r| {
+        Some((
+            r.split_at?,
+            &r.origin,
+            Dir::S2c,
+            format!("{} reply", r.code),
+        ))
+    });
+    let commands = d.commands.iter().filter_map(|c| {
+        (c.origin.frames.len() > 1).then(|| {
+            let what = format!("command {}", preview(c.verb.as_bytes(), 16));
+            (c.origin.first_frame(), &c.origin, Dir::C2s, what)
+        })
+    });
+    for (at, origin, dir, what) in replies.chain(commands) {
+        let time_of = |frame: u64| segments.iter().find(|s| s.frame == frame).map(|s| s.time);
+        let gap = match (time_of(at), time_of(origin.last_frame())) {
+            (Some(a), Some(b)) => format!(", {:.3} s later", b.secs_since(a)),
+            _ => String::new(),
+        };
+        let meanwhile: Vec<String> = segments
+            .iter()
+            .filter(|s| {
+                s.dir == dir.other() && s.len > 0 && s.frame > at && s.frame < origin.last_frame()
+            })
+            .map(|s| format!("#{} \"{}\"", s.frame, preview(&s.preview, 24)))
+            .collect();
+        let peer = match meanwhile.len() {
+            0 => String::new(),
+            n => format!(
+                " Meanwhile the {} sent {}{}.",
+                dir.other().sender(),
+                meanwhile[..n.min(3)].join(", "),
+                if n > 3 {
+                    format!(" and {} more", n - 3)
+                } else {
+                    String::new()
+                }
+            ),
+        };
+        let rule = match dir {
+            Dir::S2c => "a reader must collect bytes until the line with a space after the code ends with CRLF",
+            Dir::C2s => "the server must read until CRLF (a person typing into telnet sends a byte per segment)",
+        };
+        f.add(
+            at,
+            "smtp_reply_split_across_segments",
+            Severity::Info,
+            format!(
+                "Frame #{at} ended inside a line of this {what} (no CRLF yet); the rest came in #{}{gap}: {}.{peer} \
+                 Legal: TCP carries bytes, not messages (\"no necessary relationship between push functions and \
+                 segment boundaries\"), so {rule}.",
+                origin.last_frame(),
+                origin.describe()
+            ),
+            "RFC 9293 §3.7.4; RFC 5321 §4.2",
+        );
+    }
+}
+
+/// RFC 5321 §4.5.3.2.1: a client waits 5 minutes for the initial 220.
+const GREETING_WAIT_SECS: f64 = 300.0;
+
+/// `smtp_no_greeting`: no server bytes before the close or within 5 minutes,
+/// and a client that goes on after a 554 greeting instead of sending QUIT (the
+/// 554/421 greeting itself is noted where it is read, in the session).
+fn no_greeting(
+    d: &Dialogue,
+    segments: &[&SegmentRecord],
+    end: Option<&SegmentRecord>,
+    f: &mut Findings,
+) {
+    const RFC: &str = "RFC 5321 §3.1, §4.5.3.2.1";
+    let Some(start) = segments.first() else {
+        return;
+    };
+    let first_server = segments.iter().find(|s| s.dir == Dir::S2c && s.len > 0);
+    match (first_server, end) {
+        (Some(s), _) if s.time.secs_since(start.time) > GREETING_WAIT_SECS => f.add(
+            s.frame,
+            "smtp_no_greeting",
+            Severity::Warning,
+            format!(
+                "The server's first bytes came {:.0} s after the connection opened: a client waits 5 minutes for the \
+                 220 greeting and may give up before it comes.",
+                s.time.secs_since(start.time)
+            ),
+            RFC,
+        ),
+        (Some(_), _) => {}
+        (None, Some(end)) => {
+            let who = match end.dir {
+                Dir::C2s => "the client",
+                Dir::S2c => "the server",
+            };
+            f.add(
+                end.frame,
+                "smtp_no_greeting",
+                Severity::Warning,
+                format!(
+                    "The connection was closed by {who} after {:.1} s and the server never sent its greeting: the \
+                     server speaks first in SMTP, and a client must wait for the 220 before it says anything.",
+                    end.time.secs_since(start.time)
+                ),
+                RFC,
+            );
+        }
+        (None, None) => {
+            let last = segments.last().unwrap_or(start);
+            let waited = last.time.secs_since(start.time);
+            if waited > GREETING_WAIT_SECS {
+                f.add(
+                    last.frame,
+                    "smtp_no_greeting",
+                    Severity::Warning,
+                    format!(
+                        "No greeting in the {waited:.0} s this capture shows: past the 5 minutes a client waits for \
+                         the 220, it gives up."
+                    ),
+                    RFC,
+                );
+            }
+        }
+    }
+    // After a 554 greeting the server "MUST NOT" do mail; it answers 503 to
+    // everything but QUIT (§3.1), so going on is pointless.
+    let refused = d
+        .replies
+        .first()
+        .is_some_and(|r| r.command.is_none() && r.code == Code::Smtp(554));
+    if let Some(c) = d.commands.iter().find(|c| refused && c.verb != "QUIT") {
+        f.add(
+            c.origin.last_frame(),
+            "smtp_no_greeting",
+            Severity::Warning,
+            format!(
+                "The client sent {} after the server refused the session with 554: such a server answers 503 to \
+                 everything but QUIT, so the client should QUIT.",
+                preview(c.verb.as_bytes(), 16)
+            ),
+            RFC,
+        );
     }
 }
 
