@@ -216,12 +216,14 @@ fn split_lines(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) {
             format!("{} reply", r.code),
         ))
     });
-    let commands = d.commands.iter().filter_map(|c| {
-        (c.origin.frames.len() > 1).then(|| {
+    let commands = d
+        .commands
+        .iter()
+        .filter(|c| c.origin.frames.len() > 1)
+        .map(|c| {
             let what = format!("command {}", preview(c.verb.as_bytes(), 16));
             (c.origin.first_frame(), &c.origin, Dir::C2s, what)
-        })
-    });
+        });
     for (at, origin, dir, what) in replies.chain(commands) {
         let time_of = |frame: u64| segments.iter().find(|s| s.frame == frame).map(|s| s.time);
         let gap = match (time_of(at), time_of(origin.last_frame())) {
