@@ -1490,6 +1490,22 @@ RCPT TO:<victim@example.net>\r\nDATA\r\nSubject: forged\r\n\r\nwire money\r\n.\r
     let verbs: Vec<&str> = r.d().commands.iter().map(|c| c.verb.as_str()).collect();
     assert_eq!(verbs, ["EHLO", "MAIL", "RCPT", "DATA"]);
     assert_eq!(r.d().messages.len(), 1);
+    // Beside the strict reading (the message), the lenient one: a first
+    // message of `Subject: hi\r\n\r\nhello` (20 octets), then 3 commands.
+    let l = r.d().messages[0].lenient.clone().expect("a lenient reading");
+    assert_eq!(
+        (l.variant.as_str(), l.frame, l.size, l.commands, l.verbs),
+        ("\\n.\\n", r.last(9), 20, 3, vec!["MAIL FROM", "RCPT TO", "DATA"])
+    );
+}
+
+#[test]
+fn clean_content_has_no_lenient_reading() {
+    let r = run(&with(
+        transaction(EHLO_PLAIN, b"Subject: hi\r\n\r\n..dot\r\n.\r\n"),
+        vec![s(b"250 2.0.0 queued\r\n")],
+    ));
+    assert_eq!(r.d().messages[0].lenient, None);
 }
 
 #[test]

@@ -159,6 +159,26 @@ pub struct Message {
     pub content_frame: Option<u64>,
     /// Frame of the 354 that invited the content.
     pub ready_frame: Option<u64>,
+    /// How a lenient receiver would read the same content, when it differs:
+    /// an end-of-data variant it stops at (SMTP smuggling).
+    pub lenient: Option<LenientReading>,
+}
+
+/// A lenient receiver's reading of DATA content that holds an end-of-data
+/// variant such as `\n.\n` (anomalies.md `smtp_smuggling_eod_variant`): the
+/// strict reading (RFC 5321 §4.1.1.4) is the [`Message`] itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LenientReading {
+    /// The variant the lenient receiver takes for the end, escaped (`\n.\n`).
+    pub variant: String,
+    /// Frame that carried its first byte.
+    pub frame: u64,
+    /// Content octets before it (on the wire): the lenient first message.
+    pub size: u64,
+    /// Lines after it that a lenient receiver runs as commands.
+    pub commands: u32,
+    /// Their verbs, the first few.
+    pub verbs: Vec<&'static str>,
 }
 
 /// Credentials sent in recoverable form (AUTH PLAIN/LOGIN, POP3 USER/PASS).

@@ -11,7 +11,7 @@ pub mod stream;
 pub mod tls;
 mod tracker;
 
-pub use dialogue::{Code, Command, Dialogue, Message, Origin, Reply};
+pub use dialogue::{Code, Command, Dialogue, LenientReading, Message, Origin, Reply};
 pub use tracker::Tracker;
 
 use serde::Serialize;

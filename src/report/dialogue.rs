@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::text::wrapped;
-use crate::proto::Dialogue;
+use crate::proto::{Dialogue, LenientReading, Message};
 use crate::text::{escape_bytes, preview};
 
 /// Writes one connection's dialogue.
@@ -113,6 +113,9 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
             None => "no final reply".to_string(),
         });
         wrapped(out, &format!("#{} {}", m.frame, parts.join(" · ")), 4, 8)?;
+        if let Some(l) = &m.lenient {
+            readings(out, m, l)?;
+        }
     }
     if let Some(from) = d.tls_from {
         let records: Vec<String> = d
@@ -201,6 +204,40 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
             let line = format!("    {cmd:<24} {server:<34} {mark} {client}");
             wrapped(out, line.trim_start(), 4, 8)?;
         }
+    }
+    Ok(())
+}
+
+/// The strict and the lenient reading of content that holds an end-of-data
+/// variant, side by side (anomalies.md `smtp_smuggling_eod_variant`).
+fn readings(out: &mut dyn Write, m: &Message, l: &LenientReading) -> io::Result<()> {
+    let lenient_end = if l.commands == 0 {
+        "then more content, read as commands".to_string()
+    } else {
+        let plural = if l.commands == 1 { "" } else { "s" };
+        format!(
+            "then {} command line{plural}: {}",
+            l.commands,
+            l.verbs.join(", ")
+        )
+    };
+    let rows = [
+        (
+            "strict receiver (RFC 5321 §4.1.1.4)".to_string(),
+            format!("lenient receiver: ends at {}", l.variant),
+        ),
+        (
+            format!("one message of {} B", m.size),
+            format!("a message of {} B, ending in #{}", l.size, l.frame),
+        ),
+        ("ends only at CRLF.CRLF".to_string(), lenient_end),
+    ];
+    writeln!(
+        out,
+        "        two readings of this content (SMTP smuggling):"
+    )?;
+    for (strict, lenient) in rows {
+        writeln!(out, "        {strict:<36} │ {lenient}")?;
     }
     Ok(())
 }

@@ -157,10 +157,7 @@ fn dialogue(out: &mut dyn Write, d: &Dialogue) -> io::Result<()> {
         if m.content_frame.is_none() && m.size == 0 {
             continue; // a transaction whose data was never sent
         }
-        records.push((
-            m.frame,
-            2,
-            json!({
+        let mut record = json!({
                 "type": "message",
                 "conn": d.conn,
                 "frame": m.frame,
@@ -170,8 +167,21 @@ fn dialogue(out: &mut dyn Write, d: &Dialogue) -> io::Result<()> {
                 "to": if d.protocol == crate::proto::Protocol::Smtp { Some(&m.to) } else { None },
                 "accepted": m.accepted,
                 "headers": m.headers.iter().map(|(k, v)| (k.clone(), text(v))).collect::<std::collections::BTreeMap<_, _>>(),
-            }),
-        ));
+        });
+        // Only content with an end-of-data variant has a second reading.
+        if let (Some(l), Some(obj)) = (&m.lenient, record.as_object_mut()) {
+            obj.insert(
+                "lenient".into(),
+                json!({
+                    "variant": l.variant,
+                    "frame": l.frame,
+                    "size": l.size,
+                    "commands": l.commands,
+                    "verbs": l.verbs,
+                }),
+            );
+        }
+        records.push((m.frame, 2, record));
     }
     records.sort_by_key(|r| (r.0, r.1));
     for (_, _, v) in records {

@@ -27,6 +27,7 @@
 //! consumed in pieces of at most 64 KiB.
 
 use crate::capture::Timestamp;
+use crate::proto::dialogue::LenientReading;
 use crate::proto::stream::ByteQueue;
 use crate::text::escape_bytes;
 
@@ -238,6 +239,10 @@ struct Smuggle {
     /// The variant, escaped (`\n.\n`).
     variant: String,
     offset: u64,
+    /// Frame of its first byte.
+    frame: u64,
+    /// Content octets before it.
+    before: u64,
     /// Command lines seen after it.
     lines: u32,
     /// Their verbs, the first few.
@@ -254,10 +259,12 @@ struct Smuggle {
 const VERBS_SHOWN: usize = 4;
 
 impl Smuggle {
-    fn new(variant: String, offset: u64) -> Self {
+    fn new(variant: String, offset: u64, frame: u64, before: u64) -> Self {
         Smuggle {
             variant,
             offset,
+            frame,
+            before,
             lines: 0,
             verbs: Vec::new(),
             line: Vec::with_capacity(VERB_KEEP),
@@ -473,6 +480,26 @@ impl DataReader {
         &self.notes
     }
 
+    /// How a lenient receiver reads this content: the first end-of-data
+    /// variant followed by command lines (or, if none was, the first variant).
+    pub fn lenient(&self) -> Option<LenientReading> {
+        let d = &self.details;
+        let with_commands = |s: &&Smuggle| s.lines > 0;
+        let s = d
+            .smuggle_first
+            .as_ref()
+            .filter(with_commands)
+            .or(d.smuggle_later.as_ref().filter(with_commands))
+            .or(d.smuggle_first.as_ref())?;
+        Some(LenientReading {
+            variant: s.variant.clone(),
+            frame: s.frame,
+            size: s.before,
+            commands: s.lines,
+            verbs: s.verbs.iter().take(VERBS_SHOWN).copied().collect(),
+        })
+    }
+
     /// The end was consumed (later feeds consume nothing).
     pub fn is_done(&self) -> bool {
         self.end.is_some()
@@ -620,13 +647,16 @@ impl DataReader {
             .filter_map(|k| self.recent.byte(k))
             .collect();
         let start = offset.saturating_sub(d.first as u64);
-        let mut s = Smuggle::new(escape_variant(&bytes), start);
+        let frame = self.recent.frame(d.first);
+        // `seen` already counts the latest byte, which sits at `offset`.
+        let before = self.seen.saturating_sub(1 + offset - start);
+        let mut s = Smuggle::new(escape_variant(&bytes), start, frame, before);
         if d.last == 1 {
             // Recognised at the byte after its CR: that byte is already the
             // start of what a lenient receiver reads next.
             s.feed(b);
         }
-        let first = self.note(Kind::Smuggling, start, self.recent.frame(d.first));
+        let first = self.note(Kind::Smuggling, start, frame);
         let det = &mut self.details;
         for old in [&mut det.smuggle_first, &mut det.smuggle_later]
             .into_iter()

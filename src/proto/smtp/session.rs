@@ -213,6 +213,7 @@ impl SmtpSession {
                         m.size = reader.size();
                         m.frame = end.frame;
                         m.headers = reader.headers().to_vec();
+                        m.lenient = reader.lenient();
                         for note in reader.notes() {
                             content_finding(note, f);
                         }
