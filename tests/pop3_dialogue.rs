@@ -13,7 +13,9 @@ use std::collections::BTreeSet;
 
 use sockscope::finding::{Provenance, Severity};
 use sockscope::proto::{Code, Dialogue};
-use support::dialogue::{self, assert_pairing_consistent, build_on, c, s, text, Run, Step};
+use support::dialogue::{
+    self, assert_pairing_consistent, build_on, c, s, s_parts, text, Run, Step,
+};
 use support::Conv;
 
 // ---------------------------------------------------------------------------
@@ -268,6 +270,127 @@ fn finding_multiline_unterminated_capa_listing() {
         s(b"+OK Capability list follows\r\nTOP\r\nUSER\r\n"),
     ]);
     r.expect_one("pop3_multiline_unterminated", Severity::Error, r.at(2));
+}
+
+#[test]
+fn finding_multiline_unterminated_listing_dot_with_bare_lf() {
+    let r = run(&with(
+        login(GREETING),
+        vec![
+            c(b"LIST\r\n"),
+            s(b"+OK 1 message\r\n1 120\r\n.\n"),
+            c(b"QUIT\r\n"),
+            s(b"+OK bye\r\n"),
+        ],
+    ));
+    let f = r.expect_one("pop3_multiline_unterminated", Severity::Error, r.at(6));
+    assert!(f.message.contains("bare LF"), "{}", f.message);
+    // Read as the end (as clients do), so QUIT still gets its own +OK.
+    assert_eq!(commands(r.d()).last(), Some(&cmd("QUIT", "", &[true])));
+}
+
+#[test]
+fn finding_multiline_unterminated_next_response_before_the_dot() {
+    // The server forgot the "." of LIST; the client had already sent QUIT.
+    let r = run(&with(
+        login(GREETING),
+        vec![
+            c(b"LIST\r\n"),
+            c(b"QUIT\r\n"),
+            s_parts(&[b"+OK 1 message\r\n1 120\r\n", b"+OK bye\r\n"]),
+        ],
+    ));
+    let quit_ok = r.frames[7][1];
+    let f = r.expect_one("pop3_multiline_unterminated", Severity::Error, quit_ok);
+    assert!(f.message.contains("+OK bye"), "{}", f.message);
+    assert_eq!(
+        commands(r.d())[2..],
+        [cmd("LIST", "", &[true]), cmd("QUIT", "", &[true])]
+    );
+}
+
+#[test]
+fn finding_multiline_unterminated_data_after_err() {
+    let r = run(&with(
+        login(GREETING),
+        vec![
+            c(b"RETR 9\r\n"),
+            s(b"-ERR no such message\r\nSubject: leaked\r\n\r\nbody\r\n.\r\n"),
+            c(b"QUIT\r\n"),
+            s(b"+OK bye\r\n"),
+        ],
+    ));
+    let f = r.expect_one("pop3_multiline_unterminated", Severity::Error, r.at(6));
+    assert!(
+        f.message.contains("after its -ERR to RETR"),
+        "{}",
+        f.message
+    );
+    // Those lines are not reported again as bad statuses, and QUIT pairs.
+    r.expect_none("pop3_bad_status");
+    assert_eq!(commands(r.d()).last(), Some(&cmd("QUIT", "", &[true])));
+    // A -ERR to a one-line command followed by junk is a bad status instead.
+    let r = run(&with(
+        login(GREETING),
+        vec![c(b"DELE 9\r\n"), s(b"-ERR no such message\r\njunk\r\n")],
+    ));
+    r.expect_none("pop3_multiline_unterminated");
+    r.expect_one("pop3_bad_status", Severity::Error, r.at(6));
+}
+
+#[test]
+fn finding_multiline_unterminated_message_dot_with_bare_lf() {
+    // The message's dot line uses bare LFs; the real end comes later.
+    let r = run(&with(
+        login(GREETING),
+        vec![
+            c(b"RETR 1\r\n"),
+            s(b"+OK\r\nSubject: x\r\n\r\nbody\n.\nmore\r\n.\r\n"),
+        ],
+    ));
+    let f = r.expect_one("pop3_multiline_unterminated", Severity::Error, r.at(6));
+    assert!(f.message.contains("\\n.\\n"), "{}", f.message);
+}
+
+#[test]
+fn finding_multiline_unterminated_names_the_close() {
+    let mut b = build_on(
+        Conv::new().ports(40000, 110),
+        &with(
+            login(GREETING),
+            vec![c(b"RETR 1\r\n"), s(b"+OK\r\nSubject: x\r\n\r\nbody\r\n")],
+        ),
+    );
+    b.conv.server_fin();
+    let fin = b.conv.segs.len() as u64;
+    let r = b.analyze("pop3.pcap");
+    let f = r.expect_one("pop3_multiline_unterminated", Severity::Error, r.at(6));
+    assert!(
+        f.message
+            .contains(&format!("before the connection closed (#{fin})")),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn a_message_body_keeps_the_frames_that_carried_it() {
+    let r = run(&with(
+        login(GREETING),
+        vec![
+            c(b"RETR 1\r\n"),
+            s_parts(&[b"+OK\r\nSubject: x\r\n", b"\r\nbody\r\n", b".\r\n"]),
+        ],
+    ));
+    let retr = r.d().replies.last().expect("RETR's reply");
+    assert_eq!(
+        retr.origin.frames,
+        vec![
+            (r.frames[6][0], 17),
+            (r.frames[6][1], 8),
+            (r.frames[6][2], 3)
+        ]
+    );
 }
 
 #[test]

@@ -1492,10 +1492,19 @@ RCPT TO:<victim@example.net>\r\nDATA\r\nSubject: forged\r\n\r\nwire money\r\n.\r
     assert_eq!(r.d().messages.len(), 1);
     // Beside the strict reading (the message), the lenient one: a first
     // message of `Subject: hi\r\n\r\nhello` (20 octets), then 3 commands.
-    let l = r.d().messages[0].lenient.clone().expect("a lenient reading");
+    let l = r.d().messages[0]
+        .lenient
+        .clone()
+        .expect("a lenient reading");
     assert_eq!(
         (l.variant.as_str(), l.frame, l.size, l.commands, l.verbs),
-        ("\\n.\\n", r.last(9), 20, 3, vec!["MAIL FROM", "RCPT TO", "DATA"])
+        (
+            "\\n.\\n",
+            r.last(9),
+            20,
+            3,
+            vec!["MAIL FROM", "RCPT TO", "DATA"]
+        )
     );
 }
 

@@ -32,25 +32,19 @@ impl Origin {
 
     /// Adds the frames of a following piece (another line of the same reply).
     pub fn extend(&mut self, t: &Taken) {
-        self.end = t.offset + t.wire_len();
-        self.time = t.time;
-        for &(f, n) in &t.frames {
-            match self.frames.last_mut() {
-                Some(last) if last.0 == f => last.1 += n,
-                _ => self.frames.push((f, n)),
-            }
-        }
+        self.extend_frames(&t.frames, t.offset + t.wire_len(), t.time);
     }
 
-    /// Extends to a stream offset reached by content read without lines (a
-    /// POP3 message body): the bytes are counted on the frame of its end.
-    pub fn extend_to(&mut self, end: u64, frame: u64, time: Timestamp) {
-        let added = end.saturating_sub(self.end).min(u64::from(u32::MAX)) as u32;
+    /// Adds bytes read without lines (a POP3 message body): the frames that
+    /// carried them, ending at stream offset `end` at `time`.
+    pub fn extend_frames(&mut self, frames: &[(u64, u32)], end: u64, time: Timestamp) {
         self.end = self.end.max(end);
         self.time = time;
-        match self.frames.last_mut() {
-            Some(last) if last.0 == frame => last.1 += added,
-            _ => self.frames.push((frame, added)),
+        for &(f, n) in frames {
+            match self.frames.last_mut() {
+                Some(last) if last.0 == f => last.1 = last.1.saturating_add(n),
+                _ => self.frames.push((f, n)),
+            }
         }
     }
 

@@ -9,7 +9,7 @@ use crate::finding::Findings;
 use crate::finding::{Provenance, Severity};
 use crate::proto::dialogue::{Code, Command, Credential, Dialogue, Message, Origin, Reply};
 use crate::proto::smtp::content::DataReader;
-use crate::proto::stream::{ByteQueue, Taken};
+use crate::proto::stream::{ByteQueue, LineEnd, Taken};
 use crate::tcp::{Dir, SegmentRecord};
 use crate::text::{escape_str, preview};
 
@@ -52,6 +52,10 @@ pub struct Pop3Session {
     listed_sizes: Vec<(u64, u64)>,
     /// The first client bytes after STLS's +OK were checked for TLS.
     tls_checked: bool,
+    /// The last response was a -ERR to a command whose +OK is multi-line:
+    /// data lines now are data after -ERR (anomalies.md §3).
+    after_err: Option<usize>,
+    after_err_lines: u32,
 }
 
 impl Default for Pop3Session {
@@ -66,6 +70,8 @@ impl Default for Pop3Session {
             greeting_timestamp: false,
             listed_sizes: Vec::new(),
             tls_checked: false,
+            after_err: None,
+            after_err_lines: 0,
         }
     }
 }
@@ -260,15 +266,39 @@ impl Pop3Session {
                 }
                 let (reply, msg) = (*reply, *msg);
                 let before = q.len();
+                let queued = q.frames_of(before);
                 let fed = reader.feed(q);
-                if fed.is_none() && q.len() == before {
+                let consumed = before - q.len();
+                if fed.is_none() && consumed == 0 {
                     return false; // nothing consumed: wait for more
                 }
+                // The response runs on to its "." line (RFC 1939 §3): every
+                // frame of the body belongs to it, with its own byte count.
+                let mut left = consumed;
+                let taken: Vec<(u64, u32)> = queued
+                    .into_iter()
+                    .map_while(|(fr, n)| {
+                        let k = (n as usize).min(left);
+                        left -= k;
+                        (k > 0).then_some((fr, k as u32))
+                    })
+                    .collect();
+                let origin = &mut d.replies[reply].origin;
+                let time = fed.as_ref().map_or(origin.time, |e| e.time);
+                origin.extend_frames(&taken, q.offset(), time);
                 if let Some(end) = fed {
-                    // The response ends at its "." line (RFC 1939 §3), not at +OK.
-                    d.replies[reply]
-                        .origin
-                        .extend_to(end.end, end.frame, end.time);
+                    if let Some(l) = reader.lenient() {
+                        unterminated(
+                            l.frame,
+                            format!(
+                                "The message holds a dot line with non-standard line ends ({}) before its CRLF.CRLF: a \
+                                 reader that accepts it ends the response there and takes the rest of the mail for the \
+                                 next status.",
+                                l.variant
+                            ),
+                            f,
+                        );
+                    }
                     let m = &mut d.messages[msg];
                     m.size = reader.size();
                     m.frame = end.frame;
@@ -294,8 +324,33 @@ impl Pop3Session {
             ServerMode::Listing(reply) => {
                 let reply = *reply;
                 let Some(line) = q.line() else { return false };
-                if line.bytes == b"." {
+                if line.bytes == b"." && line.end == LineEnd::Lf {
+                    unterminated(
+                        line.last_frame(),
+                        "The listing ends with a \".\" line that has a bare LF: the end is CRLF.CRLF, and a strict \
+                         reader keeps reading (sockscope ends the listing here, as most clients would)."
+                            .to_string(),
+                        f,
+                    );
+                    d.replies[reply].origin.extend(&line);
                     self.server = ServerMode::Status;
+                } else if line.bytes == b"." {
+                    d.replies[reply].origin.extend(&line);
+                    self.server = ServerMode::Status;
+                } else if !self.awaiting.is_empty() && status_word(&line.bytes).is_some() {
+                    // No listing line starts with +OK/-ERR: the next response
+                    // began before this one's "." line.
+                    unterminated(
+                        line.last_frame(),
+                        format!(
+                            "The next response (\"{}\") began before the listing's \".\" line: a reader waiting \
+                             for the dot takes it as listing data, and every later response is one step late.",
+                            preview(&line.bytes, 40)
+                        ),
+                        f,
+                    );
+                    self.server = ServerMode::Status;
+                    self.status(line, d, f);
                 } else {
                     let body = line
                         .bytes
@@ -376,10 +431,24 @@ impl Pop3Session {
                 "RFC 2449 §4",
             );
         }
-        let (ok, text) = if let Some(t) = line.bytes.strip_prefix(b"+OK") {
-            (true, t)
-        } else if let Some(t) = line.bytes.strip_prefix(b"-ERR") {
-            (false, t)
+        let (ok, text) = if let Some((ok, t)) = status_word(&line.bytes) {
+            (ok, t)
+        } else if let Some(cmd) = self.after_err {
+            // A -ERR is one line (RFC 1939 §3): whatever the server sends
+            // before the next status is a body that should not be there.
+            self.after_err_lines += 1;
+            if self.after_err_lines == 1 {
+                unterminated(
+                    frame,
+                    format!(
+                        "The server sent data after its -ERR to {}: a -ERR response is a single line, so a client \
+                         reads this as the next status and falls out of step.",
+                        preview(d.commands[cmd].verb.as_bytes(), 8)
+                    ),
+                    f,
+                );
+            }
+            return;
         } else if line.bytes.starts_with(b"+ ") || line.bytes == b"+" {
             // A SASL continuation (RFC 5034 §4) answers AUTH.
             if let Some(cmd) = self.awaiting.pop_front() {
@@ -401,6 +470,8 @@ impl Pop3Session {
             return;
         };
         let text = text.strip_prefix(b" ").unwrap_or(text).to_vec();
+        self.after_err = None;
+        self.after_err_lines = 0;
         let command = if !self.greeting_done {
             self.greeting_done = true;
             self.greeting_timestamp = text.contains(&b'<') && text.contains(&b'>');
@@ -423,6 +494,9 @@ impl Pop3Session {
             self.client = ClientMode::Commands;
         }
         if !ok {
+            if multi_line(&verb, &d.commands[cmd].arg) {
+                self.after_err = Some(cmd);
+            }
             return;
         }
         match verb.as_str() {
@@ -466,14 +540,32 @@ impl Pop3Session {
         self.advance(client, server, d, f);
         if let ServerMode::Listing(r) | ServerMode::Message(r, _, _) = &self.server {
             let frame = d.replies.get(*r).map_or(0, |x| x.origin.last_frame());
-            f.add(
+            let close = segments
+                .iter()
+                .find(|s| s.frame >= frame && (s.flags.fin() || s.flags.rst()));
+            let end = match close {
+                Some(s) => format!("before the connection closed (#{})", s.frame),
+                None => "before the end of the capture".to_string(),
+            };
+            let variant = match &self.server {
+                ServerMode::Message(_, _, reader) => reader
+                    .lenient()
+                    .map(|l| {
+                        format!(
+                            " Its only dot line, {} in #{}, is not CRLF.CRLF.",
+                            l.variant, l.frame
+                        )
+                    })
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            unterminated(
                 frame,
-                "pop3_multiline_unterminated",
-                Severity::Error,
-                "A multi-line response never reached its \".\" line before the end of the capture: a reader that \
-                 stops early takes the rest for the next status (POP3's ccNotes)."
-                    .to_string(),
-                "RFC 1939 §3; RFC 2449 §5",
+                format!(
+                    "A multi-line response never reached its \".\" line {end}: a reader that stops early takes the \
+                     rest for the next status (POP3's ccNotes).{variant}"
+                ),
+                f,
             );
         }
         if let Some(r) = d
@@ -490,6 +582,27 @@ impl Pop3Session {
         }
         timing(d, segments, f);
     }
+}
+
+/// `+OK` or `-ERR` in exact upper case (RFC 1939 §3) and the text after it.
+fn status_word(line: &[u8]) -> Option<(bool, &[u8])> {
+    if let Some(t) = line.strip_prefix(b"+OK") {
+        Some((true, t))
+    } else {
+        line.strip_prefix(b"-ERR").map(|t| (false, t))
+    }
+}
+
+/// `pop3_multiline_unterminated` (anomalies.md §3): the response's end is
+/// CRLF.CRLF, and a reader that misses it is out of step from there on.
+fn unterminated(frame: u64, message: String, f: &mut Findings) {
+    f.add(
+        frame,
+        "pop3_multiline_unterminated",
+        Severity::Error,
+        message,
+        "RFC 1939 §3; RFC 2449 §5",
+    );
 }
 
 /// `pop3_command_before_response`: a command sent before the previous

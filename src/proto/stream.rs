@@ -207,6 +207,30 @@ impl ByteQueue {
         }
     }
 
+    /// The frames that carry the next `n` queued bytes, with how many of them
+    /// each, without consuming anything (for a reader that consumes through
+    /// its own loop, such as a message body).
+    pub fn frames_of(&self, n: usize) -> Vec<(u64, u32)> {
+        let upto = self.start + n.min(self.buf.len()) as u64;
+        let mut pos = self.start;
+        let mut frames: Vec<(u64, u32)> = Vec::new();
+        for run in &self.runs {
+            if pos >= upto {
+                break;
+            }
+            let end = run.end.min(upto);
+            if end > pos {
+                let count = (end - pos).min(u64::from(u32::MAX)) as u32;
+                match frames.last_mut() {
+                    Some(last) if last.0 == run.frame => last.1 = last.1.saturating_add(count),
+                    _ => frames.push((run.frame, count)),
+                }
+                pos = end;
+            }
+        }
+        frames
+    }
+
     /// The frame that carried the byte at stream offset `at`, if still queued.
     pub fn frame_at(&self, at: u64) -> Option<u64> {
         if at < self.start {
@@ -251,6 +275,19 @@ mod tests {
         let l = q.line().expect("cut");
         assert_eq!(l.end, LineEnd::Cut);
         assert_eq!(l.bytes.len(), MAX_LINE);
+    }
+
+    #[test]
+    fn frames_of_looks_without_taking() {
+        let mut q = ByteQueue::default();
+        q.push(0, b"abc", 1, Timestamp(0));
+        q.push(3, b"de", 2, Timestamp(0));
+        q.push(5, b"f", 3, Timestamp(0));
+        assert_eq!(q.frames_of(4), vec![(1, 3), (2, 1)]);
+        assert_eq!(q.frames_of(99), vec![(1, 3), (2, 2), (3, 1)]);
+        q.take(2);
+        assert_eq!(q.frames_of(2), vec![(1, 1), (2, 1)]);
+        assert_eq!(q.len(), 4);
     }
 
     #[test]
