@@ -1279,10 +1279,17 @@ Subject: early\r\n\r\nbody\r\n.\r\n",
             s(b"250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 go\r\n250 2.0.0 queued\r\n"),
         ],
     ));
-    r.expect_one(
+    let f = r.expect_one(
         "smtp_pipelining_group_violation",
         Severity::Error,
         r.last(3),
+    );
+    // The content's segment ACKs only the EHLO reply: proof, not inference.
+    assert_eq!(f.provenance, Provenance::Observed, "{}", f.message);
+    assert!(
+        f.message.contains("proved by its ACK number"),
+        "{}",
+        f.message
     );
     let verbs: Vec<&str> = r.d().commands.iter().map(|c| c.verb.as_str()).collect();
     assert_eq!(verbs, ["EHLO", "MAIL", "RCPT", "DATA"]);
@@ -1409,6 +1416,27 @@ fn finding_no_greeting_late_past_five_minutes() {
     let t = analyze_conv(&conv);
     assert!(
         t.findings.iter().all(|f| f.id != "smtp_no_greeting"),
+        "{:#?}",
+        t.findings
+    );
+}
+
+#[test]
+fn an_ack_that_covers_the_reply_overrules_the_frame_order() {
+    // Frames merged from two taps can show HELO before the greeting although
+    // HELO's ACK number already covers it: the client had the whole greeting,
+    // so there is nothing to report (the ACK is the proof, the order is not).
+    let mut conv = Conv::new();
+    conv.handshake();
+    let greeting = conv.server_seg("PA", GREETING);
+    let mut helo = conv.client_seg("PA", b"HELO client.example\r\n");
+    helo.ack = greeting.seq.wrapping_add(GREETING.len() as u32);
+    conv.push(helo).push(greeting);
+    conv.server_sends(b"250 mx.example.org\r\n");
+    let t = analyze_conv(&conv);
+    assert!(t.dialogue(1).is_some());
+    assert!(
+        t.findings.iter().all(|f| f.id != "smtp_pregreet"),
         "{:#?}",
         t.findings
     );

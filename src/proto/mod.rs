@@ -6,6 +6,7 @@
 
 pub mod dialogue;
 pub mod pop3;
+pub mod proof;
 pub mod smtp;
 pub mod stream;
 pub mod tls;

@@ -6,11 +6,11 @@
 use std::collections::VecDeque;
 
 use crate::finding::Findings;
-use crate::finding::{Provenance, Severity};
+use crate::finding::Severity;
 use crate::proto::dialogue::{Code, Command, Credential, Dialogue, Message, Origin, Reply};
 use crate::proto::smtp::content::DataReader;
 use crate::proto::stream::{ByteQueue, LineEnd, Taken};
-use crate::tcp::{Dir, SegmentRecord};
+use crate::tcp::SegmentRecord;
 use crate::text::{escape_str, preview};
 
 const KNOWN: &[&str] = &[
@@ -621,15 +621,10 @@ fn timing(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) {
         if start >= expected.origin.last_frame() {
             continue;
         }
-        let ack = segments
-            .iter()
-            .find(|s| s.frame == start && s.dir == Dir::C2s)
-            .map(|s| u64::from(s.ack.saturating_sub(1)));
-        let (proof, provenance) = match ack {
-            Some(a) if a < expected.origin.end => {
-                ("proved by its ACK number", Provenance::Observed)
-            }
-            _ => ("inferred from the order of frames", Provenance::Inferred),
+        let seg = segments.iter().find(|s| s.frame == start).copied();
+        let Some((_, proof, provenance)) = crate::proto::proof::ack_proof(seg, expected.origin.end)
+        else {
+            continue;
         };
         let severity = if pipelining {
             Severity::Info

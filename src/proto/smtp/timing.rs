@@ -7,6 +7,7 @@
 use crate::finding::Findings;
 use crate::finding::{Provenance, Severity};
 use crate::proto::dialogue::{Code, Dialogue};
+use crate::proto::proof::ack_proof;
 use crate::tcp::{Dir, Flag, SegmentRecord};
 use crate::text::preview;
 
@@ -66,26 +67,10 @@ pub fn analyse(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) -> V
         if pipelining && k > 0 && prev.is_some_and(|v| !GROUP_ENDERS.contains(&v)) {
             continue; // RFC 2920: allowed inside a group.
         }
-        // Proof: the segment's ACK says how much of the server's stream the
-        // client had received when it sent the command.
-        let ack = seg_of(start)
-            .filter(|s| s.dir == Dir::C2s)
-            .map(|s| u64::from(s.ack.saturating_sub(1)));
-        let (proof, provenance) = match ack {
-            Some(a) if a < expected.origin.end => (
-                format!(
-                    "proved by its ACK number: it acknowledges {a} bytes of the server's stream, and the reply ends at \
-                     byte {}",
-                    expected.origin.end
-                ),
-                Provenance::Observed,
-            ),
-            _ => (
-                "inferred from the order of frames at the capture point".to_string(),
-                Provenance::Inferred,
-            ),
+        let Some((ack, proof, provenance)) = ack_proof(seg_of(start), expected.origin.end) else {
+            continue;
         };
-        let had = (ack.unwrap_or(0) as usize).min(64);
+        let had = (ack as usize).min(64);
         let partial = if k == 0 && had > 0 {
             format!(" The client had only \"{}\".", greeting_prefix(d, had))
         } else {
@@ -135,7 +120,7 @@ pub fn analyse(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) -> V
         };
         f.push(start, id, severity, what, reference, provenance);
     }
-    content_before_354(d, f);
+    content_before_354(d, segments, f);
     split_lines(d, segments, f);
     closing(d, segments, f);
     match first_early {
@@ -367,24 +352,34 @@ fn greeting_prefix(d: &Dialogue, n: usize) -> String {
 }
 
 /// Content sent before the 354: the commonest pipelining group violation.
-fn content_before_354(d: &Dialogue, f: &mut Findings) {
+fn content_before_354(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) {
     for m in &d.messages {
         let (Some(content), Some(ready)) = (m.content_frame, m.ready_frame) else {
             continue;
         };
-        if content < ready {
-            f.push(
-                content,
-                "smtp_pipelining_group_violation",
-                Severity::Error,
-                format!(
-                    "The message content left (frame {content}) before the server's 354 (frame {ready}): DATA ends a \
-                     pipelining group, and \"message data MUST NOT be sent unless a 354 reply is received\"."
-                ),
-                "RFC 2920 §3.1; RFC 5321 §3.3",
-                Provenance::Inferred,
-            );
+        if content >= ready {
+            continue;
         }
+        let ready_end = d
+            .replies
+            .iter()
+            .find(|r| r.code == Code::Smtp(354) && r.origin.last_frame() == ready)
+            .map_or(0, |r| r.origin.end); // 0: no proof possible
+        let seg = segments.iter().find(|s| s.frame == content).copied();
+        let Some((_, proof, provenance)) = ack_proof(seg, ready_end) else {
+            continue;
+        };
+        f.push(
+            content,
+            "smtp_pipelining_group_violation",
+            Severity::Error,
+            format!(
+                "The message content left (frame {content}) before the server's 354 (frame {ready}); {proof}. DATA \
+                 ends a pipelining group, and \"message data MUST NOT be sent unless a 354 reply is received\"."
+            ),
+            "RFC 2920 §3.1; RFC 5321 §3.3",
+            provenance,
+        );
     }
 }
 
