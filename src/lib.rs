@@ -8,6 +8,7 @@
 
 pub mod capture;
 pub mod finding;
+pub mod lab;
 pub mod proto;
 pub mod report;
 pub mod socket;

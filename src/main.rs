@@ -12,6 +12,10 @@ use sockscope::report::{self, Selection, StreamFiles};
 use sockscope::text::escape_str;
 use sockscope::timeline::{self, StreamSink, Timeline};
 
+mod cli;
+
+use cli::{lab, live};
+
 /// The capture `sockscope` opens when given none: the ccNotes desync of seed
 /// 001, built into the binary so it works from any directory.
 const DEMO_NAME: &str = "captures/ccnotes.pcapng";
@@ -36,6 +40,43 @@ struct Cli {
 enum Command {
     /// Print per-connection summaries and segment ladders (text or JSON Lines).
     Report(ReportArgs),
+    /// Run a lab scenario: real sockets on loopback, captured with their calls.
+    Lab(LabArgs),
+    /// List the network interfaces (name, MAC, addresses, up/down, MTU).
+    Interfaces,
+    /// Capture from an interface and report as frames arrive; Ctrl-C ends it.
+    Live(LiveArgs),
+}
+
+#[derive(Args)]
+struct LabArgs {
+    /// Scenario name, or `list` to name and describe them all.
+    scenario: String,
+    /// Where to write the capture (default: sockscope-lab-NAME.pcapng in the temp dir).
+    #[arg(long, value_name = "FILE")]
+    write: Option<PathBuf>,
+    /// Run without capturing: show the observed calls and the dialogue only.
+    #[arg(long)]
+    no_capture: bool,
+    /// Print the report of the capture as JSON Lines instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct LiveArgs {
+    /// Interface to capture on (`sockscope interfaces` lists them).
+    #[arg(short, long, value_name = "IFACE")]
+    interface: String,
+    /// Only TCP segments with this port on either side (repeatable).
+    #[arg(long, value_name = "P")]
+    port: Vec<u16>,
+    /// Also write every captured frame to this pcapng file.
+    #[arg(long, value_name = "FILE")]
+    write: Option<PathBuf>,
+    /// Print the final report as JSON Lines instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Default)]
@@ -69,6 +110,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let args = match cli.command {
         Some(Command::Report(args)) => args,
+        Some(Command::Lab(args)) => return finish(lab::run(&args), args.json),
+        Some(Command::Interfaces) => return finish(live::interfaces(), false),
+        Some(Command::Live(args)) => return finish(live::run(&args), args.json),
         // Until the terminal view exists, `sockscope [FILE]` prints the report,
         // as it will when standard output is not a terminal.
         None => ReportArgs {
@@ -77,7 +121,13 @@ fn main() -> ExitCode {
         },
     };
     let json = args.json;
-    match run_report(&args) {
+    finish(run_report(&args), json)
+}
+
+/// The binary's edge: exit codes, and errors on standard error (and as a
+/// JSON `error` record when JSON was asked for).
+fn finish(result: Result<ExitCode>, json: bool) -> ExitCode {
+    match result {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {

@@ -218,6 +218,7 @@ fn calls(a: &Timeline, conn: u32, endpoint: Endpoint) -> Vec<(u64, Call)> {
                 } => Call::Read(*offset, *len, *gap),
                 SocketCall::Eof => Call::Eof,
                 SocketCall::Reset => Call::Reset,
+                other => panic!("a capture without recorded calls inferred {other:?}"),
             };
             (e.frame, call)
         })

@@ -6,6 +6,7 @@
 
 mod error;
 mod frame;
+pub mod live;
 mod reader;
 pub mod write;
 

@@ -102,9 +102,18 @@ fn header(out: &mut dyn Write, a: &Timeline, shown: usize) -> io::Result<()> {
     } else {
         writeln!(out, "{shown} of {total} TCP connections selected")?;
     }
+    let recorded = a
+        .socket
+        .iter()
+        .any(|e| e.provenance == crate::finding::Provenance::Observed);
+    let socket = if recorded {
+        "socket calls: observed, recorded by the programs that made them (sockscope lab)"
+    } else {
+        "socket calls: inferred from the capture"
+    };
     writeln!(
         out,
-        "(TCP state, socket calls: inferred from the capture · segments, flags, payload: observed)"
+        "(TCP state: inferred · {socket} · segments, flags, payload: observed)"
     )
 }
 
@@ -182,12 +191,19 @@ fn connection(
     for s in a.segments_of(c.id) {
         segment_line(out, s, start)?;
         if let Some(text) = a.comment(s.frame) {
-            wrapped(
-                out,
-                &format!("# {} (recorded comment)", escape_str(text)),
-                INDENT,
-                INDENT + 2,
-            )?;
+            // Recorded socket calls are shown as the calls themselves, below.
+            let own: Vec<&str> = text
+                .lines()
+                .filter(|l| !l.starts_with(crate::socket::recorded::PREFIX))
+                .collect();
+            if !own.is_empty() {
+                wrapped(
+                    out,
+                    &format!("# {} (recorded comment)", escape_str(&own.join("\n"))),
+                    INDENT,
+                    INDENT + 2,
+                )?;
+            }
         }
         for flag in s.analysis.iter() {
             let text = format!("⚑ {}: {}", flag.label(), explain(flag, &s.context));

@@ -1,6 +1,7 @@
 //! The socket layer: what each application could have seen through the socket
-//! API, inferred from the capture (DESIGN.md: labelled `inferred`; the lab will
-//! later record real calls, labelled `recorded`/`observed`).
+//! API, inferred from the capture (DESIGN.md: labelled `inferred`), or the
+//! calls the lab really made, read back from the capture ([`recorded`],
+//! labelled `observed`).
 //!
 //! The mapping, after seed 000 ("the little guy listening") and RFC 9293 §3.9:
 //! a SYN means the client called connect(); a SYN/ACK means a socket was
@@ -9,14 +10,16 @@
 //! return what arrived; the peer's FIN makes read() return 0 (EOF); a RST makes
 //! it fail with ECONNRESET (or connect() with ECONNREFUSED).
 
-use serde::Serialize;
+pub mod recorded;
+
+use serde::{Deserialize, Serialize};
 
 use crate::capture::Timestamp;
 use crate::finding::Provenance;
 use crate::tcp::{Chunk, ConnEvent, Dir, Preview};
 
 /// Which application.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Endpoint {
     Client,
@@ -65,6 +68,21 @@ pub enum SocketCall {
     Eof,
     /// read()/write() fail with ECONNRESET.
     Reset,
+    /// write() handed these bytes to the kernel (observed only).
+    Write {
+        offset: u64,
+        len: u64,
+        /// The first bytes (escape before display).
+        preview: Preview,
+    },
+    /// setsockopt() with this option and value, e.g. `TCP_NODELAY, 1`.
+    SetOption { option: String },
+    /// shutdown(), e.g. `SHUT_WR`.
+    Shutdown { how: String },
+    /// close().
+    Close,
+    /// A read() or write() that failed with this error.
+    Failed { call: &'static str, error: String },
 }
 
 /// One inferred socket event.
@@ -103,6 +121,29 @@ impl SocketEvent {
             }
             SocketCall::Eof => "read() → 0 (EOF: the peer closed its side)".to_string(),
             SocketCall::Reset => "read()/write() → -1 ECONNRESET".to_string(),
+            SocketCall::Write { len, preview, .. } => {
+                let mut shown = crate::text::preview(preview, 40);
+                if (preview.len() as u64) < *len && !shown.ends_with('…') {
+                    shown.push('…');
+                }
+                format!("write(\"{shown}\") → {len}")
+            }
+            SocketCall::SetOption { option } => {
+                format!(
+                    "setsockopt({}) → 0",
+                    crate::text::preview(option.as_bytes(), 40)
+                )
+            }
+            SocketCall::Shutdown { how } => {
+                format!("shutdown({}) → 0", crate::text::preview(how.as_bytes(), 12))
+            }
+            SocketCall::Close => "close() → 0".to_string(),
+            SocketCall::Failed { call, error } => {
+                format!(
+                    "{call}() → -1 {}",
+                    crate::text::preview(error.as_bytes(), 20)
+                )
+            }
         }
     }
 }

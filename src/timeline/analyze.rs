@@ -7,6 +7,7 @@ use super::stats::CaptureStats;
 use crate::capture::{CaptureError, CaptureReader, LinkType, Timestamp};
 use crate::finding::{Finding, Provenance, Severity};
 use crate::proto::{self, Dialogue, Protocol, Tracker};
+use crate::socket::recorded::{self, ConnView, RecordedCall};
 use crate::socket::{SocketEvent, SocketInference};
 use crate::tcp::{Chunk, ConnEvent, ConnTable, Connection, Dir, SegmentRecord, TcpState};
 use crate::wire::{self, Transport};
@@ -165,6 +166,36 @@ impl Timeline {
     /// The application dialogue of a connection, if it carries one sockscope reads.
     pub fn dialogue(&self, id: u32) -> Option<&Dialogue> {
         self.dialogues.iter().find(|d| d.conn == id)
+    }
+
+    /// Where the capture carries socket calls recorded by the lab (pcapng
+    /// comments, [`crate::socket::recorded`]), they replace the inferred
+    /// calls of their connections, labelled `observed`.
+    fn use_recorded_calls(&mut self) {
+        let calls: Vec<RecordedCall> = self
+            .comments
+            .iter()
+            .flat_map(|(_, text)| RecordedCall::from_comment(text))
+            .collect();
+        if calls.is_empty() {
+            return;
+        }
+        let views: Vec<ConnView<'_>> = self
+            .connections
+            .iter()
+            .map(|c| ConnView {
+                id: c.id,
+                client: c.client,
+                server: c.server,
+                segments: self.segments_of(c.id).collect(),
+            })
+            .collect();
+        let (observed, covered) = recorded::observe(&calls, &views);
+        drop(views);
+        self.socket.retain(|e| !covered.contains(&e.conn));
+        self.socket.extend(observed);
+        self.socket.sort_by_key(|e| (e.frame, e.time));
+        self.index();
     }
 
     /// The comment recorded with a frame, if any.
@@ -346,6 +377,7 @@ pub fn analyze_limited(
         }
     }
     out.index();
+    out.use_recorded_calls();
     let (dialogues, findings) = up.tracker.finish(|id| out.segments_of(id).collect());
     out.dialogues = dialogues;
     if !findings.is_empty() {

@@ -1,0 +1,115 @@
+//! `sockscope lab list` and `sockscope lab NAME`: run a scenario, then show
+//! its capture's report (or, with `--no-capture`, the calls and the dialogue
+//! as the two programs wrote and read it).
+
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use sockscope::capture::live::{privilege_paragraph, LiveError};
+use sockscope::capture::CaptureReader;
+use sockscope::lab::{self, LabError, SCENARIOS};
+use sockscope::report::{self, Selection};
+use sockscope::socket::recorded::{CallKind, RecordedCall};
+use sockscope::text::preview;
+use sockscope::timeline;
+
+use crate::LabArgs;
+
+pub fn run(args: &LabArgs) -> Result<ExitCode> {
+    if args.scenario == "list" {
+        let out = io::stdout();
+        let mut out = BufWriter::new(out.lock());
+        for s in SCENARIOS {
+            writeln!(out, "{:<17} {}", s.name, s.about)?;
+        }
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let result = match lab::run(&args.scenario, !args.no_capture, args.write.as_deref()) {
+        Err(LabError::Capture(LiveError::Permission(why))) => {
+            // Say why once, clearly, and still run the scenario.
+            eprintln!("sockscope: {}", privilege_paragraph(&why));
+            eprintln!("sockscope: running {} without capturing.", args.scenario);
+            lab::run(&args.scenario, false, None)?
+        }
+        other => other?,
+    };
+    match &result.written {
+        Some((path, frames)) => {
+            eprintln!(
+                "sockscope: lab {}: {} frames and {} socket calls written to {}",
+                result.scenario.name,
+                frames,
+                result.calls.len(),
+                path.display()
+            );
+            let reader = CaptureReader::open(path)?;
+            let analysis = timeline::analyze(reader, &mut ());
+            let sel = Selection {
+                socket: true,
+                ..Selection::default()
+            };
+            let out = io::stdout();
+            let mut out = BufWriter::new(out.lock());
+            if args.json {
+                report::write_json(&mut out, &analysis, &sel)?;
+            } else {
+                report::write_text(&mut out, &analysis, &sel)?;
+            }
+            out.flush()?;
+        }
+        None => print_calls(&result.calls)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The calls in the order they returned, one line each, and the dialogue as
+/// the write() calls carried it.
+fn print_calls(calls: &[RecordedCall]) -> io::Result<()> {
+    let out = io::stdout();
+    let mut out = BufWriter::new(out.lock());
+    writeln!(
+        out,
+        "socket calls (observed: recorded as the programs made them; no capture, so no segments)"
+    )?;
+    let start = calls.first().map_or(0, |c| c.t);
+    for c in calls {
+        let secs = (c.t - start) as f64 / 1e9;
+        let what = match c.call {
+            CallKind::Read | CallKind::Write if c.ret >= 0 => format!(
+                "{}(\"{}\") → {}",
+                if c.call == CallKind::Read {
+                    "read"
+                } else {
+                    "write"
+                },
+                preview(&c.bytes(), 60),
+                c.ret
+            ),
+            _ => format!(
+                "{:?}({}) → {}{}",
+                c.call,
+                preview(c.arg.as_deref().unwrap_or("").as_bytes(), 40),
+                c.ret,
+                c.error
+                    .as_deref()
+                    .map(|e| format!(" {}", preview(e.as_bytes(), 20)))
+                    .unwrap_or_default()
+            )
+            .to_lowercase(),
+        };
+        writeln!(out, "{secs:>9.6}  {:<6} {what}", c.side.name())?;
+    }
+    writeln!(out, "\ndialogue (what each side wrote)")?;
+    for c in calls
+        .iter()
+        .filter(|c| c.call == CallKind::Write && c.ret > 0)
+    {
+        let tag = if c.side.name() == "client" { "C" } else { "S" };
+        for line in c.bytes().split_inclusive(|&b| b == b'\n') {
+            writeln!(out, "  {tag} {}", preview(line, 90))?;
+        }
+    }
+    out.flush()
+}

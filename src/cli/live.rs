@@ -1,0 +1,156 @@
+//! `sockscope interfaces` and `sockscope live -i IFACE`: capture as frames
+//! arrive, print a line per TCP segment as it comes, and on Ctrl-C run the
+//! same analysis as for a file over everything captured and print its report.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Cursor, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use sockscope::capture::live::{self, LiveCapture};
+use sockscope::capture::write::PcapngWriter;
+use sockscope::capture::{CaptureReader, LinkType, Timestamp};
+use sockscope::report::{self, Selection};
+use sockscope::text::preview;
+use sockscope::timeline;
+use sockscope::wire::{self, Transport};
+
+use crate::LiveArgs;
+
+pub fn interfaces() -> Result<ExitCode> {
+    let out = io::stdout();
+    let mut out = BufWriter::new(out.lock());
+    writeln!(
+        out,
+        "{:<16} {:<5} {:>6} {:<18} addresses",
+        "name", "state", "mtu", "mac"
+    )?;
+    for i in live::interfaces() {
+        writeln!(
+            out,
+            "{:<16} {:<5} {:>6} {:<18} {}",
+            preview(i.name.as_bytes(), 16),
+            if i.up { "up" } else { "down" },
+            i.mtu.map_or("-".to_string(), |m| m.to_string()),
+            i.mac
+                .as_deref()
+                .unwrap_or(if i.loopback { "(loopback)" } else { "-" }),
+            i.addresses.join(", ")
+        )?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Frames kept in memory for the final report; past this, frames are still
+/// written to `--write` but the report covers the first ones only.
+const KEEP: usize = 2_000_000;
+
+pub fn run(args: &LiveArgs) -> Result<ExitCode> {
+    let mut cap = LiveCapture::open(&args.interface)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone())
+        .context("cannot catch Ctrl-C")?;
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, stop.clone())
+        .context("cannot catch SIGTERM")?;
+    let mut file = match &args.write {
+        Some(path) => {
+            let f =
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let mut w = PcapngWriter::new(BufWriter::new(f), false)?;
+            w.add_interface(
+                cap.link_type(),
+                live::READ_BUFFER as u32,
+                Some(cap.name()),
+                Some(9),
+            )?;
+            Some(w)
+        }
+        None => None,
+    };
+    // The report of what was captured is built from an in-memory pcapng, so
+    // live frames go through exactly the pipeline files do.
+    let mut kept = PcapngWriter::new(Vec::new(), false)?;
+    kept.add_interface(
+        cap.link_type(),
+        live::READ_BUFFER as u32,
+        Some(cap.name()),
+        Some(9),
+    )?;
+    let mut count = 0usize;
+    let start = live::now();
+    eprintln!(
+        "sockscope: capturing on {}{}; Ctrl-C ends it and prints the report",
+        cap.name(),
+        if cap.is_loopback() {
+            " (loopback: outgoing copies dropped)"
+        } else {
+            ""
+        }
+    );
+    let out = io::stdout();
+    let mut out = out.lock();
+    while !stop.load(Ordering::Relaxed) {
+        let Some((time, data)) = cap.next_frame()? else {
+            continue;
+        };
+        let Some(line) = segment_line(data, &args.port, time, start) else {
+            continue;
+        };
+        let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
+        if let Some(w) = &mut file {
+            w.write_epb(0, time, data, len, None)?;
+        }
+        if count < KEEP {
+            kept.write_epb(0, time, data, len, None)?;
+        }
+        count += 1;
+        if !args.json {
+            writeln!(out, "{line}")?;
+            out.flush()?;
+        }
+    }
+    if let Some(w) = file {
+        w.into_inner().flush()?;
+    }
+    eprintln!("sockscope: {count} TCP frames captured");
+    let reader = CaptureReader::from_reader(cap.name(), Cursor::new(kept.into_inner()))?;
+    let analysis = timeline::analyze(reader, &mut ());
+    let sel = Selection::default();
+    let mut out = BufWriter::new(out);
+    if args.json {
+        report::write_json(&mut out, &analysis, &sel)?;
+    } else {
+        writeln!(out)?;
+        report::write_text(&mut out, &analysis, &sel)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A line for a TCP segment with one of `ports` (any port when empty).
+fn segment_line(data: &[u8], ports: &[u16], time: Timestamp, start: Timestamp) -> Option<String> {
+    let packet = wire::decode(LinkType::ETHERNET, data);
+    let (Some(ip), Transport::Tcp(seg)) = (&packet.ip, &packet.transport) else {
+        return None;
+    };
+    if !ports.is_empty() && !ports.contains(&seg.src_port) && !ports.contains(&seg.dst_port) {
+        return None;
+    }
+    Some(format!(
+        "{:>10.6}  {}:{} → {}:{}  [{}] seq={} ack={} win={} len={}  {}",
+        time.secs_since(start),
+        ip.src,
+        seg.src_port,
+        ip.dst,
+        seg.dst_port,
+        seg.flags,
+        seg.seq,
+        seg.ack,
+        seg.window,
+        seg.payload.len(),
+        preview(seg.payload, 40)
+    ))
+}

@@ -1,0 +1,170 @@
+//! The lab: scenarios that make a lesson happen with real sockets on
+//! loopback, captured by sockscope itself into a pcapng whose frames are the
+//! kernel's real TCP segments and whose packet comments carry every socket
+//! call both sides made ([`crate::socket::recorded`]).
+//!
+//! The lab is a client of the core: it captures with [`crate::capture::live`],
+//! writes with [`crate::capture::write`], and the file is read back like any
+//! other capture.
+
+pub mod scenarios;
+pub mod servers;
+pub mod trace;
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use crate::capture::live::{LiveCapture, LiveError};
+use crate::capture::write::PcapngWriter;
+use crate::capture::{LinkType, Timestamp};
+use crate::socket::recorded::{CallKind, RecordedCall};
+use crate::wire::{self, Transport};
+
+pub use scenarios::{find, Scenario, SCENARIOS};
+
+/// Largest frame kept from loopback (an IPv4 datagram's 64 KiB plus headers).
+const SNAPLEN: u32 = 262_144;
+
+/// Why a lab run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error("no scenario named \"{0}\"; `sockscope lab list` names them")]
+    Unknown(String),
+    #[error("scenario {name}: {source}")]
+    Scenario { name: String, source: io::Error },
+    #[error(transparent)]
+    Capture(#[from] LiveError),
+    #[error("writing {path}: {source}")]
+    Write { path: String, source: io::Error },
+}
+
+/// What a run produced.
+pub struct LabRun {
+    pub scenario: &'static Scenario,
+    /// Every call both sides made, in the order they returned.
+    pub calls: Vec<RecordedCall>,
+    /// The capture written, and how many frames it holds (None with
+    /// `--no-capture`).
+    pub written: Option<(PathBuf, usize)>,
+}
+
+/// Where a capture goes when `--write` is not given.
+pub fn default_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("sockscope-lab-{name}.pcapng"))
+}
+
+/// Runs scenario `name`; with `capture`, captures loopback while it runs and
+/// writes the pcapng to `write` (or [`default_path`]).
+pub fn run(name: &str, capture: bool, write: Option<&Path>) -> Result<LabRun, LabError> {
+    let scenario = find(name).ok_or_else(|| LabError::Unknown(crate::text::escape_str(name)))?;
+    let trace = trace::Trace::default();
+    let fail = |source| LabError::Scenario {
+        name: scenario.name.to_string(),
+        source,
+    };
+    if !capture {
+        (scenario.run)(&trace).map_err(fail)?;
+        return Ok(LabRun {
+            scenario,
+            calls: trace.calls(),
+            written: None,
+        });
+    }
+    let mut cap = LiveCapture::open("lo")?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let sniffer = {
+        let stop = stop.clone();
+        thread::spawn(move || -> Result<Vec<(Timestamp, Vec<u8>)>, LiveError> {
+            let mut frames = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                if let Some((t, data)) = cap.next_frame()? {
+                    frames.push((t, data.to_vec()));
+                }
+            }
+            // Whatever is still queued in the socket.
+            while let Some((t, data)) = cap.next_frame()? {
+                frames.push((t, data.to_vec()));
+            }
+            Ok(frames)
+        })
+    };
+    // Let the capture socket settle before the first SYN.
+    thread::sleep(Duration::from_millis(50));
+    let result = (scenario.run)(&trace);
+    // The last ACKs and FINs are still on their way.
+    thread::sleep(Duration::from_millis(200));
+    stop.store(true, Ordering::Relaxed);
+    let frames = sniffer.join().map_err(|_| LabError::Scenario {
+        name: scenario.name.to_string(),
+        source: io::Error::other("the capture thread panicked"),
+    })??;
+    result.map_err(fail)?;
+    let calls = trace.calls();
+    let frames = ours(frames, &calls);
+    let path = write.map_or_else(|| default_path(scenario.name), Path::to_path_buf);
+    write_capture(&path, &frames, &calls).map_err(|source| LabError::Write {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(LabRun {
+        scenario,
+        calls,
+        written: Some((path, frames.len())),
+    })
+}
+
+/// Keeps the TCP frames whose ports are the scenario's listening ports: other
+/// programs may use loopback at the same time.
+fn ours(frames: Vec<(Timestamp, Vec<u8>)>, calls: &[RecordedCall]) -> Vec<(Timestamp, Vec<u8>)> {
+    let ports: BTreeSet<u16> = calls
+        .iter()
+        .filter(|c| c.call == CallKind::Listen)
+        .filter_map(|c| c.local.map(|a| a.port()))
+        .collect();
+    frames
+        .into_iter()
+        .filter(
+            |(_, data)| match wire::decode(LinkType::ETHERNET, data).transport {
+                Transport::Tcp(seg) => {
+                    ports.contains(&seg.src_port) || ports.contains(&seg.dst_port)
+                }
+                _ => false,
+            },
+        )
+        .collect()
+}
+
+/// Writes the frames as pcapng (one loopback interface, nanosecond stamps);
+/// each call rides as a comment on the first frame captured after it returned.
+fn write_capture(
+    path: &Path,
+    frames: &[(Timestamp, Vec<u8>)],
+    calls: &[RecordedCall],
+) -> io::Result<()> {
+    let file = File::create(path)?;
+    let mut w = PcapngWriter::new(BufWriter::new(file), false)?;
+    let iface = w.add_interface(LinkType::ETHERNET, SNAPLEN, Some("lo"), Some(9))?;
+    let mut comments: Vec<Vec<String>> = vec![Vec::new(); frames.len()];
+    for call in calls {
+        let at = frames
+            .iter()
+            .position(|(t, _)| t.0 >= call.t)
+            .unwrap_or(frames.len().saturating_sub(1));
+        if let Some(slot) = comments.get_mut(at) {
+            slot.push(call.to_comment());
+        }
+    }
+    for ((time, data), notes) in frames.iter().zip(comments) {
+        let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
+        let comment = (!notes.is_empty()).then(|| notes.join("\n"));
+        w.write_epb(iface, *time, data, len, comment.as_deref())?;
+    }
+    io::Write::flush(&mut w.into_inner())?;
+    Ok(())
+}
