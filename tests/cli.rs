@@ -60,7 +60,7 @@ fn quick_start_prints_the_shipped_ccnotes_report() {
     // The split greeting: the first fragment has no CRLF, and read() returned it alone.
     assert!(text.contains("\"220 smtp.tele.fi \""), "{text}");
     assert!(
-        text.contains("client read() → 17 B \"220 smtp.tele.fi \" (inferred)"),
+        text.contains("client read() → 17 B \"220 smtp.tele.fi \" (observed)"),
         "{text}"
     );
     assert!(text.contains("history ShAdDafF"));
@@ -95,13 +95,17 @@ fn json_follows_the_contract() {
         assert!(c.get(field).is_some(), "connection lacks {field}: {c}");
     }
     assert_eq!(c["id"], 1);
-    assert_eq!(c["server"].as_str().map(|s| s.ends_with(":25")), Some(true));
+    // The lab listens on an ephemeral port: SMTP is recognised by its 220.
+    assert_eq!(
+        c["server"].as_str().map(|s| s.starts_with("127.0.0.1:")),
+        Some(true)
+    );
     assert_eq!(c["protocol"], "smtp");
     assert_eq!(c["state"], "SF");
     assert_eq!(c["bytes_c2s"], 90);
-    assert_eq!(c["bytes_s2c"], 168);
+    assert_eq!(c["bytes_s2c"], 140);
     let segs = of_type(&records, "segment");
-    assert_eq!(segs.len(), 24);
+    assert_eq!(segs.len(), 21);
     let helo = segs.iter().find(|s| s["frame"] == 6).expect("frame 6");
     assert_eq!(helo["dir"], "c2s");
     assert_eq!(helo["flags"], "PSH,ACK");
@@ -152,7 +156,8 @@ fn streams_are_written_as_files() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let s2c = std::fs::read(out.join("1-s2c.bin")).expect("s2c file");
     assert!(s2c.starts_with(b"220 smtp.tele.fi ESMTP ZMailer ready\r\n250 smtp.tele.fi Hello"));
-    assert_eq!(s2c.len(), 168);
+    // 38 (greeting) + 42 (HELO's 250) + 21 + 24 + 15 (221).
+    assert_eq!(s2c.len(), 140);
     let c2s = std::fs::read(out.join("1-c2s.bin")).expect("c2s file");
     assert!(c2s.starts_with(b"HELO smtpgate.Customer\r\nMAIL FROM:"));
     assert!(c2s.ends_with(b"QUIT\r\n"));

@@ -163,9 +163,14 @@ impl Buf {
     }
 
     /// `opt_comment` then `opt_endofopt` when there is a comment; nothing otherwise.
+    /// One opt_comment per line (the option may repeat, and readers join
+    /// them with newlines), so many lines stay under the 65,535-octet limit
+    /// of one option.
     fn comment_options(&mut self, comment: Option<&str>) -> io::Result<()> {
         if let Some(text) = comment {
-            self.option(OPT_COMMENT, text.as_bytes())?;
+            for line in text.split('\n') {
+                self.option(OPT_COMMENT, line.as_bytes())?;
+            }
             self.end_of_options();
         }
         Ok(())

@@ -149,6 +149,7 @@ const REPLY_PAUSE: Duration = Duration::from_millis(20);
 
 fn ccnotes(t: &Trace) -> io::Result<()> {
     let server = SmtpServer {
+        host: "smtp.tele.fi",
         greeting: Greeting::Split(SPLIT_PAUSE),
         reply_pause: Some(REPLY_PAUSE),
         ..SmtpServer::default()
@@ -178,6 +179,7 @@ fn ccnotes(t: &Trace) -> io::Result<()> {
 
 fn ccnotes_fixed(t: &Trace) -> io::Result<()> {
     let server = SmtpServer {
+        host: "smtp.tele.fi",
         greeting: Greeting::Split(SPLIT_PAUSE),
         reply_pause: Some(REPLY_PAUSE),
         ..SmtpServer::default()
@@ -341,7 +343,7 @@ fn slow_reader(t: &Trace) -> io::Result<()> {
     let mut body = b"Subject: a large attachment\r\n\r\n".to_vec();
     for i in 0..96 {
         body.extend_from_slice(format!("{i:04} ").as_bytes());
-        body.extend(std::iter::repeat_n(b'x', 1017));
+        body.extend(std::iter::repeat_n(b'x', 993));
         body.extend_from_slice(b"\r\n");
     }
     body.extend_from_slice(b".\r\n");

@@ -107,13 +107,13 @@ fn header(out: &mut dyn Write, a: &Timeline, shown: usize) -> io::Result<()> {
         .iter()
         .any(|e| e.provenance == crate::finding::Provenance::Observed);
     let socket = if recorded {
-        "socket calls: observed, recorded by the programs that made them (sockscope lab)"
+        "socket calls: observed (recorded by the lab)"
     } else {
         "socket calls: inferred from the capture"
     };
     writeln!(
         out,
-        "(TCP state: inferred · {socket} · segments, flags, payload: observed)"
+        "(TCP state: inferred · {socket} · segments, payload: observed)"
     )
 }
 

@@ -24,8 +24,9 @@ use crate::tcp::{Dir, Flag, Preview, SegmentRecord};
 pub const PREFIX: &str = "sockscope-call ";
 
 /// Bytes of a read or write kept in its comment (a pcapng option holds at
-/// most 65,535 octets, and the comment is for showing, not for replaying).
-pub const DATA_KEEP: usize = 16 * 1024;
+/// most 65,535 octets — 4 KiB stays under it even when every byte needs a
+/// six-character JSON escape — and the comment is for showing, not replaying).
+pub const DATA_KEEP: usize = 4096;
 
 /// Which call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
