@@ -1,0 +1,159 @@
+//! Every lab scenario run again, for real: real sockets on loopback, captured
+//! by sockscope itself when this process may capture. The dialogue and the
+//! lesson's findings must equal those of the capture shipped in `captures/`
+//! (timings, port numbers and TCP's segmentation may change; the lesson may
+//! not). Without the privilege to capture, each scenario still runs with
+//! `--no-capture` and its recorded calls are checked; the test says so.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use sockscope::capture::live::LiveError;
+use sockscope::finding::Provenance;
+use sockscope::lab::{self, LabError, SCENARIOS};
+use sockscope::proto::Code;
+use sockscope::socket::recorded::CallKind;
+use sockscope::timeline::{analyze_file, Timeline};
+
+/// What a scenario teaches: each connection's commands and reply codes, and
+/// the ids of the application findings plus the TCP findings that are the
+/// point of a scenario (a zero window, a reset).
+#[derive(Debug, PartialEq, Eq)]
+struct Lesson {
+    dialogues: Vec<(Vec<String>, Vec<String>)>,
+    findings: BTreeSet<&'static str>,
+}
+
+fn lesson(t: &Timeline) -> Lesson {
+    let dialogues = t
+        .dialogues
+        .iter()
+        .map(|d| {
+            let commands = d
+                .commands
+                .iter()
+                .map(|c| format!("{} {}", c.verb, String::from_utf8_lossy(&c.arg)))
+                .collect();
+            let codes = d
+                .replies
+                .iter()
+                .map(|r| match r.code {
+                    Code::Smtp(c) => c.to_string(),
+                    other => other.to_string(),
+                })
+                .collect();
+            (commands, codes)
+        })
+        .collect();
+    let findings = t
+        .findings
+        .iter()
+        .map(|f| f.id)
+        .filter(|id| {
+            id.starts_with("smtp_")
+                || id.starts_with("pop3_")
+                || matches!(*id, "tcp_zero_window" | "tcp_rst")
+        })
+        .collect();
+    Lesson {
+        dialogues,
+        findings,
+    }
+}
+
+#[test]
+fn every_scenario_teaches_what_its_shipped_capture_teaches() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shipped_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let mut captured = 0;
+    for s in SCENARIOS {
+        let out = dir.path().join(format!("{}.pcapng", s.name));
+        let run = match lab::run(s.name, true, Some(&out)) {
+            Err(LabError::Capture(LiveError::Permission(why))) => {
+                println!(
+                    "lab {}: cannot capture here ({why}); ran with --no-capture instead, so only the calls are checked",
+                    s.name
+                );
+                lab::run(s.name, false, None)
+                    .unwrap_or_else(|e| panic!("lab {} --no-capture: {e}", s.name))
+            }
+            other => other.unwrap_or_else(|e| panic!("lab {}: {e}", s.name)),
+        };
+        // Both sides made real calls: a connect(), an accept(), writes and reads.
+        for kind in [
+            CallKind::Connect,
+            CallKind::Accept,
+            CallKind::Write,
+            CallKind::Read,
+        ] {
+            assert!(
+                run.calls.iter().any(|c| c.call == kind),
+                "lab {}: no {kind:?} call recorded",
+                s.name
+            );
+        }
+        let Some((path, frames)) = &run.written else {
+            continue;
+        };
+        captured += 1;
+        assert!(*frames > 0, "lab {}: nothing captured", s.name);
+        let fresh = analyze_file(path, &mut ()).expect("the lab's capture reads back");
+        let shipped_path = shipped_dir.join(format!("{}.pcapng", s.name));
+        let shipped = analyze_file(&shipped_path, &mut ())
+            .unwrap_or_else(|e| panic!("captures/{}.pcapng must ship: {e}", s.name));
+        assert_eq!(
+            lesson(&fresh),
+            lesson(&shipped),
+            "lab {}: the lesson changed",
+            s.name
+        );
+        // Replaying the file shows the calls, labelled observed, and no
+        // inferred ones for the lab's connections.
+        assert!(
+            !fresh.socket.is_empty()
+                && fresh
+                    .socket
+                    .iter()
+                    .all(|e| e.provenance == Provenance::Observed),
+            "lab {}: socket layer not observed",
+            s.name
+        );
+    }
+    println!(
+        "{captured} of {} scenarios captured and compared",
+        SCENARIOS.len()
+    );
+}
+
+#[test]
+fn the_shipped_ccnotes_capture_shows_the_lesson() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/ccnotes.pcapng");
+    let t = analyze_file(&path, &mut ()).expect("shipped capture");
+    let ids: BTreeSet<&str> = t.findings.iter().map(|f| f.id).collect();
+    for id in [
+        "smtp_reply_split_across_segments",
+        "smtp_pregreet",
+        "smtp_client_out_of_step",
+    ] {
+        assert!(ids.contains(id), "{id} missing: {ids:?}");
+    }
+    // The HELO was proved early by its ACK number.
+    let pregreet = t
+        .findings
+        .iter()
+        .find(|f| f.id == "smtp_pregreet")
+        .expect("pregreet");
+    assert_eq!(pregreet.provenance, Provenance::Observed);
+    assert!(
+        pregreet.message.contains("proved by its ACK number"),
+        "{}",
+        pregreet.message
+    );
+    // The observed read() that returned "220 " and the host name, no CRLF.
+    let reads: Vec<String> = t.socket.iter().map(|e| e.describe()).collect();
+    assert!(
+        t.socket.iter().any(|e| e.provenance == Provenance::Observed
+            && e.describe() == "read() → 17 B \"220 smtp.tele.fi \""),
+        "{reads:#?}"
+    );
+}
