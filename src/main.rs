@@ -77,6 +77,10 @@ struct LiveArgs {
     /// Print the final report as JSON Lines instead of text.
     #[arg(long)]
     json: bool,
+    /// A capture filter in tcpdump's syntax, e.g. 'tcp port 25' (pcap feature).
+    #[cfg(feature = "pcap")]
+    #[arg(short = 'f', long, value_name = "FILTER")]
+    filter: Option<String>,
 }
 
 #[derive(Args, Default)]

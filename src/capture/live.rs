@@ -83,16 +83,64 @@ pub fn interfaces() -> Vec<Interface> {
     list
 }
 
+/// Where frames come from.
+enum Rx {
+    Pnet(Box<dyn pnet_datalink::DataLinkReceiver>),
+    #[cfg(feature = "pcap")]
+    Pcap(super::libpcap::PcapRx),
+}
+
 /// A capture running on one interface.
 pub struct LiveCapture {
-    rx: Box<dyn pnet_datalink::DataLinkReceiver>,
+    rx: Rx,
     name: String,
     loopback: bool,
+    link: LinkType,
 }
 
 impl LiveCapture {
-    /// Opens `name` for capture (all frames, both directions).
+    /// Opens `name` for capture (all frames, both directions): through
+    /// libpcap when built with the `pcap` feature, else through AF_PACKET.
     pub fn open(name: &str) -> Result<Self, LiveError> {
+        Self::open_filtered(name, None)
+    }
+
+    /// As [`LiveCapture::open`], with a BPF filter in tcpdump's syntax
+    /// (`pcap` feature only; without it a filter is refused).
+    pub fn open_filtered(name: &str, filter: Option<&str>) -> Result<Self, LiveError> {
+        #[cfg(feature = "pcap")]
+        {
+            let known = pnet_datalink::interfaces();
+            let Some(iface) = known.iter().find(|i| i.name == name) else {
+                return Err(LiveError::UnknownInterface {
+                    name: crate::text::escape_str(name),
+                    known: known.iter().map(|i| i.name.clone()).collect(),
+                });
+            };
+            let rx = super::libpcap::PcapRx::open(name, filter)?;
+            Ok(LiveCapture {
+                link: rx.link,
+                rx: Rx::Pcap(rx),
+                name: name.to_string(),
+                loopback: iface.is_loopback(),
+            })
+        }
+        #[cfg(not(feature = "pcap"))]
+        {
+            if filter.is_some() {
+                return Err(LiveError::Io {
+                    name: name.to_string(),
+                    source: io::Error::other(
+                        "capture filters need the pcap feature (cargo build --release --features pcap)",
+                    ),
+                });
+            }
+            Self::open_pnet(name)
+        }
+    }
+
+    /// Opens `name` through AF_PACKET (pnet).
+    pub fn open_pnet(name: &str) -> Result<Self, LiveError> {
         let all = pnet_datalink::interfaces();
         let Some(iface) = all.iter().find(|i| i.name == name) else {
             return Err(LiveError::UnknownInterface {
@@ -122,9 +170,10 @@ impl LiveCapture {
         };
         match pnet_datalink::channel(iface, config).map_err(io_err)? {
             pnet_datalink::Channel::Ethernet(_tx, rx) => Ok(LiveCapture {
-                rx,
+                rx: Rx::Pnet(rx),
                 name: name.to_string(),
                 loopback,
+                link: LinkType::ETHERNET,
             }),
             _ => Err(LiveError::Io {
                 name: name.to_string(),
@@ -142,30 +191,34 @@ impl LiveCapture {
     }
 
     /// Frames from Linux AF_PACKET carry an Ethernet header (zero MACs on
-    /// loopback).
+    /// loopback); libpcap says which link type the interface has.
     pub fn link_type(&self) -> LinkType {
-        LinkType::ETHERNET
+        self.link
     }
 
     /// The next frame, stamped on receipt; `None` when [`POLL`] passed with
     /// nothing.
     pub fn next_frame(&mut self) -> Result<Option<(Timestamp, &[u8])>, LiveError> {
-        match self.rx.next() {
-            Ok(frame) => Ok(Some((now(), frame))),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::TimedOut
-                        | io::ErrorKind::WouldBlock
-                        | io::ErrorKind::Interrupted
-                ) =>
-            {
-                Ok(None)
-            }
-            Err(source) => Err(LiveError::Io {
-                name: self.name.clone(),
-                source,
-            }),
+        match &mut self.rx {
+            #[cfg(feature = "pcap")]
+            Rx::Pcap(rx) => rx.next_frame(&self.name),
+            Rx::Pnet(rx) => match rx.next() {
+                Ok(frame) => Ok(Some((now(), frame))),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::TimedOut
+                            | io::ErrorKind::WouldBlock
+                            | io::ErrorKind::Interrupted
+                    ) =>
+                {
+                    Ok(None)
+                }
+                Err(source) => Err(LiveError::Io {
+                    name: self.name.clone(),
+                    source,
+                }),
+            },
         }
     }
 }

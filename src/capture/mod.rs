@@ -6,6 +6,8 @@
 
 mod error;
 mod frame;
+#[cfg(feature = "pcap")]
+pub mod libpcap;
 pub mod live;
 mod reader;
 pub mod write;

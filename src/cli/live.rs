@@ -49,6 +49,9 @@ pub fn interfaces() -> Result<ExitCode> {
 const KEEP: usize = 2_000_000;
 
 pub fn run(args: &LiveArgs) -> Result<ExitCode> {
+    #[cfg(feature = "pcap")]
+    let mut cap = LiveCapture::open_filtered(&args.interface, args.filter.as_deref())?;
+    #[cfg(not(feature = "pcap"))]
     let mut cap = LiveCapture::open(&args.interface)?;
     let stop = Arc::new(AtomicBool::new(false));
     signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone())
@@ -81,6 +84,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
     )?;
     let mut count = 0usize;
     let start = live::now();
+    let cap_link = cap.link_type();
     eprintln!(
         "sockscope: capturing on {}{}; Ctrl-C ends it and prints the report",
         cap.name(),
@@ -96,7 +100,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         let Some((time, data)) = cap.next_frame()? else {
             continue;
         };
-        let Some(line) = segment_line(data, &args.port, time, start) else {
+        let Some(line) = segment_line(cap_link, data, &args.port, time, start) else {
             continue;
         };
         let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
@@ -131,8 +135,14 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
 }
 
 /// A line for a TCP segment with one of `ports` (any port when empty).
-fn segment_line(data: &[u8], ports: &[u16], time: Timestamp, start: Timestamp) -> Option<String> {
-    let packet = wire::decode(LinkType::ETHERNET, data);
+fn segment_line(
+    link: LinkType,
+    data: &[u8],
+    ports: &[u16],
+    time: Timestamp,
+    start: Timestamp,
+) -> Option<String> {
+    let packet = wire::decode(link, data);
     let (Some(ip), Transport::Tcp(seg)) = (&packet.ip, &packet.transport) else {
         return None;
     };
