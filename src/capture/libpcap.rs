@@ -59,6 +59,8 @@ impl PcapRx {
     /// The next frame with its kernel timestamp; None when the poll time passed.
     pub fn next_frame(&mut self, name: &str) -> Result<Option<(Timestamp, &[u8])>, LiveError> {
         match self.cap.next_packet() {
+            // time_t and suseconds_t are i64 here but i32 on 32-bit targets.
+            #[allow(clippy::useless_conversion)]
             Ok(p) => {
                 // With Precision::Nano, tv_usec holds nanoseconds.
                 let ts = Timestamp(
