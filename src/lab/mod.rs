@@ -28,6 +28,9 @@ use crate::wire::{self, Transport};
 
 pub use scenarios::{find, Scenario, SCENARIOS};
 
+/// How long the capture must stay quiet after the scenario before it stops.
+const DRAIN_QUIET: Duration = Duration::from_millis(250);
+
 /// Largest frame kept from loopback (an IPv4 datagram's 64 KiB plus headers).
 const SNAPLEN: u32 = 262_144;
 
@@ -76,7 +79,9 @@ pub fn run(name: &str, capture: bool, write: Option<&Path>) -> Result<LabRun, La
             written: None,
         });
     }
-    let mut cap = LiveCapture::open("lo")?;
+    // Always AF_PACKET: measured with libpcap 1.10 (immediate, non-blocking),
+    // the end of each session was not handed over in time on loopback.
+    let mut cap = LiveCapture::open_pnet("lo")?;
     let stop = Arc::new(AtomicBool::new(false));
     let sniffer = {
         let stop = stop.clone();
@@ -87,9 +92,18 @@ pub fn run(name: &str, capture: bool, write: Option<&Path>) -> Result<LabRun, La
                     frames.push((t, data.to_vec()));
                 }
             }
-            // Whatever is still queued in the socket.
-            while let Some((t, data)) = cap.next_frame()? {
-                frames.push((t, data.to_vec()));
+            // Whatever is still on its way: libpcap may hand over a ring
+            // block only when it retires, so drain until the capture has been
+            // quiet for a while, not until the first empty poll.
+            let mut quiet_since = std::time::Instant::now();
+            while quiet_since.elapsed() < DRAIN_QUIET {
+                match cap.next_frame()? {
+                    Some((t, data)) => {
+                        frames.push((t, data.to_vec()));
+                        quiet_since = std::time::Instant::now();
+                    }
+                    None => thread::sleep(Duration::from_millis(5)),
+                }
             }
             Ok(frames)
         })

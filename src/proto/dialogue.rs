@@ -80,6 +80,37 @@ pub struct Command {
     pub reply: Option<usize>,
 }
 
+impl Command {
+    /// The argument as a report may show it: the secret part of PASS, APOP
+    /// and an AUTH initial response is masked unless `show_secrets`.
+    pub fn shown_arg(&self, show_secrets: bool) -> std::borrow::Cow<'_, [u8]> {
+        use std::borrow::Cow;
+        if show_secrets {
+            return Cow::Borrowed(&self.arg);
+        }
+        // Keep the first `keep` words (user name, mechanism); mask the rest.
+        let keep = match self.verb.as_str() {
+            "PASS" => 0,
+            "APOP" | "AUTH" => 1,
+            _ => return Cow::Borrowed(&self.arg),
+        };
+        let mut words = self.arg.splitn(keep + 1, |&b| b == b' ');
+        let mut out: Vec<u8> = Vec::new();
+        for _ in 0..keep {
+            if let Some(w) = words.next() {
+                out.extend_from_slice(w);
+            }
+        }
+        if words.next().is_some_and(|rest| !rest.is_empty()) {
+            if !out.is_empty() {
+                out.push(b' ');
+            }
+            out.extend_from_slice(b"********");
+        }
+        Cow::Owned(out)
+    }
+}
+
 /// A server reply code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -229,5 +260,42 @@ impl Dialogue {
                 .next()
                 .is_some_and(|k| k.eq_ignore_ascii_case(keyword))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(verb: &str, arg: &str) -> Command {
+        Command {
+            verb: verb.to_string(),
+            arg: arg.as_bytes().to_vec(),
+            origin: Origin {
+                offset: 0,
+                end: 0,
+                frames: Vec::new(),
+                time: Timestamp::default(),
+            },
+            line_end: LineEnd::CrLf,
+            reply: None,
+        }
+    }
+
+    #[test]
+    fn secrets_in_arguments_are_masked_unless_asked_for() {
+        let shown = |v: &str, a: &str, show: bool| cmd(v, a).shown_arg(show).into_owned();
+        assert_eq!(shown("PASS", "s3cret", false), b"********");
+        assert_eq!(
+            shown("APOP", "alice c4c9334bac560ecc979e58001b3e22fb", false),
+            b"alice ********"
+        );
+        assert_eq!(
+            shown("AUTH", "PLAIN AGFsaWNlAFMzY3IzdA==", false),
+            b"PLAIN ********"
+        );
+        assert_eq!(shown("AUTH", "LOGIN", false), b"LOGIN");
+        assert_eq!(shown("MAIL", "FROM:<a@b>", false), b"FROM:<a@b>");
+        assert_eq!(shown("PASS", "s3cret", true), b"s3cret");
     }
 }

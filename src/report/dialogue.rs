@@ -37,7 +37,7 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
             let arg = if c.arg.is_empty() {
                 String::new()
             } else {
-                format!(" {}", preview(&c.arg, 60))
+                format!(" {}", preview(&c.shown_arg(show_secrets), 60))
             };
             let answer = c
                 .reply

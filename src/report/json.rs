@@ -92,7 +92,7 @@ pub fn write_json(out: &mut dyn Write, a: &Timeline, sel: &Selection) -> io::Res
             }
         }
         if let Some(d) = a.dialogue(id) {
-            dialogue(out, d)?;
+            dialogue(out, d, sel.show_secrets)?;
         }
         for f in a.findings_of(id) {
             line(out, &finding(f))?;
@@ -118,7 +118,7 @@ pub fn write_json(out: &mut dyn Write, a: &Timeline, sel: &Selection) -> io::Res
 
 /// `command`, `reply` and `message` records, in the order their last byte
 /// arrived.
-fn dialogue(out: &mut dyn Write, d: &Dialogue) -> io::Result<()> {
+fn dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> io::Result<()> {
     let protocol = d.protocol.name();
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     let mut records: Vec<(u64, u8, Value)> = Vec::new();
@@ -132,7 +132,7 @@ fn dialogue(out: &mut dyn Write, d: &Dialogue) -> io::Result<()> {
                 "frame": c.origin.last_frame(),
                 "protocol": protocol,
                 "verb": c.verb,
-                "arg": text(&c.arg),
+                "arg": text(&c.shown_arg(show_secrets)),
                 "frames": c.origin.frames.iter().map(|f| f.0).collect::<Vec<_>>(),
             }),
         ));
