@@ -223,23 +223,19 @@ fn pipelined(c: &mut Sock) -> io::Result<()> {
 }
 
 fn pipelining(t: &Trace) -> io::Result<()> {
-    let server = SmtpServer {
-        pipelining: true,
-        ..SmtpServer::default()
-    };
-    pair(
-        t,
-        |s| server.serve(s),
-        |mut c| {
-            pipelined(&mut c)?;
-            c.close();
-            Ok(())
-        },
-    )
+    pipelined_to(t, true)
 }
 
 fn pipelining_abuse(t: &Trace) -> io::Result<()> {
-    let server = SmtpServer::default();
+    pipelined_to(t, false)
+}
+
+/// The pipelining client against a server that does or does not offer it.
+fn pipelined_to(t: &Trace, offered: bool) -> io::Result<()> {
+    let server = SmtpServer {
+        pipelining: offered,
+        ..SmtpServer::default()
+    };
     pair(
         t,
         |s| server.serve(s),
@@ -339,7 +335,7 @@ fn slow_reader(t: &Trace) -> io::Result<()> {
         read_pause: Some(Duration::from_millis(1500)),
         ..SmtpServer::default()
     };
-    // 96 KiB of body in 1 KiB lines.
+    // About 96 KB of body in lines of 1000 octets (the RFC 5321 limit).
     let mut body = b"Subject: a large attachment\r\n\r\n".to_vec();
     for i in 0..96 {
         body.extend_from_slice(format!("{i:04} ").as_bytes());
@@ -347,34 +343,26 @@ fn slow_reader(t: &Trace) -> io::Result<()> {
         body.extend_from_slice(b"\r\n");
     }
     body.extend_from_slice(b".\r\n");
-    let listener = Listener::bind(t)?;
-    std::thread::scope(|scope| {
-        let handle = scope.spawn(|| {
-            let s = listener.accept()?;
-            // A small receive buffer: the window it advertises fills quickly.
-            s.rcvbuf(4096)?;
-            server.serve(s)
-        });
-        let c = Sock::connect(t, listener.addr).and_then(|mut c| {
-            c.nodelay(true)?;
-            c.read_reply()?;
-            ask(&mut c, b"EHLO client.lab.example\r\n")?;
-            ask(&mut c, b"MAIL FROM:<alice@lab.example>\r\n")?;
-            ask(&mut c, RCPT)?;
-            ask(&mut c, b"DATA\r\n")?;
-            // Segment-sized writes, as a NIC would carry them.
-            for piece in body.chunks(1024) {
-                c.write_all(piece)?;
-            }
-            c.read_reply()?;
-            ask(&mut c, b"QUIT\r\n")?;
-            c.close();
-            Ok(())
-        });
-        let s = handle
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the server thread panicked")));
-        c.and(s)
+    let reader = |s: Sock| {
+        // A small receive buffer: the window it advertises fills quickly.
+        s.rcvbuf(4096)?;
+        server.serve(s)
+    };
+    pair(t, reader, |mut c| {
+        c.nodelay(true)?;
+        c.read_reply()?;
+        ask(&mut c, b"EHLO client.lab.example\r\n")?;
+        ask(&mut c, b"MAIL FROM:<alice@lab.example>\r\n")?;
+        ask(&mut c, RCPT)?;
+        ask(&mut c, b"DATA\r\n")?;
+        // Segment-sized writes, as a NIC would carry them.
+        for piece in body.chunks(1024) {
+            c.write_all(piece)?;
+        }
+        c.read_reply()?;
+        ask(&mut c, b"QUIT\r\n")?;
+        c.close();
+        Ok(())
     })
 }
 
