@@ -147,13 +147,18 @@ const SPLIT_PAUSE: Duration = Duration::from_millis(200);
 /// HELO leaves, so each read() gets one segment, as in seed 001.
 const REPLY_PAUSE: Duration = Duration::from_millis(20);
 
-fn ccnotes(t: &Trace) -> io::Result<()> {
-    let server = SmtpServer {
+/// Seed 001's server: ZMailer at smtp.tele.fi, greeting in two writes.
+fn ccnotes_server() -> SmtpServer {
+    SmtpServer {
         host: "smtp.tele.fi",
         greeting: Greeting::Split(SPLIT_PAUSE),
         reply_pause: Some(REPLY_PAUSE),
         ..SmtpServer::default()
-    };
+    }
+}
+
+fn ccnotes(t: &Trace) -> io::Result<()> {
+    let server = ccnotes_server();
     pair(
         t,
         |s| server.serve(s),
@@ -178,12 +183,7 @@ fn ccnotes(t: &Trace) -> io::Result<()> {
 }
 
 fn ccnotes_fixed(t: &Trace) -> io::Result<()> {
-    let server = SmtpServer {
-        host: "smtp.tele.fi",
-        greeting: Greeting::Split(SPLIT_PAUSE),
-        reply_pause: Some(REPLY_PAUSE),
-        ..SmtpServer::default()
-    };
+    let server = ccnotes_server();
     pair(
         t,
         |s| server.serve(s),
