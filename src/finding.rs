@@ -5,6 +5,7 @@
 //! catalogue lacks (e.g. `tcp_reassembly_limit`, `ip_fragment`) are documented
 //! where they are raised.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -71,17 +72,28 @@ pub struct Finding {
 
 /// The findings of one connection, collected as a layer raises them (the TCP
 /// layer and the application readers both use this).
+///
+/// A hostile peer can make the same anomaly happen once per line (a bare LF on
+/// every line of a megabyte): each id keeps its first [`MAX_PER_ID`] findings
+/// and counts the rest, and [`Findings::close`] adds one finding per such id
+/// saying how many more there were, so memory stays bounded and the report
+/// still says how often it happened.
 #[derive(Debug, Default)]
 pub struct Findings {
     pub conn: u32,
     pub list: Vec<Finding>,
+    /// Per id: how many were raised and the frame of the last one.
+    seen: HashMap<&'static str, (u64, u64)>,
 }
+
+/// Findings kept per id and connection; the rest are counted.
+pub const MAX_PER_ID: u64 = 20;
 
 impl Findings {
     pub fn new(conn: u32) -> Self {
         Findings {
             conn,
-            list: Vec::new(),
+            ..Findings::default()
         }
     }
 
@@ -104,6 +116,25 @@ impl Findings {
         );
     }
 
+    /// As [`Findings::add`], building the message only if the finding will be
+    /// listed: for checks a peer can trigger once per line.
+    pub fn add_with(
+        &mut self,
+        frame: u64,
+        id: &'static str,
+        severity: Severity,
+        reference: &'static str,
+        message: impl FnOnce() -> String,
+    ) {
+        if self.count(id) >= MAX_PER_ID {
+            let seen = self.seen.entry(id).or_insert((0, 0));
+            seen.0 += 1;
+            seen.1 = frame;
+            return;
+        }
+        self.add(frame, id, severity, message(), reference);
+    }
+
     pub fn push(
         &mut self,
         frame: u64,
@@ -113,6 +144,12 @@ impl Findings {
         reference: &'static str,
         provenance: Provenance,
     ) {
+        let seen = self.seen.entry(id).or_insert((0, 0));
+        seen.0 += 1;
+        seen.1 = frame;
+        if seen.0 > MAX_PER_ID {
+            return;
+        }
         self.list.push(Finding {
             conn: self.conn,
             frame,
@@ -126,6 +163,80 @@ impl Findings {
 
     /// Whether a finding with this id was already raised.
     pub fn has(&self, id: &str) -> bool {
-        self.list.iter().any(|f| f.id == id)
+        self.seen.contains_key(id)
+    }
+
+    /// How many findings with this id were raised, kept or not.
+    pub fn count(&self, id: &str) -> u64 {
+        self.seen.get(id).map_or(0, |s| s.0)
+    }
+
+    /// Ends collection: for every id raised more than [`MAX_PER_ID`] times,
+    /// one more finding (same id, severity and reference as the last kept
+    /// one, anchored at the last occurrence) says how many were not listed.
+    /// Leaves the list in frame order; closing twice adds nothing more.
+    pub fn close(&mut self) {
+        let mut extra = Vec::new();
+        for (&id, seen) in self.seen.iter_mut() {
+            let (count, last_frame) = *seen;
+            if count <= MAX_PER_ID {
+                continue;
+            }
+            // Counted once: a second close finds nothing over the limit.
+            seen.0 = MAX_PER_ID;
+            let Some(model) = self.list.iter().rev().find(|f| f.id == id) else {
+                continue;
+            };
+            extra.push(Finding {
+                conn: self.conn,
+                frame: last_frame,
+                id,
+                severity: model.severity,
+                message: format!(
+                    "{} more \"{id}\" findings on this connection are not listed (the first {MAX_PER_ID} are); \
+                     the last was in frame {last_frame}. The same anomaly repeated {count} times in all.",
+                    count - MAX_PER_ID
+                ),
+                reference: model.reference,
+                provenance: model.provenance,
+            });
+        }
+        self.list.append(&mut extra);
+        self.list.sort_by_key(|f| f.frame);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_ids_are_kept_up_to_the_limit_and_counted() {
+        let mut f = Findings::new(3);
+        for frame in 1..=1000 {
+            f.add(
+                frame,
+                "smtp_bare_lf",
+                Severity::Warning,
+                String::new(),
+                "RFC",
+            );
+        }
+        f.add(7, "smtp_bare_cr", Severity::Warning, String::new(), "RFC");
+        assert!(f.has("smtp_bare_lf") && f.has("smtp_bare_cr") && !f.has("x"));
+        assert_eq!(f.count("smtp_bare_lf"), 1000);
+        assert_eq!(f.list.len() as u64, MAX_PER_ID + 1);
+        f.close();
+        f.close();
+        let lf: Vec<_> = f.list.iter().filter(|x| x.id == "smtp_bare_lf").collect();
+        assert_eq!(lf.len() as u64, MAX_PER_ID + 1);
+        let summary = lf.last().unwrap();
+        assert_eq!(summary.frame, 1000);
+        assert!(
+            summary.message.starts_with("980 more"),
+            "{}",
+            summary.message
+        );
+        assert!(f.list.windows(2).all(|w| w[0].frame <= w[1].frame));
     }
 }

@@ -7,6 +7,30 @@ use super::stream::{LineEnd, Taken};
 use super::Protocol;
 use crate::capture::Timestamp;
 
+/// Bytes of one command argument or reply line kept for display. The checks
+/// run on the whole line first; only what is kept is cut, so a peer sending
+/// 64 KiB lines cannot make every record 64 KiB (the line's length on the
+/// wire stays in its [`Origin`]).
+pub const MAX_KEPT_BYTES: usize = 1024;
+/// Text lines kept per reply (a longer listing or EHLO reply is counted in
+/// [`Reply::more_lines`]).
+pub const MAX_KEPT_LINES: usize = 1000;
+
+/// The first [`MAX_KEPT_BYTES`] of `bytes`, to keep.
+pub fn kept(bytes: &[u8]) -> Vec<u8> {
+    bytes[..bytes.len().min(MAX_KEPT_BYTES)].to_vec()
+}
+
+/// Adds one text line to `lines` unless [`MAX_KEPT_LINES`] are kept already,
+/// in which case it is counted in `more`.
+pub fn keep_line(lines: &mut Vec<Vec<u8>>, more: &mut u64, text: &[u8]) {
+    if lines.len() < MAX_KEPT_LINES {
+        lines.push(kept(text));
+    } else {
+        *more += 1;
+    }
+}
+
 /// Where a piece of the dialogue came from in the capture.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
@@ -57,13 +81,23 @@ impl Origin {
         self.frames.first().map_or(0, |f| f.0)
     }
 
-    /// `#4 (17 B) + #8 (21 B)`: how TCP cut it.
+    /// `#4 (17 B) + #8 (21 B)`: how TCP cut it. A piece carried by many
+    /// frames names the first and last three and counts the rest.
     pub fn describe(&self) -> String {
-        self.frames
-            .iter()
-            .map(|(f, n)| format!("#{f} ({n} B)"))
-            .collect::<Vec<_>>()
-            .join(" + ")
+        const SHOWN: usize = 3;
+        let one = |(f, n): &(u64, u32)| format!("#{f} ({n} B)");
+        let n = self.frames.len();
+        if n <= 2 * SHOWN + 1 {
+            return self.frames.iter().map(one).collect::<Vec<_>>().join(" + ");
+        }
+        let head: Vec<String> = self.frames[..SHOWN].iter().map(one).collect();
+        let tail: Vec<String> = self.frames[n - SHOWN..].iter().map(one).collect();
+        format!(
+            "{} + … {} more frames … + {}",
+            head.join(" + "),
+            n - 2 * SHOWN,
+            tail.join(" + ")
+        )
     }
 }
 
@@ -151,8 +185,11 @@ impl std::fmt::Display for Code {
 #[derive(Clone, Debug)]
 pub struct Reply {
     pub code: Code,
-    /// Text of each line without code, separator and line end (raw bytes).
+    /// Text of each line without code, separator and line end (raw bytes):
+    /// the first [`MAX_KEPT_LINES`], each cut to [`MAX_KEPT_BYTES`].
     pub lines: Vec<Vec<u8>>,
+    /// Lines of the reply beyond those kept in `lines`.
+    pub more_lines: u64,
     pub origin: Origin,
     /// Index of the command it answers, in [`Dialogue::commands`] (None: the
     /// greeting, or unsolicited).
@@ -216,6 +253,9 @@ pub struct Credential {
     pub password: Option<Vec<u8>>,
 }
 
+/// Capabilities kept from an EHLO or CAPA reply (real servers list a dozen or two).
+pub const MAX_CAPABILITIES: usize = 100;
+
 /// One connection's application dialogue.
 #[derive(Clone, Debug)]
 pub struct Dialogue {
@@ -237,7 +277,18 @@ pub struct Dialogue {
     pub credentials: Vec<Credential>,
 }
 
+/// Credentials kept per dialogue (a client sending more is counted only as
+/// commands).
+pub const MAX_CREDENTIALS: usize = 100;
+
 impl Dialogue {
+    /// Records credentials seen in clear, up to [`MAX_CREDENTIALS`].
+    pub fn add_credential(&mut self, c: Credential) {
+        if self.credentials.len() < MAX_CREDENTIALS {
+            self.credentials.push(c);
+        }
+    }
+
     pub fn new(conn: u32, protocol: Protocol) -> Self {
         Dialogue {
             conn,
@@ -254,6 +305,8 @@ impl Dialogue {
     }
 
     /// Whether the server advertised a capability (case-insensitive keyword).
+    /// At most [`MAX_CAPABILITIES`] are kept, so this stays cheap however
+    /// long the server's list was.
     pub fn has_capability(&self, keyword: &str) -> bool {
         self.capabilities.iter().any(|c| {
             c.split_whitespace()
@@ -297,5 +350,24 @@ mod tests {
         assert_eq!(shown("AUTH", "LOGIN", false), b"LOGIN");
         assert_eq!(shown("MAIL", "FROM:<a@b>", false), b"FROM:<a@b>");
         assert_eq!(shown("PASS", "s3cret", true), b"s3cret");
+    }
+
+    #[test]
+    fn kept_text_is_bounded() {
+        let (mut lines, mut more) = (Vec::new(), 0);
+        for _ in 0..MAX_KEPT_LINES + 5 {
+            keep_line(&mut lines, &mut more, &[b'x'; 5000]);
+        }
+        assert_eq!((lines.len(), more), (MAX_KEPT_LINES, 5));
+        assert!(lines.iter().all(|l| l.len() == MAX_KEPT_BYTES));
+        let mut o = cmd("X", "").origin;
+        o.frames = (1..=100).map(|f| (f, 1)).collect();
+        let d = o.describe();
+        assert!(
+            d.starts_with("#1 (1 B) + #2 (1 B) + #3 (1 B) + … 94 more frames … + #98"),
+            "{d}"
+        );
+        o.frames.truncate(3);
+        assert_eq!(o.describe(), "#1 (1 B) + #2 (1 B) + #3 (1 B)");
     }
 }

@@ -7,10 +7,11 @@
 pub mod dialogue;
 pub mod pop3;
 pub mod proof;
+pub mod segments;
 pub mod smtp;
 pub mod stream;
 pub mod tls;
-mod tracker;
+pub mod tracker;
 
 pub use dialogue::{Code, Command, Dialogue, LenientReading, Message, Origin, Reply};
 pub use tracker::Tracker;

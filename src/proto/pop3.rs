@@ -3,11 +3,13 @@
 //! and byte-unstuffed (RFC 1939 §3), RETR/TOP messages, and the catalogue's
 //! POP3 findings.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use crate::finding::Findings;
 use crate::finding::Severity;
-use crate::proto::dialogue::{Code, Command, Credential, Dialogue, Message, Origin, Reply};
+use crate::proto::dialogue::{
+    keep_line, kept, Code, Command, Credential, Dialogue, Message, Origin, Reply, MAX_CAPABILITIES,
+};
 use crate::proto::smtp::content::DataReader;
 use crate::proto::stream::{ByteQueue, LineEnd, Taken};
 use crate::tcp::SegmentRecord;
@@ -20,6 +22,9 @@ const KNOWN: &[&str] = &[
 /// RFC 2449 §4: commands up to 255 octets, response first lines up to 512.
 const MAX_COMMAND: u64 = 255;
 const MAX_RESPONSE: u64 = 512;
+/// Message sizes remembered from LIST replies (a mailbox of more is rare;
+/// the rest are not checked).
+const MAX_LISTED: usize = 100_000;
 
 enum ClientMode {
     Commands,
@@ -48,8 +53,9 @@ pub struct Pop3Session {
     user_sent: bool,
     logged_in: bool,
     greeting_timestamp: bool,
-    /// Sizes from LIST/STAT replies: message number → octets.
-    listed_sizes: Vec<(u64, u64)>,
+    /// Sizes from LIST replies: message number → octets (at most
+    /// [`MAX_LISTED`] entries).
+    listed_sizes: HashMap<u64, u64>,
     /// The first client bytes after STLS's +OK were checked for TLS.
     tls_checked: bool,
     /// The last response was a -ERR to a command whose +OK is multi-line:
@@ -68,7 +74,7 @@ impl Default for Pop3Session {
             user_sent: false,
             logged_in: false,
             greeting_timestamp: false,
-            listed_sizes: Vec::new(),
+            listed_sizes: HashMap::new(),
             tls_checked: false,
             after_err: None,
             after_err_lines: 0,
@@ -228,22 +234,22 @@ impl Pop3Session {
         }
         if verb == "USER" {
             self.user_sent = true;
-            d.credentials.push(Credential {
+            d.add_credential(Credential {
                 frame,
                 mechanism: "USER/PASS".to_string(),
-                user: arg.clone(),
+                user: kept(&arg),
                 password: None,
             });
         }
         if verb == "PASS" {
             if let Some(c) = d.credentials.last_mut() {
-                c.password = Some(arg.clone());
+                c.password = Some(kept(&arg));
             }
         }
         let idx = d.commands.len();
         d.commands.push(Command {
             verb: verb.clone(),
-            arg,
+            arg: kept(&arg),
             origin: Origin::from_taken(&line),
             line_end: line.end,
             reply: None,
@@ -316,7 +322,7 @@ impl Pop3Session {
                             "RFC 1939 §3",
                         );
                     }
-                    self.check_size(msg, d, f);
+                    self.check_size(reply, msg, d, f);
                     self.server = ServerMode::Status;
                 }
                 true
@@ -362,7 +368,8 @@ impl Pop3Session {
                             self.note_size(&body);
                         }
                     }
-                    d.replies[reply].lines.push(body);
+                    let r = &mut d.replies[reply];
+                    keep_line(&mut r.lines, &mut r.more_lines, &body);
                     d.replies[reply].origin.extend(&line);
                 }
                 true
@@ -380,29 +387,24 @@ impl Pop3Session {
         let mut w = text.split_whitespace();
         if let (Some(Ok(n)), Some(Ok(size))) = (w.next().map(str::parse), w.next().map(str::parse))
         {
-            self.listed_sizes.push((n, size));
+            if self.listed_sizes.len() < MAX_LISTED || self.listed_sizes.contains_key(&n) {
+                self.listed_sizes.insert(n, size);
+            }
         }
     }
 
-    fn check_size(&self, msg: usize, d: &Dialogue, f: &mut Findings) {
-        let Some(cmd) = d
-            .replies
-            .iter()
-            .rev()
-            .find_map(|r| r.command.filter(|&c| d.commands[c].verb == "RETR"))
+    /// `pop3_size_mismatch` for the message `msg` that reply `reply` carried:
+    /// only a RETR delivers the whole message LIST measured (a TOP does not).
+    fn check_size(&self, reply: usize, msg: usize, d: &Dialogue, f: &mut Findings) {
+        let Some(cmd) = d.replies[reply]
+            .command
+            .and_then(|c| d.commands.get(c))
+            .filter(|c| c.verb == "RETR")
         else {
             return;
         };
-        let n: Option<u64> = String::from_utf8_lossy(&d.commands[cmd].arg)
-            .trim()
-            .parse()
-            .ok();
-        let listed = n.and_then(|n| {
-            self.listed_sizes
-                .iter()
-                .find(|(m, _)| *m == n)
-                .map(|(_, s)| *s)
-        });
+        let n: Option<u64> = String::from_utf8_lossy(&cmd.arg).trim().parse().ok();
+        let listed = n.and_then(|n| self.listed_sizes.get(&n).copied());
         if let Some(listed) = listed {
             let got = d.messages[msg].size;
             if listed != got {
@@ -456,16 +458,18 @@ impl Pop3Session {
             }
             return;
         } else {
-            f.add(
+            f.add_with(
                 frame,
                 "pop3_bad_status",
                 Severity::Error,
-                format!(
-                    "The server line \"{}\" starts with neither +OK nor -ERR: POP3 has only two verdicts, so a reader \
-                     must resynchronise.",
-                    preview(&line.bytes, 80)
-                ),
                 "RFC 1939 §3; RFC 5034 §4",
+                || {
+                    format!(
+                        "The server line \"{}\" starts with neither +OK nor -ERR: POP3 has only two verdicts, so a reader \
+                         must resynchronise.",
+                        preview(&line.bytes, 80)
+                    )
+                },
             );
             return;
         };
@@ -482,7 +486,8 @@ impl Pop3Session {
         let ridx = d.replies.len();
         d.replies.push(Reply {
             code: Code::Pop3(ok),
-            lines: vec![text],
+            lines: vec![kept(&text)],
+            more_lines: 0,
             origin: Origin::from_taken(&line),
             command,
             split_at: (line.frames.len() > 1).then(|| line.first_frame()),
@@ -540,9 +545,9 @@ impl Pop3Session {
         self.advance(client, server, d, f);
         if let ServerMode::Listing(r) | ServerMode::Message(r, _, _) = &self.server {
             let frame = d.replies.get(*r).map_or(0, |x| x.origin.last_frame());
-            let close = segments
+            let close = crate::proto::segments::from(segments, frame)
                 .iter()
-                .find(|s| s.frame >= frame && (s.flags.fin() || s.flags.rst()));
+                .find(|s| s.flags.fin() || s.flags.rst());
             let end = match close {
                 Some(s) => format!("before the connection closed (#{})", s.frame),
                 None => "before the end of the capture".to_string(),
@@ -577,6 +582,7 @@ impl Pop3Session {
                 .lines
                 .iter()
                 .skip(1)
+                .take(MAX_CAPABILITIES)
                 .map(|l| String::from_utf8_lossy(l).into_owned())
                 .collect();
         }
@@ -621,7 +627,7 @@ fn timing(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) {
         if start >= expected.origin.last_frame() {
             continue;
         }
-        let seg = segments.iter().find(|s| s.frame == start).copied();
+        let seg = crate::proto::segments::at(segments, start);
         let Some((_, proof, provenance)) = crate::proto::proof::ack_proof(seg, expected.origin.end)
         else {
             continue;

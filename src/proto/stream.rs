@@ -74,6 +74,10 @@ pub struct ByteQueue {
     /// Stream offset of `buf[0]`.
     start: u64,
     runs: VecDeque<Run>,
+    /// Queued bytes at the front already searched for a LF without finding
+    /// one: a line that arrives a byte per segment is searched once, not once
+    /// per segment (which made a long LF-less line quadratic).
+    scanned: usize,
 }
 
 impl ByteQueue {
@@ -147,7 +151,16 @@ impl ByteQueue {
     /// Takes the next line if a LF is queued (or the line reached
     /// [`MAX_LINE`]); the terminator is consumed but not returned.
     pub fn line(&mut self) -> Option<Taken> {
-        let lf = self.buf.iter().take(MAX_LINE + 2).position(|&b| b == b'\n');
+        let limit = self.buf.len().min(MAX_LINE + 2);
+        let from = self.scanned.min(limit);
+        let lf = self
+            .buf
+            .range(from..limit)
+            .position(|&b| b == b'\n')
+            .map(|i| from + i);
+        if lf.is_none() {
+            self.scanned = limit;
+        }
         match lf {
             Some(i) => {
                 let crlf = i > 0 && self.buf[i - 1] == b'\r';
@@ -172,6 +185,7 @@ impl ByteQueue {
         let offset = self.start;
         let bytes: Vec<u8> = self.buf.drain(..n).collect();
         self.start += n as u64;
+        self.scanned = self.scanned.saturating_sub(n);
         let mut frames: Vec<(u64, u32)> = Vec::new();
         let mut gap = false;
         let mut time = Timestamp::default();
@@ -288,6 +302,29 @@ mod tests {
         q.take(2);
         assert_eq!(q.frames_of(2), vec![(1, 1), (2, 1)]);
         assert_eq!(q.len(), 4);
+    }
+
+    #[test]
+    fn a_line_built_a_byte_at_a_time_is_found_once_complete() {
+        let mut q = ByteQueue::default();
+        for (i, &b) in b"EHLO x\r\nQUIT\r\n".iter().enumerate() {
+            q.push(i as u64, &[b], i as u64 + 1, Timestamp(0));
+            if b != b'\n' {
+                assert_eq!(q.line(), None, "no line before byte {i}");
+                continue;
+            }
+            let l = q.line().expect("line");
+            assert_eq!(l.frames.len(), if i < 8 { 8 } else { 6 });
+        }
+        assert!(q.is_empty());
+        // Scanned bytes left after a take are not searched again but still
+        // end a line when the LF arrives.
+        q.push(14, b"ab\ncd", 20, Timestamp(0));
+        assert_eq!(q.take(1).bytes, b"a");
+        assert_eq!(q.line().map(|l| l.bytes), Some(b"b".to_vec()));
+        assert_eq!(q.line(), None);
+        q.push(19, b"\n", 21, Timestamp(0));
+        assert_eq!(q.line().map(|l| l.bytes), Some(b"cd".to_vec()));
     }
 
     #[test]

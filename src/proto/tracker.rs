@@ -7,11 +7,19 @@ use super::smtp::{timing, SmtpSession};
 use super::stream::ByteQueue;
 use super::{by_greeting, by_port, Protocol};
 use crate::finding::Finding;
-use crate::finding::Findings;
+use crate::finding::{Findings, Severity};
 use crate::tcp::{Chunk, Delivery, Dir, SegmentRecord};
 
 /// Client bytes accepted before the server spoke, while deciding by greeting.
 const UNDECIDED_LIMIT: usize = 4096;
+
+/// Commands, replies and messages kept per connection. Each costs a few
+/// hundred bytes and a peer can make one per two bytes sent ("\n\n..."), so
+/// the reader stops keeping records past this and says so
+/// (`dialogue_limit`); a real session has a few hundred.
+pub const MAX_ITEMS_PER_CONN: usize = 50_000;
+/// The same, for all connections of a capture together.
+pub const MAX_ITEMS_TOTAL: usize = 2_000_000;
 
 enum State {
     Undecided,
@@ -27,33 +35,66 @@ struct ConnProto {
     server: ByteQueue,
     dialogue: Option<Dialogue>,
     findings: Findings,
+    /// Items of `dialogue` already counted in [`Tracker::items`].
+    counted: usize,
+    /// The item limit was reached: nothing more is read.
+    stopped: bool,
 }
 
 /// Every connection's application-layer reader.
 #[derive(Default)]
 pub struct Tracker {
     conns: Vec<Option<ConnProto>>,
+    /// Dialogue items kept over all connections.
+    items: usize,
+    limits: Limits,
+}
+
+/// How many dialogue items are kept (see [`MAX_ITEMS_PER_CONN`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub per_conn: usize,
+    pub total: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            per_conn: MAX_ITEMS_PER_CONN,
+            total: MAX_ITEMS_TOTAL,
+        }
+    }
 }
 
 impl Tracker {
-    fn slot(&mut self, conn: u32) -> &mut ConnProto {
+    fn slot(conns: &mut Vec<Option<ConnProto>>, conn: u32) -> &mut ConnProto {
         let i = conn as usize;
-        if self.conns.len() <= i {
-            self.conns.resize_with(i + 1, || None);
+        if conns.len() <= i {
+            conns.resize_with(i + 1, || None);
         }
-        self.conns[i].get_or_insert_with(|| ConnProto {
+        conns[i].get_or_insert_with(|| ConnProto {
             state: State::Undecided,
             client: ByteQueue::default(),
             server: ByteQueue::default(),
             dialogue: None,
             findings: Findings::new(conn),
+            counted: 0,
+            stopped: false,
         })
+    }
+
+    /// A tracker that keeps at most `limits` dialogue items.
+    pub fn with_limits(limits: Limits) -> Self {
+        Tracker {
+            limits,
+            ..Tracker::default()
+        }
     }
 
     /// Queues bytes that became readable on a connection.
     pub fn delivered(&mut self, conn: u32, dir: Dir, d: &Delivery<'_>) {
-        let c = self.slot(conn);
-        if matches!(c.state, State::Other) {
+        let c = Self::slot(&mut self.conns, conn);
+        if matches!(c.state, State::Other) || c.stopped {
             return;
         }
         let q = match dir {
@@ -69,7 +110,11 @@ impl Tracker {
     /// Parses what the queued bytes of `conn` allow; `server_port` decides the
     /// protocol when the port is a well-known one.
     pub fn advance(&mut self, conn: u32, server_port: u16) {
-        let c = self.slot(conn);
+        let limits = self.limits;
+        let c = Self::slot(&mut self.conns, conn);
+        if c.stopped {
+            return;
+        }
         if let State::Undecided = c.state {
             let decided = by_port(server_port).or_else(|| by_greeting(c.server.peek().0));
             match decided {
@@ -98,6 +143,40 @@ impl Tracker {
             }
             _ => {}
         }
+        let Some(d) = &c.dialogue else { return };
+        let items = d.commands.len() + d.replies.len() + d.messages.len();
+        let grown = items - c.counted.min(items);
+        c.counted = items;
+        self.items += grown;
+        let total = self.items;
+        if items >= limits.per_conn || total >= limits.total {
+            let frame = d
+                .commands
+                .last()
+                .map(|x| x.origin.last_frame())
+                .max(d.replies.last().map(|r| r.origin.last_frame()))
+                .unwrap_or(0);
+            let which = if items >= limits.per_conn {
+                format!(
+                    "{} commands, replies and messages on this connection",
+                    limits.per_conn
+                )
+            } else {
+                format!("{} dialogue records in the whole capture", limits.total)
+            };
+            c.findings.add(
+                frame,
+                "dialogue_limit",
+                Severity::Warning,
+                format!(
+                    "sockscope keeps at most {which}; it stopped reading this dialogue after frame {frame}. TCP                      analysis and the streams go on; cut the capture to this connection (tshark -Y tcp.stream) to                      read the rest."
+                ),
+                "",
+            );
+            c.stopped = true;
+            c.client = ByteQueue::default();
+            c.server = ByteQueue::default();
+        }
     }
 
     /// The capture ended: finish every reader, run the timing analysis with each
@@ -110,6 +189,13 @@ impl Tracker {
         let mut findings = Vec::new();
         for c in self.conns.iter_mut().flatten() {
             match (&mut c.state, &mut c.dialogue) {
+                // Reading stopped at the limit: what is unfinished was cut by
+                // sockscope, not by the peers, so only the timing checks run.
+                (State::Smtp(_), Some(d)) if c.stopped => {
+                    let segs = segments_of(d.conn);
+                    d.pairings = timing::analyse(d, &segs, &mut c.findings);
+                }
+                (State::Pop3(_), Some(_)) if c.stopped => {}
                 (State::Smtp(s), Some(d)) => {
                     s.finish(&mut c.client, &mut c.server, d, &mut c.findings);
                     let segs = segments_of(d.conn);
@@ -124,6 +210,7 @@ impl Tracker {
             if let Some(d) = c.dialogue.take() {
                 dialogues.push(d);
             }
+            c.findings.close();
             findings.append(&mut c.findings.list);
         }
         (dialogues, findings)

@@ -65,6 +65,11 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
                 } else {
                     (format!("{}{sep}", r.code), preview(line, 70))
                 };
+                let more = if k + 1 == n && r.more_lines > 0 {
+                    format!("  (and {} more lines, not kept)", r.more_lines)
+                } else {
+                    String::new()
+                };
                 let note = if k + 1 == n {
                     let built = if r.origin.frames.len() > 1 {
                         format!("  = {}", r.origin.describe())
@@ -85,7 +90,12 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
                 } else {
                     String::new()
                 };
-                wrapped(out, &format!("{lead:>6}  S {code}{text}{note}"), 2, 14)?;
+                wrapped(
+                    out,
+                    &format!("{lead:>6}  S {code}{text}{more}{note}"),
+                    2,
+                    14,
+                )?;
             }
         }
     }

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::Selection;
-use crate::proto::Dialogue;
+use crate::proto::{Command, Dialogue, Message, Reply};
 use crate::timeline::{ConnSummary, Timeline};
 
 /// One record per line. serde_json escapes C0 controls itself; DEL, C1
@@ -117,77 +117,103 @@ pub fn write_json(out: &mut dyn Write, a: &Timeline, sel: &Selection) -> io::Res
 }
 
 /// `command`, `reply` and `message` records, in the order their last byte
-/// arrived.
+/// arrived. Only the order is sorted; each record is built as it is written,
+/// so a long dialogue never holds all its JSON at once.
 fn dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> io::Result<()> {
-    let protocol = d.protocol.name();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let mut records: Vec<(u64, u8, Value)> = Vec::new();
-    for c in &d.commands {
-        records.push((
-            c.origin.last_frame(),
-            0,
-            json!({
-                "type": "command",
-                "conn": d.conn,
-                "frame": c.origin.last_frame(),
-                "protocol": protocol,
-                "verb": c.verb,
-                "arg": text(&c.shown_arg(show_secrets)),
-                "frames": c.origin.frames.iter().map(|f| f.0).collect::<Vec<_>>(),
-            }),
-        ));
-    }
-    for r in &d.replies {
-        records.push((
-            r.origin.last_frame(),
-            1,
-            json!({
-                "type": "reply",
-                "conn": d.conn,
-                "frame": r.origin.last_frame(),
-                "protocol": protocol,
-                "code": r.code.json(),
-                "lines": r.lines.iter().map(|l| text(l)).collect::<Vec<_>>(),
-                "frames": r.origin.frames.iter().map(|f| f.0).collect::<Vec<_>>(),
-                "answers": r.command.and_then(|i| d.commands.get(i)).map(|c| c.verb.clone()),
-            }),
-        ));
-    }
-    for m in &d.messages {
-        if m.content_frame.is_none() && m.size == 0 {
-            continue; // a transaction whose data was never sent
-        }
-        let mut record = json!({
-                "type": "message",
-                "conn": d.conn,
-                "frame": m.frame,
-                "protocol": protocol,
-                "size": m.size,
-                "from": m.from,
-                "to": if d.protocol == crate::proto::Protocol::Smtp { Some(&m.to) } else { None },
-                "accepted": m.accepted,
-                "headers": m.headers.iter().map(|(k, v)| (k.clone(), text(v))).collect::<std::collections::BTreeMap<_, _>>(),
-        });
-        // Only content with an end-of-data variant has a second reading.
-        if let (Some(l), Some(obj)) = (&m.lenient, record.as_object_mut()) {
-            obj.insert(
-                "lenient".into(),
-                json!({
-                    "variant": l.variant,
-                    "frame": l.frame,
-                    "size": l.size,
-                    "commands": l.commands,
-                    "verbs": l.verbs,
-                }),
-            );
-        }
-        records.push((m.frame, 2, record));
-    }
-    records.sort_by_key(|r| (r.0, r.1));
-    for (_, _, v) in records {
+    // (frame, kind: 0 command / 1 reply / 2 message, index)
+    let mut order: Vec<(u64, u8, usize)> = Vec::new();
+    order.extend(
+        d.commands
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.origin.last_frame(), 0, i)),
+    );
+    order.extend(
+        d.replies
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.origin.last_frame(), 1, i)),
+    );
+    order.extend(
+        d.messages
+            .iter()
+            .enumerate()
+            // A transaction whose data was never sent has no message record.
+            .filter(|(_, m)| m.content_frame.is_some() || m.size > 0)
+            .map(|(i, m)| (m.frame, 2, i)),
+    );
+    order.sort_by_key(|r| (r.0, r.1));
+    for (_, kind, i) in order {
+        let v = match kind {
+            0 => command(d, &d.commands[i], show_secrets),
+            1 => reply(d, &d.replies[i]),
+            _ => message(d, &d.messages[i]),
+        };
         line(out, &v)?;
     }
     Ok(())
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn command(d: &Dialogue, c: &Command, show_secrets: bool) -> Value {
+    json!({
+        "type": "command",
+        "conn": d.conn,
+        "frame": c.origin.last_frame(),
+        "protocol": d.protocol.name(),
+        "verb": c.verb,
+        "arg": text(&c.shown_arg(show_secrets)),
+        "frames": c.origin.frames.iter().map(|f| f.0).collect::<Vec<_>>(),
+    })
+}
+
+fn reply(d: &Dialogue, r: &Reply) -> Value {
+    let mut v = json!({
+        "type": "reply",
+        "conn": d.conn,
+        "frame": r.origin.last_frame(),
+        "protocol": d.protocol.name(),
+        "code": r.code.json(),
+        "lines": r.lines.iter().map(|l| text(l)).collect::<Vec<_>>(),
+        "frames": r.origin.frames.iter().map(|f| f.0).collect::<Vec<_>>(),
+        "answers": r.command.and_then(|i| d.commands.get(i)).map(|c| c.verb.clone()),
+    });
+    // Only a reply longer than sockscope keeps says how many lines it left out.
+    if let (true, Some(obj)) = (r.more_lines > 0, v.as_object_mut()) {
+        obj.insert("more_lines".into(), r.more_lines.into());
+    }
+    v
+}
+
+fn message(d: &Dialogue, m: &Message) -> Value {
+    let mut record = json!({
+        "type": "message",
+        "conn": d.conn,
+        "frame": m.frame,
+        "protocol": d.protocol.name(),
+        "size": m.size,
+        "from": m.from,
+        "to": if d.protocol == crate::proto::Protocol::Smtp { Some(&m.to) } else { None },
+        "accepted": m.accepted,
+        "headers": m.headers.iter().map(|(k, v)| (k.clone(), text(v))).collect::<std::collections::BTreeMap<_, _>>(),
+    });
+    // Only content with an end-of-data variant has a second reading.
+    if let (Some(l), Some(obj)) = (&m.lenient, record.as_object_mut()) {
+        obj.insert(
+            "lenient".into(),
+            json!({
+                "variant": l.variant,
+                "frame": l.frame,
+                "size": l.size,
+                "commands": l.commands,
+                "verbs": l.verbs,
+            }),
+        );
+    }
+    record
 }
 
 fn connection(c: &ConnSummary) -> Value {

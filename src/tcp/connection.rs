@@ -948,7 +948,7 @@ impl Connection {
                 self.findings.add(first, id, Severity::Info, msg, reference);
             }
         }
-        self.findings.list.sort_by_key(|f| f.frame);
+        self.findings.close();
     }
 
     /// Whether [`Connection::finish`] ran.

@@ -8,6 +8,9 @@ pub const KNOWN: &[&str] = &[
     "STARTTLS", "AUTH", "ETRN", "TURN",
 ];
 
+/// Bytes of the first word kept as the verb.
+pub const MAX_VERB: usize = 32;
+
 /// Splits a command line into its upper-cased, escaped verb and the raw rest.
 pub fn split(line: &[u8]) -> (String, Vec<u8>) {
     let (verb, arg) = match line.iter().position(|&b| b == b' ') {
@@ -16,7 +19,14 @@ pub fn split(line: &[u8]) -> (String, Vec<u8>) {
     };
     // The verb is shown everywhere (report, findings): escape it once, here, so
     // no control byte of a hostile "command" can reach a terminal.
-    let verb = crate::text::escape_bytes(&verb.to_ascii_uppercase());
+    // A verb is four letters (RFC 5321 §4.1.1); a long first word is no verb
+    // and is kept cut, or every finding quoting it would copy it whole.
+    let cut = verb.len() > MAX_VERB;
+    let mut verb =
+        crate::text::escape_bytes(&verb[..verb.len().min(MAX_VERB)].to_ascii_uppercase());
+    if cut {
+        verb.push('…');
+    }
     (verb, arg.to_vec())
 }
 
@@ -119,6 +129,8 @@ mod tests {
             ("MAIL".to_string(), b"FROM:<a@b>".to_vec())
         );
         assert_eq!(split(b"QUIT"), ("QUIT".to_string(), Vec::new()));
+        let (long, _) = split(&[0x80; 65000]);
+        assert_eq!(long, format!("{}…", "\\x80".repeat(MAX_VERB)));
         assert_eq!(
             path(b"FROM:<a@b> BODY=8BITMIME", "FROM:").as_deref(),
             Some("a@b")

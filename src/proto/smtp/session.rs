@@ -10,7 +10,9 @@ use super::content::DataReader;
 use super::reply::{self, ReplyLine};
 use crate::finding::Findings;
 use crate::finding::Severity;
-use crate::proto::dialogue::{Code, Command, Credential, Dialogue, Message, Origin, Reply};
+use crate::proto::dialogue::{
+    keep_line, kept, Code, Command, Credential, Dialogue, Message, Origin, Reply, MAX_CAPABILITIES,
+};
 use crate::proto::stream::{ByteQueue, LineEnd, Taken};
 use crate::text::{escape_bytes, preview};
 
@@ -20,6 +22,13 @@ const MAX_REPLY_LINE: u64 = 512;
 /// Client bytes held while waiting for the reply that decides how to read
 /// them (after DATA, AUTH, STARTTLS).
 const MAX_WAIT: usize = 1024 * 1024;
+
+/// The verbs whose pending replies the sequence checks count.
+const COUNTED_VERBS: [&str; 4] = ["MAIL", "RCPT", "EHLO", "HELO"];
+
+fn counted_verb(verb: &str) -> Option<usize> {
+    COUNTED_VERBS.iter().position(|v| *v == verb)
+}
 
 /// What the next reply will answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +74,8 @@ enum ClientMode {
 struct Partial {
     code: u16,
     lines: Vec<Vec<u8>>,
+    /// Lines past [`crate::proto::dialogue::MAX_KEPT_LINES`], counted.
+    more_lines: u64,
     origin: Origin,
     /// The first segment that ended inside one of its lines (a line carried
     /// by more than one segment).
@@ -78,12 +89,14 @@ pub struct SmtpSession {
     greeting_done: bool,
     partial: Option<Partial>,
     awaiting: VecDeque<Expect>,
+    /// How many of `awaiting` are MAIL, RCPT, EHLO or HELO commands (see
+    /// [`counted_verb`]): the sequence checks ask this for every command, and
+    /// scanning the queue made a flood of unanswered RCPTs quadratic.
+    awaiting_verbs: [u32; COUNTED_VERBS.len()],
     /// The message of the current transaction, if MAIL was accepted (index).
     transaction: Option<usize>,
     helo_ok: bool,
     quit_sent: bool,
-    /// RCPT commands waiting for their reply: (command index, address).
-    rcpt_addresses: Vec<(usize, String)>,
     eight_bit_requested: bool,
     rejected_data_reported: bool,
     after_rejected_data: bool,
@@ -105,10 +118,10 @@ impl Default for SmtpSession {
             greeting_done: false,
             partial: None,
             awaiting: VecDeque::new(),
+            awaiting_verbs: [0; COUNTED_VERBS.len()],
             transaction: None,
             helo_ok: false,
             quit_sent: false,
-            rcpt_addresses: Vec::new(),
             eight_bit_requested: false,
             rejected_data_reported: false,
             after_rejected_data: false,
@@ -278,29 +291,32 @@ impl SmtpSession {
         let cut = (line.frames.len() > 1).then(|| line.first_frame());
         match reply::parse_line(&line.bytes) {
             ReplyLine::Malformed => {
-                f.add(
+                f.add_with(
                     line.last_frame(),
                     "smtp_malformed_reply",
                     Severity::Error,
-                    format!(
-                        "The server line \"{}\" does not start with a reply code (three digits, then a space, a hyphen \
-                         or the line end); clients act on the code alone, so this line means nothing to them.",
-                        preview(&line.bytes, 80)
-                    ),
                     "RFC 5321 §4.2, §4.2.1",
+                    || {
+                        format!(
+                            "The server line \"{}\" does not start with a reply code (three digits, then a space, a hyphen \
+                             or the line end); clients act on the code alone, so this line means nothing to them.",
+                            preview(&line.bytes, 80)
+                        )
+                    },
                 );
             }
             ReplyLine::More { code, text } => match &mut self.partial {
                 Some(p) => {
                     mismatch(p.code, code, &line, f);
-                    p.lines.push(text.to_vec());
+                    keep_line(&mut p.lines, &mut p.more_lines, text);
                     p.origin.extend(&line);
                     p.split_at = p.split_at.or(cut);
                 }
                 None => {
                     self.partial = Some(Partial {
                         code,
-                        lines: vec![text.to_vec()],
+                        lines: vec![kept(text)],
+                        more_lines: 0,
                         origin: Origin::from_taken(&line),
                         split_at: cut,
                     })
@@ -310,11 +326,16 @@ impl SmtpSession {
                 let (code, lines, origin, split_at) = match self.partial.take() {
                     Some(mut p) => {
                         mismatch(p.code, code, &line, f);
-                        p.lines.push(text.to_vec());
+                        keep_line(&mut p.lines, &mut p.more_lines, text);
                         p.origin.extend(&line);
-                        (p.code, p.lines, p.origin, p.split_at.or(cut))
+                        (
+                            p.code,
+                            (p.lines, p.more_lines),
+                            p.origin,
+                            p.split_at.or(cut),
+                        )
                     }
-                    None => (code, vec![text.to_vec()], Origin::from_taken(&line), cut),
+                    None => (code, (vec![kept(text)], 0), Origin::from_taken(&line), cut),
                 };
                 self.reply(code, lines, origin, split_at, d, f);
             }
@@ -369,15 +390,17 @@ impl SmtpSession {
             } else {
                 ""
             };
-            f.add(
+            f.add_with(
                 frame,
                 "smtp_non_smtp_command",
                 Severity::Warning,
-                format!(
-                    "\"{}\" is {kind}, not an SMTP command.{cause}",
-                    preview(&line.bytes, 80)
-                ),
                 "RFC 5321 §4.1, §4.2.4",
+                || {
+                    format!(
+                        "\"{}\" is {kind}, not an SMTP command.{cause}",
+                        preview(&line.bytes, 80)
+                    )
+                },
             );
             if self.after_rejected_data && !self.rejected_data_reported {
                 self.rejected_data_reported = true;
@@ -396,7 +419,7 @@ impl SmtpSession {
         self.check_arguments(&verb, &arg, frame, d, f);
         d.commands.push(Command {
             verb: verb.clone(),
-            arg: arg.clone(),
+            arg: kept(&arg),
             origin: Origin::from_taken(&line),
             line_end: line.end,
             reply: None,
@@ -405,6 +428,9 @@ impl SmtpSession {
         // the chunk's expectation stands for the command.
         if verb != "BDAT" || command::bdat(&arg).is_none() {
             self.awaiting.push_back(Expect::Command(idx));
+            if let Some(slot) = counted_verb(&verb) {
+                self.awaiting_verbs[slot] += 1;
+            }
         }
         match verb.as_str() {
             "DATA" | "STARTTLS" => self.client = ClientMode::AwaitReply,
@@ -445,13 +471,13 @@ impl SmtpSession {
             "MAIL" if self.transaction.is_some() => {
                 Some("MAIL inside a mail transaction that was not finished or reset")
             }
-            "MAIL" if !self.helo_ok && self.greeting_done && !self.awaiting_helo(d) => {
+            "MAIL" if !self.helo_ok && self.greeting_done && !self.awaiting_helo() => {
                 Some("MAIL before EHLO/HELO was accepted")
             }
-            "RCPT" if self.transaction.is_none() && !self.awaiting_verb(d, "MAIL") => {
+            "RCPT" if self.transaction.is_none() && !self.awaiting_verb("MAIL") => {
                 Some("RCPT without an accepted MAIL")
             }
-            "DATA" if !accepted_rcpts && !self.awaiting_verb(d, "RCPT") => {
+            "DATA" if !accepted_rcpts && !self.awaiting_verb("RCPT") => {
                 Some("DATA without an accepted RCPT")
             }
             _ => None,
@@ -469,14 +495,13 @@ impl SmtpSession {
         }
     }
 
-    fn awaiting_verb(&self, d: &Dialogue, verb: &str) -> bool {
-        self.awaiting
-            .iter()
-            .any(|e| d.commands.get(e.command()).is_some_and(|c| c.verb == verb))
+    /// Whether a `verb` command (one of [`COUNTED_VERBS`]) awaits its reply.
+    fn awaiting_verb(&self, verb: &str) -> bool {
+        counted_verb(verb).is_some_and(|slot| self.awaiting_verbs[slot] > 0)
     }
 
-    fn awaiting_helo(&self, d: &Dialogue) -> bool {
-        self.awaiting_verb(d, "EHLO") || self.awaiting_verb(d, "HELO")
+    fn awaiting_helo(&self) -> bool {
+        self.awaiting_verb("EHLO") || self.awaiting_verb("HELO")
     }
 
     fn check_arguments(
@@ -508,11 +533,6 @@ impl SmtpSession {
             self.eight_bit_requested = command::params(arg).iter().any(|p| {
                 p.eq_ignore_ascii_case("BODY=8BITMIME") || p.eq_ignore_ascii_case("BODY=BINARYMIME")
             });
-        }
-        if verb == "RCPT" {
-            if let Some(a) = &address {
-                self.rcpt_addresses.push((d.commands.len(), a.clone()));
-            }
         }
         if let Some(a) = address {
             let (id, what, reference) = match command::routing(&a) {
@@ -601,7 +621,7 @@ impl SmtpSession {
                 if d.tls_from.is_none() {
                     auth_cleartext(frame, "LOGIN", &escape_bytes(&user), f);
                 }
-                d.credentials.push(Credential {
+                d.add_credential(Credential {
                     frame,
                     mechanism: mech.clone(),
                     user,
@@ -628,7 +648,7 @@ impl SmtpSession {
         if d.tls_from.is_none() {
             auth_cleartext(frame, "PLAIN", &escape_bytes(&user), f);
         }
-        d.credentials.push(Credential {
+        d.add_credential(Credential {
             frame,
             mechanism: "PLAIN".to_string(),
             user,
@@ -639,7 +659,7 @@ impl SmtpSession {
     fn reply(
         &mut self,
         code: u16,
-        lines: Vec<Vec<u8>>,
+        (lines, more_lines): (Vec<Vec<u8>>, u64),
         origin: Origin,
         split_at: Option<u64>,
         d: &mut Dialogue,
@@ -661,7 +681,14 @@ impl SmtpSession {
             None
         } else {
             match self.awaiting.pop_front() {
-                Some(e) => Some(e),
+                Some(e) => {
+                    if let Expect::Command(i) = e {
+                        if let Some(slot) = d.commands.get(i).and_then(|c| counted_verb(&c.verb)) {
+                            self.awaiting_verbs[slot] = self.awaiting_verbs[slot].saturating_sub(1);
+                        }
+                    }
+                    Some(e)
+                }
                 // A reply while the client is still inside the content: the
                 // server took something else for the end of data.
                 None if matches!(self.client, ClientMode::Data(..)) => match &self.client {
@@ -701,6 +728,7 @@ impl SmtpSession {
         d.replies.push(Reply {
             code: Code::Smtp(code),
             lines,
+            more_lines,
             origin,
             command,
             split_at,
@@ -725,6 +753,7 @@ impl SmtpSession {
                             .lines
                             .iter()
                             .skip(1)
+                            .take(MAX_CAPABILITIES)
                             .map(|l| String::from_utf8_lossy(l).into_owned())
                             .collect();
                     }
@@ -738,11 +767,7 @@ impl SmtpSession {
                         self.transaction = Some(d.messages.len() - 1);
                     }
                     "RCPT" => {
-                        let addr = self
-                            .rcpt_addresses
-                            .iter()
-                            .position(|(c, _)| *c == i)
-                            .map(|p| self.rcpt_addresses.remove(p).1);
+                        let addr = command::path(&d.commands[i].arg, "TO:");
                         if let (true, Some(a), Some(m)) = (positive, addr, self.transaction) {
                             if command::routing(&a) == Some(Routing::Percent) {
                                 f.add(

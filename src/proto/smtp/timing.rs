@@ -8,6 +8,7 @@ use crate::finding::Findings;
 use crate::finding::{Provenance, Severity};
 use crate::proto::dialogue::{Code, Dialogue};
 use crate::proto::proof::ack_proof;
+use crate::proto::segments;
 use crate::tcp::{Dir, Flag, SegmentRecord};
 use crate::text::preview;
 
@@ -48,7 +49,7 @@ fn server_reads<'a>(segments: &[&'a SegmentRecord]) -> Vec<&'a SegmentRecord> {
 /// when the client fell out of step.
 pub fn analyse(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) -> Vec<PairRow> {
     let greeting = d.replies.first().filter(|r| r.command.is_none());
-    let seg_of = |frame: u64| segments.iter().find(|s| s.frame == frame).copied();
+    let seg_of = |frame: u64| segments::at(segments, frame);
     let pipelining = d.has_capability("PIPELINING");
     let mut first_early: Option<usize> = None;
     for (k, cmd) in d.commands.iter().enumerate() {
@@ -210,24 +211,29 @@ fn split_lines(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) {
             (c.origin.first_frame(), &c.origin, Dir::C2s, what)
         });
     for (at, origin, dir, what) in replies.chain(commands) {
-        let time_of = |frame: u64| segments.iter().find(|s| s.frame == frame).map(|s| s.time);
+        let time_of = |frame: u64| segments::at(segments, frame).map(|s| s.time);
         let gap = match (time_of(at), time_of(origin.last_frame())) {
             (Some(a), Some(b)) => format!(", {:.3} s later", b.secs_since(a)),
             _ => String::new(),
         };
-        let meanwhile: Vec<String> = segments
-            .iter()
-            .filter(|s| {
-                s.dir == dir.other() && s.len > 0 && s.frame > at && s.frame < origin.last_frame()
-            })
-            .map(|s| format!("#{} \"{}\"", s.frame, preview(&s.preview, 24)))
-            .collect();
-        let peer = match meanwhile.len() {
+        // The peer's data segments while the line waited for its end: the
+        // first three are named, the rest counted.
+        let mut meanwhile: Vec<String> = Vec::new();
+        let mut n = 0usize;
+        for s in segments::between(segments, at, origin.last_frame()) {
+            if s.dir == dir.other() && s.len > 0 {
+                n += 1;
+                if meanwhile.len() < 3 {
+                    meanwhile.push(format!("#{} \"{}\"", s.frame, preview(&s.preview, 24)));
+                }
+            }
+        }
+        let peer = match n {
             0 => String::new(),
             n => format!(
                 " Meanwhile the {} sent {}{}.",
                 dir.other().sender(),
-                meanwhile[..n.min(3)].join(", "),
+                meanwhile.join(", "),
                 if n > 3 {
                     format!(" and {} more", n - 3)
                 } else {
@@ -360,12 +366,14 @@ fn content_before_354(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Finding
         if content >= ready {
             continue;
         }
-        let ready_end = d
-            .replies
+        // Replies are in stream order, so their last frames never decrease.
+        let first = d.replies.partition_point(|r| r.origin.last_frame() < ready);
+        let ready_end = d.replies[first..]
             .iter()
-            .find(|r| r.code == Code::Smtp(354) && r.origin.last_frame() == ready)
+            .take_while(|r| r.origin.last_frame() == ready)
+            .find(|r| r.code == Code::Smtp(354))
             .map_or(0, |r| r.origin.end); // 0: no proof possible
-        let seg = segments.iter().find(|s| s.frame == content).copied();
+        let seg = segments::at(segments, content);
         let Some((_, proof, provenance)) = ack_proof(seg, ready_end) else {
             continue;
         };

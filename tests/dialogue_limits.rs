@@ -1,0 +1,107 @@
+//! A hostile peer cannot make the application layer grow without bound: a
+//! flood of lines keeps at most `MAX_ITEMS_PER_CONN` records and says so, a
+//! repeated anomaly is listed `MAX_PER_ID` times and then counted, and a reply
+//! of thousands of lines keeps `MAX_KEPT_LINES` of them, each cut to
+//! `MAX_KEPT_BYTES`.
+
+mod support;
+
+use sockscope::finding::MAX_PER_ID;
+use sockscope::proto::dialogue::{MAX_KEPT_BYTES, MAX_KEPT_LINES};
+use sockscope::proto::tracker::MAX_ITEMS_PER_CONN;
+use support::dialogue::analyze_pcap;
+use support::Conv;
+
+/// Sends `data` from the client in segments of at most 1400 bytes.
+fn client_sends_all(c: &mut Conv, data: &[u8]) {
+    for chunk in data.chunks(1400) {
+        c.client_sends(chunk);
+    }
+}
+
+#[test]
+fn a_flood_of_bare_lf_commands_is_cut_at_the_limit_and_said() {
+    let mut c = Conv::new();
+    c.handshake()
+        .server_sends(b"220 mx ESMTP\r\n")
+        .client_sends(b"EHLO a\r\n")
+        .server_sends(b"250 mx\r\n")
+        .client_sends(b"MAIL FROM:<a@b>\r\n")
+        .server_sends(b"250 ok\r\n");
+    // Unanswered RCPTs, each ended by a bare LF: once quadratic in the
+    // sequence check and in the bare-LF check.
+    let lines = MAX_ITEMS_PER_CONN + 5_000;
+    client_sends_all(&mut c, &b"RCPT TO:<x@y>\n".repeat(lines));
+    let t = analyze_pcap("flood.pcap", c.to_pcap());
+    let d = t.dialogue(1).expect("an SMTP dialogue");
+    let items = d.commands.len() + d.replies.len();
+    assert!(
+        (MAX_ITEMS_PER_CONN..MAX_ITEMS_PER_CONN + 200).contains(&items),
+        "{items} items kept"
+    );
+    let limit: Vec<_> = t
+        .findings
+        .iter()
+        .filter(|f| f.id == "dialogue_limit")
+        .collect();
+    assert_eq!(limit.len(), 1, "one dialogue_limit finding");
+    assert!(
+        limit[0].message.contains("stopped reading"),
+        "{}",
+        limit[0].message
+    );
+    let bare: Vec<_> = t
+        .findings
+        .iter()
+        .filter(|f| f.id == "smtp_bare_lf")
+        .collect();
+    // The bare-LF check raises once per direction; whatever it raised is
+    // bounded by the per-id limit plus its one summary.
+    assert!(!bare.is_empty() && bare.len() as u64 <= MAX_PER_ID + 1);
+    let unanswered: Vec<_> = t
+        .findings
+        .iter()
+        .filter(|f| f.id == "smtp_command_out_of_sequence")
+        .collect();
+    assert!(unanswered.len() as u64 <= MAX_PER_ID + 1);
+}
+
+#[test]
+fn a_long_multi_line_reply_keeps_its_first_lines_and_counts_the_rest() {
+    let mut c = Conv::new();
+    c.handshake()
+        .server_sends(b"220 mx ESMTP\r\n")
+        .client_sends(b"EHLO a\r\n");
+    let long_line = vec![b'x'; 3000];
+    let mut reply = Vec::new();
+    for i in 0..MAX_KEPT_LINES + 500 {
+        reply.extend_from_slice(b"250-");
+        reply.extend_from_slice(&long_line[..if i == 0 { 3000 } else { 10 }]);
+        reply.extend_from_slice(b"\r\n");
+    }
+    reply.extend_from_slice(b"250 PIPELINING\r\n");
+    for chunk in reply.chunks(1400) {
+        c.server_sends(chunk);
+    }
+    c.client_sends(b"QUIT\r\n").server_sends(b"221 bye\r\n");
+    let t = analyze_pcap("long-reply.pcap", c.to_pcap());
+    let d = t.dialogue(1).expect("an SMTP dialogue");
+    let r = &d.replies[1];
+    assert_eq!(r.lines.len(), MAX_KEPT_LINES);
+    assert_eq!(r.more_lines, 501);
+    assert_eq!(
+        r.lines[0].len(),
+        MAX_KEPT_BYTES,
+        "a 3000-byte line is kept cut"
+    );
+    assert!(d.capabilities.len() <= sockscope::proto::dialogue::MAX_CAPABILITIES);
+    assert_eq!(
+        d.replies.last().map(|r| r.lines[0].as_slice()),
+        Some(&b"bye"[..])
+    );
+    let mut text = Vec::new();
+    sockscope::report::write_text(&mut text, &t, &sockscope::report::Selection::default())
+        .expect("text report");
+    let text = String::from_utf8(text).expect("utf-8");
+    assert!(text.contains("and 501 more lines, not kept"));
+}
