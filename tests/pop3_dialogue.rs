@@ -595,6 +595,42 @@ fn matching_size_is_not_flagged() {
 }
 
 #[test]
+fn top_after_retr_is_not_checked_against_list() {
+    let body: &[u8] = b"Subject: x\r\n\r\nbody\r\n";
+    let r = run(&with(
+        login(GREETING),
+        vec![
+            c(b"LIST\r\n"),
+            s(format!("+OK 1 message\r\n1 {}\r\n.\r\n", body.len()).as_bytes()),
+            c(b"RETR 1\r\n"),
+            s(&[b"+OK\r\n", body, b".\r\n"].concat()),
+            c(b"TOP 1 0\r\n"),
+            s(b"+OK\r\nSubject: x\r\n\r\n.\r\n"),
+        ],
+    ));
+    // TOP returns the headers only: shorter than LIST's size, and rightly so.
+    r.expect_none("pop3_size_mismatch");
+    assert_eq!(r.d().messages.len(), 2);
+}
+
+#[test]
+fn a_plus_line_to_a_command_other_than_auth_is_a_bad_status_and_swallows_nothing() {
+    let r = run(&with(
+        login(GREETING),
+        vec![
+            c(b"NOOP\r\n"),
+            s(b"+ go ahead\r\n"),
+            c(b"STAT\r\n"),
+            s(b"+OK 0 0\r\n"),
+        ],
+    ));
+    r.expect_one("pop3_bad_status", Severity::Error, r.at(6));
+    // STAT is a command, not a SASL response to a continuation.
+    let verbs: Vec<&str> = r.d().commands.iter().map(|c| c.verb.as_str()).collect();
+    assert_eq!(verbs, ["USER", "PASS", "NOOP", "STAT"]);
+}
+
+#[test]
 fn finding_line_too_long_command() {
     let long = format!("USER {}\r\n", "a".repeat(300));
     let r = run(&[s(GREETING), c(long.as_bytes()), s(b"-ERR too long\r\n")]);

@@ -714,6 +714,65 @@ fn auth_login_continuations_are_no_commands() {
     assert!(r.findings("smtp_unexpected_reply_code").is_empty());
 }
 
+#[test]
+fn a_354_pairs_with_data_even_when_an_earlier_reply_is_missing() {
+    // The RCPT's reply is not in the capture: without resynchronising, the
+    // 354 would answer RCPT, DATA would take the end-of-data 250, and the
+    // content would never be read as a message.
+    let r = run(&[
+        s(GREETING),
+        c(EHLO),
+        s(EHLO_ALL),
+        c(b"MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n"),
+        s(b"250 sender ok\r\n354 go ahead\r\n"),
+        c(b"Subject: hi\r\n\r\nbody\r\n.\r\n"),
+        s(b"250 queued\r\n"),
+        c(b"QUIT\r\n"),
+        s(b"221 bye\r\n"),
+    ]);
+    let d = r.d();
+    assert_eq!(
+        commands(d),
+        vec![
+            cmd("EHLO", "client.example", &[250]),
+            cmd("MAIL", "FROM:<a@b.example>", &[250]),
+            cmd("RCPT", "TO:<c@d.example>", &[]),
+            cmd("DATA", "", &[354, 250]),
+            cmd("QUIT", "", &[221]),
+        ]
+    );
+    assert_eq!(d.messages.len(), 1);
+    assert_eq!(d.messages[0].size, b"Subject: hi\r\n\r\nbody\r\n".len() as u64);
+    let f = r.expect_one("smtp_unexpected_reply_code", Severity::Info, r.last(4));
+    assert!(f.message.contains("RCPT still waited"), "{}", f.message);
+    r.expect_none("smtp_unsolicited_reply");
+}
+
+#[test]
+fn auth_login_with_an_initial_response_takes_the_next_line_as_the_password() {
+    let (user, password) = ("carol", "s3cret-pw");
+    let (u64s, p64s) = (b64(user.as_bytes()), b64(password.as_bytes()));
+    let r = run(&[
+        s(GREETING),
+        c(EHLO),
+        s(EHLO_ALL),
+        c(format!("AUTH LOGIN {u64s}\r\n").as_bytes()),
+        s(b"334 UGFzc3dvcmQ6\r\n"),
+        c(format!("{p64s}\r\n").as_bytes()),
+        s(b"235 2.7.0 ok\r\n"),
+        c(b"QUIT\r\n"),
+        s(b"221 bye\r\n"),
+    ]);
+    let d = r.d();
+    assert_eq!(d.credentials.len(), 1);
+    let cred = &d.credentials[0];
+    assert_eq!(cred.mechanism, "LOGIN");
+    assert_eq!(cred.user, user.as_bytes(), "the initial response is the user name");
+    assert_eq!(cred.password.as_deref(), Some(password.as_bytes()));
+    let f = r.expect_one("smtp_auth_cleartext", Severity::Warning, r.last(3));
+    assert!(f.message.contains(user) && !f.message.contains(password), "{}", f.message);
+}
+
 // ---------------------------------------------------------------------------
 // One reader: the dialogue does not depend on how TCP cut it.
 
@@ -1606,6 +1665,39 @@ fn finding_bdat_without_chunking() {
         ],
     ));
     r.expect_one("smtp_bdat_misuse", Severity::Warning, r.last(7));
+}
+
+#[test]
+fn a_bdat_of_absurd_size_does_not_swallow_the_session() {
+    let r = run(&with(
+        opening(EHLO_ALL),
+        vec![
+            c(b"MAIL FROM:<a@example.org>\r\n"),
+            s(b"250 ok\r\n"),
+            c(b"RCPT TO:<b@example.net>\r\n"),
+            s(b"250 ok\r\n"),
+            c(b"BDAT 18446744073709551615 LAST\r\nhello"),
+            s(b"552 5.3.4 message too big\r\n"),
+            c(b"QUIT\r\n"),
+            s(b"221 bye\r\n"),
+        ],
+    ));
+    let f = r.expect_one("smtp_bdat_size_mismatch", Severity::Error, r.last(8));
+    assert!(f.message.contains("reads what follows as commands"), "{}", f.message);
+    let verbs: Vec<(&str, Option<Code>)> = r
+        .d()
+        .commands
+        .iter()
+        .map(|c| (c.verb.as_str(), c.reply.map(|i| r.d().replies[i].code)))
+        .collect();
+    assert_eq!(
+        &verbs[3..],
+        [
+            ("BDAT", Some(Code::Smtp(552))),
+            ("QUIT", Some(Code::Smtp(221)))
+        ]
+    );
+    r.expect_none("smtp_unsolicited_reply");
 }
 
 #[test]

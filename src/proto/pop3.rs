@@ -12,6 +12,7 @@ use crate::proto::dialogue::{
 };
 use crate::proto::smtp::content::DataReader;
 use crate::proto::stream::{ByteQueue, LineEnd, Taken};
+use crate::proto::tls::TlsWatch;
 use crate::tcp::SegmentRecord;
 use crate::text::{escape_str, preview};
 
@@ -56,8 +57,10 @@ pub struct Pop3Session {
     /// Sizes from LIST replies: message number → octets (at most
     /// [`MAX_LISTED`] entries).
     listed_sizes: HashMap<u64, u64>,
-    /// The first client bytes after STLS's +OK were checked for TLS.
-    tls_checked: bool,
+    /// Each direction after STLS's +OK: TLS records (the client's checked
+    /// for plaintext injection).
+    client_tls: TlsWatch,
+    server_tls: TlsWatch,
     /// The last response was a -ERR to a command whose +OK is multi-line:
     /// data lines now are data after -ERR (anomalies.md §3).
     after_err: Option<usize>,
@@ -75,7 +78,8 @@ impl Default for Pop3Session {
             logged_in: false,
             greeting_timestamp: false,
             listed_sizes: HashMap::new(),
-            tls_checked: false,
+            client_tls: TlsWatch::default(),
+            server_tls: TlsWatch::default(),
             after_err: None,
             after_err_lines: 0,
         }
@@ -120,25 +124,25 @@ impl Pop3Session {
                 false
             }
             ClientMode::Tls => {
-                if !self.tls_checked && !q.is_empty() {
-                    self.tls_checked = true;
-                    if q.at(0) != Some(0x16) {
-                        let (a, b) = q.peek();
-                        let head: Vec<u8> = a.iter().chain(b.iter()).take(60).copied().collect();
-                        f.add(
-                            q.frame_at(q.offset()).unwrap_or(0),
-                            "pop3_stls_plaintext_injection",
-                            Severity::Error,
-                            format!(
-                                "After STLS the client sent plaintext that is not TLS: \"{}\"; Venema's STARTTLS flaw \
-                                 applies to POP3 too: a server that keeps it runs it inside TLS.",
-                                preview(&head, 60)
-                            ),
-                            "RFC 2595 §4",
-                        );
-                    }
+                let mut bad = None;
+                self.client_tls.read(q, "client", d, |q| {
+                    let (a, b) = q.peek();
+                    let head: Vec<u8> = a.iter().chain(b.iter()).take(60).copied().collect();
+                    bad = Some((q.frame_at(q.offset()).unwrap_or(0), head));
+                });
+                if let Some((frame, head)) = bad {
+                    f.add(
+                        frame,
+                        "pop3_stls_plaintext_injection",
+                        Severity::Error,
+                        format!(
+                            "After STLS the client sent plaintext that is not TLS: \"{}\"; Venema's STARTTLS flaw \
+                             applies to POP3 too: a server that keeps it runs it inside TLS.",
+                            preview(&head, 60)
+                        ),
+                        "RFC 2595 §4",
+                    );
                 }
-                crate::proto::tls::drain(q, "client", d);
                 false
             }
             ClientMode::Sasl(cmd) => match q.line() {
@@ -263,7 +267,7 @@ impl Pop3Session {
     fn server_step(&mut self, q: &mut ByteQueue, d: &mut Dialogue, f: &mut Findings) -> bool {
         match &mut self.server {
             ServerMode::Tls => {
-                crate::proto::tls::drain(q, "server", d);
+                self.server_tls.read(q, "server", d, |_| {});
                 false
             }
             ServerMode::Message(reply, msg, reader) => {
@@ -451,8 +455,15 @@ impl Pop3Session {
                 );
             }
             return;
-        } else if line.bytes.starts_with(b"+ ") || line.bytes == b"+" {
-            // A SASL continuation (RFC 5034 §4) answers AUTH.
+        } else if (line.bytes.starts_with(b"+ ") || line.bytes == b"+")
+            && self
+                .awaiting
+                .front()
+                .is_some_and(|&c| d.commands[c].verb == "AUTH")
+        {
+            // A SASL continuation (RFC 5034 §4) answers AUTH, and only AUTH:
+            // to any other command a "+ " line is a bad status, and taking it
+            // for a continuation would swallow the client's next command.
             if let Some(cmd) = self.awaiting.pop_front() {
                 self.client = ClientMode::Sasl(cmd);
             }

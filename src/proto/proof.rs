@@ -6,6 +6,20 @@
 use crate::finding::Provenance;
 use crate::tcp::{Dir, SegmentRecord};
 
+/// The stream offset congruent to the 32-bit relative `ack` (bytes of the
+/// server's stream acknowledged, modulo 2³², RFC 9293 §3.4) that lies nearest
+/// to `near`: past 4 GiB the ACK field wraps, and taken at face value it would
+/// "prove" a command early.
+fn unwrap_near(ack: u32, near: u64) -> u64 {
+    const WRAP: u64 = 1 << 32;
+    let base = (near & !(WRAP - 1)) | u64::from(ack);
+    [base.checked_sub(WRAP), Some(base), base.checked_add(WRAP)]
+        .into_iter()
+        .flatten()
+        .min_by_key(|c| c.abs_diff(near))
+        .unwrap_or(base)
+}
+
 /// The proof the capture gives that a client segment left before the client
 /// had the server's bytes up to `reply_end`: its ACK number says how much of
 /// the server's stream it had received (anomalies.md §0 "ACK proof"). Without
@@ -15,7 +29,11 @@ use crate::tcp::{Dir, SegmentRecord};
 pub fn ack_proof(seg: Option<&SegmentRecord>, reply_end: u64) -> Option<(u64, String, Provenance)> {
     let ack = seg
         .filter(|s| s.dir == Dir::C2s && s.flags.ack())
-        .map(|s| u64::from(s.ack.saturating_sub(1)));
+        // Relative ACK 1 acknowledges the SYN only: no byte yet.
+        .map(|s| match s.ack {
+            0 => 0,
+            n => unwrap_near(n - 1, reply_end),
+        });
     match ack {
         Some(a) if a < reply_end => Some((
             a,
@@ -31,5 +49,17 @@ pub fn ack_proof(seg: Option<&SegmentRecord>, reply_end: u64) -> Option<(u64, St
             "inferred from the order of frames at the capture point".to_string(),
             Provenance::Inferred,
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unwrap_near;
+
+    #[test]
+    fn acks_unwrap_past_four_gibibytes() {
+        assert_eq!(unwrap_near(17, 30), 17);
+        assert_eq!(unwrap_near(10, (1 << 32) + 20), (1 << 32) + 10);
+        assert_eq!(unwrap_near(u32::MAX - 5, (1 << 32) + 20), (1 << 32) - 6);
     }
 }

@@ -8,23 +8,57 @@ use super::stream::ByteQueue;
 /// Record names kept per dialogue; later records are counted out, not named.
 const MAX_NAMED: usize = 64;
 
-/// Names and consumes the complete TLS records queued in `q`; bytes that are
-/// not TLS at all are dropped (their injection was reported when they came).
-pub fn drain(q: &mut ByteQueue, who: &str, d: &mut Dialogue) {
-    loop {
-        let (Some(ty), Some(hi), Some(lo)) = (q.at(0), q.at(3), q.at(4)) else {
-            if !matches!(q.at(0), Some(20..=23)) {
-                q.take(q.len());
-            }
-            return;
-        };
-        if !(20..=23).contains(&ty) {
-            q.take(q.len());
+/// One direction of a connection after STARTTLS/STLS: its TLS records are
+/// named and dropped, and bytes that are not TLS — at the start (the classic
+/// plaintext injection, CVE-2011-0411) or between records later — are
+/// reported once.
+#[derive(Debug, Default)]
+pub struct TlsWatch {
+    started: bool,
+    reported: bool,
+}
+
+impl TlsWatch {
+    /// Consumes what is queued in `q`. The first time bytes that are not TLS
+    /// show up, `report` sees them at the front of `q`; they are then dropped.
+    pub fn read(
+        &mut self,
+        q: &mut ByteQueue,
+        who: &str,
+        d: &mut Dialogue,
+        report: impl FnOnce(&ByteQueue),
+    ) {
+        if q.is_empty() {
             return;
         }
+        // The first record after the go-ahead must be a handshake (RFC 8446
+        // §4.1.2, RFC 5246 §7.4.1.2: the ClientHello/ServerHello).
+        let first_bad = !self.started && q.at(0) != Some(22);
+        self.started = true;
+        if first_bad || !drain(q, who, d) {
+            if !self.reported {
+                self.reported = true;
+                report(q);
+            }
+            q.take(q.len());
+        }
+    }
+}
+
+/// Names and consumes the complete TLS records queued in `q`. Returns false
+/// when it stopped at bytes that are not a TLS record, leaving them queued.
+fn drain(q: &mut ByteQueue, who: &str, d: &mut Dialogue) -> bool {
+    loop {
+        let Some(ty) = q.at(0) else { return true };
+        if !(20..=23).contains(&ty) {
+            return false;
+        }
+        let (Some(hi), Some(lo)) = (q.at(3), q.at(4)) else {
+            return true; // wait for the record header
+        };
         let len = 5 + (usize::from(hi) << 8 | usize::from(lo));
         if q.len() < len {
-            return; // wait for the rest of the record
+            return true; // wait for the rest of the record
         }
         let name = match (ty, q.at(5)) {
             (20, _) => "ChangeCipherSpec",
@@ -69,5 +103,27 @@ mod tests {
         drain(&mut q, "client", &mut d);
         assert!(q.len() < 8, "consumed as it goes");
         assert_eq!(d.tls_records.len(), MAX_NAMED);
+    }
+
+    #[test]
+    fn plaintext_between_records_is_reported_once() {
+        let mut d = Dialogue::new(1, Protocol::Smtp);
+        let mut w = TlsWatch::default();
+        let mut q = ByteQueue::default();
+        let mut seen = Vec::new();
+        q.push(0, &[22, 3, 1, 0, 1, 1], 1, Timestamp(0));
+        w.read(&mut q, "client", &mut d, |_| seen.push(0));
+        assert!(seen.is_empty() && q.is_empty());
+        q.push(6, b"RSET\r\n", 2, Timestamp(0));
+        w.read(&mut q, "client", &mut d, |q| seen.push(q.at(0).unwrap_or(0)));
+        assert_eq!(seen, [b'R']);
+        assert!(q.is_empty(), "dropped once reported");
+        q.push(12, b"NOOP\r\n", 3, Timestamp(0));
+        w.read(&mut q, "client", &mut d, |_| seen.push(1));
+        assert_eq!(seen.len(), 1, "reported once");
+        let mut first = TlsWatch::default();
+        q.push(18, b"RSET\r\n", 4, Timestamp(0));
+        first.read(&mut q, "client", &mut d, |q| seen.push(q.at(0).unwrap_or(0)));
+        assert_eq!(seen, [b'R', b'R'], "plaintext first is reported too");
     }
 }

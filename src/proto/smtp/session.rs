@@ -14,6 +14,7 @@ use crate::proto::dialogue::{
     keep_line, kept, Code, Command, Credential, Dialogue, Message, Origin, Reply, MAX_CAPABILITIES,
 };
 use crate::proto::stream::{ByteQueue, LineEnd, Taken};
+use crate::proto::tls::TlsWatch;
 use crate::text::{escape_bytes, preview};
 
 /// RFC 5321 §4.5.3.1.4–5: command and reply lines, CRLF included.
@@ -103,9 +104,9 @@ pub struct SmtpSession {
     bdat_in_progress: bool,
     /// SASL response lines sent for the current AUTH.
     sasl_lines: usize,
-    /// The first bytes after STARTTLS's 220 were checked for TLS.
-    client_tls_checked: bool,
-    server_tls_checked: bool,
+    /// Each direction after STARTTLS's 220: TLS records, or an injection.
+    client_tls: TlsWatch,
+    server_tls_watch: TlsWatch,
     /// A BDAT chunk just ended: the next line must be a command.
     after_chunk: bool,
 }
@@ -127,8 +128,8 @@ impl Default for SmtpSession {
             after_rejected_data: false,
             bdat_in_progress: false,
             sasl_lines: 0,
-            client_tls_checked: false,
-            server_tls_checked: false,
+            client_tls: TlsWatch::default(),
+            server_tls_watch: TlsWatch::default(),
             after_chunk: false,
         }
     }
@@ -176,13 +177,12 @@ impl SmtpSession {
                 true
             }
             ClientMode::Tls => {
-                if !self.client_tls_checked && !q.is_empty() {
-                    self.client_tls_checked = true;
-                    if q.at(0) != Some(0x16) {
-                        injection(q, "client", d, f);
-                    }
+                let mut bad = None;
+                self.client_tls
+                    .read(q, "client", d, |q| bad = Some(injection(q)));
+                if let Some(head) = bad {
+                    report_injection(head, "client", d, f);
                 }
-                crate::proto::tls::drain(q, "client", d);
                 false
             }
             ClientMode::Commands => match q.line() {
@@ -263,13 +263,12 @@ impl SmtpSession {
     /// One server reply line; false if none.
     fn server_step(&mut self, q: &mut ByteQueue, d: &mut Dialogue, f: &mut Findings) -> bool {
         if self.server_tls {
-            if !self.server_tls_checked && !q.is_empty() {
-                self.server_tls_checked = true;
-                if q.at(0) != Some(0x16) {
-                    injection(q, "server", d, f);
-                }
+            let mut bad = None;
+            self.server_tls_watch
+                .read(q, "server", d, |q| bad = Some(injection(q)));
+            if let Some(head) = bad {
+                report_injection(head, "server", d, f);
             }
-            crate::proto::tls::drain(q, "server", d);
             return false;
         }
         let Some(line) = q.line() else { return false };
@@ -437,13 +436,13 @@ impl SmtpSession {
             "AUTH" => {
                 self.client = ClientMode::AwaitReply;
                 self.sasl_lines = 0;
+                // An initial response (RFC 4954 §4) is the mechanism's first
+                // client message: for LOGIN the user name, so the first line
+                // after the 334 is then the password.
                 let arg = d.commands[idx].arg.clone();
                 let mut words = arg.split(|&b| b == b' ');
-                if let (Some(m), Some(initial)) = (words.next(), words.next()) {
-                    if m.eq_ignore_ascii_case(b"PLAIN") {
-                        self.sasl_lines = 1;
-                        self.plain(initial, frame, d, f);
-                    }
+                if let (Some(_), Some(initial)) = (words.next(), words.next()) {
+                    self.sasl_message(idx, initial, frame, d, f);
                 }
             }
             "QUIT" => self.quit_sent = true,
@@ -611,13 +610,25 @@ impl SmtpSession {
     }
 
     fn sasl_response(&mut self, cmd: usize, line: &Taken, d: &mut Dialogue, f: &mut Findings) {
+        self.sasl_message(cmd, &line.bytes, line.last_frame(), d, f);
+    }
+
+    /// One client message of the SASL exchange of AUTH `cmd` (its initial
+    /// response or a line answering a 334), counted in `sasl_lines`.
+    fn sasl_message(
+        &mut self,
+        cmd: usize,
+        b64: &[u8],
+        frame: u64,
+        d: &mut Dialogue,
+        f: &mut Findings,
+    ) {
         let mech = mechanism(&d.commands[cmd].arg);
         self.sasl_lines += 1;
-        let frame = line.last_frame();
         match (mech.as_str(), self.sasl_lines) {
             // AUTH LOGIN (draft-murchison-sasl-login): user name, then password.
             ("LOGIN", 1) => {
-                let user = decode_base64(&line.bytes).unwrap_or_default();
+                let user = decode_base64(b64).unwrap_or_default();
                 if d.tls_from.is_none() {
                     auth_cleartext(frame, "LOGIN", &escape_bytes(&user), f);
                 }
@@ -630,10 +641,10 @@ impl SmtpSession {
             }
             ("LOGIN", 2) => {
                 if let Some(c) = d.credentials.last_mut() {
-                    c.password = decode_base64(&line.bytes);
+                    c.password = decode_base64(b64);
                 }
             }
-            ("PLAIN", 1) => self.plain(&line.bytes, frame, d, f),
+            ("PLAIN", 1) => self.plain(b64, frame, d, f),
             _ => {}
         }
     }
@@ -680,6 +691,7 @@ impl SmtpSession {
             }
             None
         } else {
+            self.resync(code, frame, d, f);
             match self.awaiting.pop_front() {
                 Some(e) => {
                     if let Expect::Command(i) = e {
@@ -689,36 +701,31 @@ impl SmtpSession {
                     }
                     Some(e)
                 }
-                // A reply while the client is still inside the content: the
-                // server took something else for the end of data.
-                None if matches!(self.client, ClientMode::Data(..)) => match &self.client {
+                None => match &self.client {
+                    // A reply while the client is still inside the content: the
+                    // server took something else for the end of data.
                     ClientMode::Data(cmd, msg, _) => Some(Expect::EndOfData(*cmd, *msg)),
-                    _ => None,
+                    &ClientMode::Chunk(cmd, msg, remaining, _) => {
+                        f.add(
+                            frame,
+                            "smtp_bdat_size_mismatch",
+                            Severity::Error,
+                            format!(
+                                "The server replied {code} while {remaining} octets of the BDAT chunk were still \
+                                 announced: the server no longer reads them as the chunk, so sockscope reads what \
+                                 follows as commands again (a size of {remaining} octets would otherwise swallow \
+                                 the rest of the session)."
+                            ),
+                            "RFC 3030 §2",
+                        );
+                        // The reply answers the BDAT; the client is read as
+                        // the server reads it from here on.
+                        self.client = ClientMode::Commands;
+                        self.bdat_in_progress = false;
+                        Some(Expect::Chunk(cmd, msg))
+                    }
+                    _ => self.unsolicited(code, frame, f),
                 },
-                None if matches!(self.client, ClientMode::Chunk(..)) => {
-                    f.add(
-                        frame,
-                        "smtp_bdat_size_mismatch",
-                        Severity::Error,
-                        format!("The server replied {code} before the BDAT chunk's announced octets had all arrived."),
-                        "RFC 3030 §2",
-                    );
-                    None
-                }
-                None if code == 421 => None,
-                None => {
-                    f.add(
-                        frame,
-                        "smtp_unsolicited_reply",
-                        Severity::Warning,
-                        format!(
-                            "A {code} reply with no command waiting for one: one extra reply shifts every later \
-                             pairing, often the first visible sign of a desync."
-                        ),
-                        "RFC 5321 §4.3.1, §3.8",
-                    );
-                    None
-                }
             }
         };
         let command = answered.map(Expect::command);
@@ -855,6 +862,69 @@ impl SmtpSession {
         }
     }
 
+    /// A reply with no command waiting (a 421 shutdown may come at any time).
+    fn unsolicited(&self, code: u16, frame: u64, f: &mut Findings) -> Option<Expect> {
+        if code != 421 {
+            f.add(
+                frame,
+                "smtp_unsolicited_reply",
+                Severity::Warning,
+                format!(
+                    "A {code} reply with no command waiting for one: one extra reply shifts every later \
+                     pairing, often the first visible sign of a desync."
+                ),
+                "RFC 5321 §4.3.1, §3.8",
+            );
+        }
+        None
+    }
+
+    /// A 354, 334 or 220 can only answer DATA, AUTH or STARTTLS. Such a
+    /// command ends a pipelining group, so it is the last one waiting; when
+    /// earlier commands still wait too, their replies are missing (lost from
+    /// the capture, or never sent) and pairing the code with the first of
+    /// them would shift every later pairing. They are given up instead, and
+    /// the code answers the command it belongs to.
+    fn resync(&mut self, code: u16, frame: u64, d: &Dialogue, f: &mut Findings) {
+        let wants = match code {
+            354 => "DATA",
+            334 => "AUTH",
+            220 => "STARTTLS",
+            _ => return,
+        };
+        let belongs = |e: &Expect| match e {
+            Expect::Command(i) | Expect::Sasl(i) => d.commands.get(*i).is_some_and(|c| c.verb == wants),
+            _ => false,
+        };
+        if self.awaiting.len() < 2 || !self.awaiting.back().is_some_and(belongs) {
+            return;
+        }
+        if self.awaiting.front().is_some_and(belongs) {
+            return;
+        }
+        let keep = self.awaiting.pop_back();
+        let skipped = self.awaiting.len();
+        let first = self.awaiting.front().map_or(0, |e| e.command());
+        for e in self.awaiting.drain(..) {
+            if let Expect::Command(i) = e {
+                if let Some(slot) = d.commands.get(i).and_then(|c| counted_verb(&c.verb)) {
+                    self.awaiting_verbs[slot] = self.awaiting_verbs[slot].saturating_sub(1);
+                }
+            }
+        }
+        self.awaiting.extend(keep);
+        let verb = d.commands.get(first).map_or("", |c| c.verb.as_str());
+        f.add(
+            frame,
+            "smtp_unexpected_reply_code",
+            Severity::Info,
+            format!(
+                "A {code} arrived while {verb} still waited for its reply: {code} only answers {wants}, sent later, so                  the replies to {skipped} earlier command(s) are missing (not in the capture, or never sent).                  sockscope pairs the {code} with {wants} and reads on."
+            ),
+            "RFC 5321 §4.3.2",
+        );
+    }
+
     fn auth_reply(&mut self, i: usize, code: u16) {
         self.client = if code == 334 {
             ClientMode::Sasl(i)
@@ -911,8 +981,6 @@ impl SmtpSession {
             );
         }
         if let ClientMode::Tls = self.client {
-            crate::proto::tls::drain(client, "client", d);
-            crate::proto::tls::drain(server, "server", d);
             d.tls_records.sort_by_key(|r| r.0);
         }
     }
@@ -921,11 +989,14 @@ impl SmtpSession {
 /// Bytes after STARTTLS's 220 that are not a TLS record (RFC 3207 §4.2;
 /// CVE-2011-0411 and its client-side twin): a vulnerable peer runs them inside
 /// TLS as if they were protected.
-fn injection(q: &ByteQueue, who: &str, d: &Dialogue, f: &mut Findings) {
+/// The first bytes of what is not TLS, and the frame that carried them.
+fn injection(q: &ByteQueue) -> (u64, Vec<u8>) {
     let (a, b) = q.peek();
-    let mut head: Vec<u8> = a.iter().chain(b.iter()).take(80).copied().collect();
-    head.truncate(80);
-    let frame = q.frame_at(q.offset()).unwrap_or(0);
+    let head: Vec<u8> = a.iter().chain(b.iter()).take(80).copied().collect();
+    (q.frame_at(q.offset()).unwrap_or(0), head)
+}
+
+fn report_injection((frame, head): (u64, Vec<u8>), who: &str, d: &Dialogue, f: &mut Findings) {
     let same_segment = who == "client"
         && d.commands
             .iter()
