@@ -742,7 +742,10 @@ fn a_354_pairs_with_data_even_when_an_earlier_reply_is_missing() {
         ]
     );
     assert_eq!(d.messages.len(), 1);
-    assert_eq!(d.messages[0].size, b"Subject: hi\r\n\r\nbody\r\n".len() as u64);
+    assert_eq!(
+        d.messages[0].size,
+        b"Subject: hi\r\n\r\nbody\r\n".len() as u64
+    );
     let f = r.expect_one("smtp_unexpected_reply_code", Severity::Info, r.last(4));
     assert!(f.message.contains("RCPT still waited"), "{}", f.message);
     r.expect_none("smtp_unsolicited_reply");
@@ -767,10 +770,18 @@ fn auth_login_with_an_initial_response_takes_the_next_line_as_the_password() {
     assert_eq!(d.credentials.len(), 1);
     let cred = &d.credentials[0];
     assert_eq!(cred.mechanism, "LOGIN");
-    assert_eq!(cred.user, user.as_bytes(), "the initial response is the user name");
+    assert_eq!(
+        cred.user,
+        user.as_bytes(),
+        "the initial response is the user name"
+    );
     assert_eq!(cred.password.as_deref(), Some(password.as_bytes()));
     let f = r.expect_one("smtp_auth_cleartext", Severity::Warning, r.last(3));
-    assert!(f.message.contains(user) && !f.message.contains(password), "{}", f.message);
+    assert!(
+        f.message.contains(user) && !f.message.contains(password),
+        "{}",
+        f.message
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -1683,7 +1694,11 @@ fn a_bdat_of_absurd_size_does_not_swallow_the_session() {
         ],
     ));
     let f = r.expect_one("smtp_bdat_size_mismatch", Severity::Error, r.last(8));
-    assert!(f.message.contains("reads what follows as commands"), "{}", f.message);
+    assert!(
+        f.message.contains("reads what follows as commands"),
+        "{}",
+        f.message
+    );
     let verbs: Vec<(&str, Option<Code>)> = r
         .d()
         .commands

@@ -115,7 +115,9 @@ mod tests {
         w.read(&mut q, "client", &mut d, |_| seen.push(0));
         assert!(seen.is_empty() && q.is_empty());
         q.push(6, b"RSET\r\n", 2, Timestamp(0));
-        w.read(&mut q, "client", &mut d, |q| seen.push(q.at(0).unwrap_or(0)));
+        w.read(&mut q, "client", &mut d, |q| {
+            seen.push(q.at(0).unwrap_or(0))
+        });
         assert_eq!(seen, [b'R']);
         assert!(q.is_empty(), "dropped once reported");
         q.push(12, b"NOOP\r\n", 3, Timestamp(0));
@@ -123,7 +125,9 @@ mod tests {
         assert_eq!(seen.len(), 1, "reported once");
         let mut first = TlsWatch::default();
         q.push(18, b"RSET\r\n", 4, Timestamp(0));
-        first.read(&mut q, "client", &mut d, |q| seen.push(q.at(0).unwrap_or(0)));
+        first.read(&mut q, "client", &mut d, |q| {
+            seen.push(q.at(0).unwrap_or(0))
+        });
         assert_eq!(seen, [b'R', b'R'], "plaintext first is reported too");
     }
 }

@@ -893,7 +893,9 @@ impl SmtpSession {
             _ => return,
         };
         let belongs = |e: &Expect| match e {
-            Expect::Command(i) | Expect::Sasl(i) => d.commands.get(*i).is_some_and(|c| c.verb == wants),
+            Expect::Command(i) | Expect::Sasl(i) => {
+                d.commands.get(*i).is_some_and(|c| c.verb == wants)
+            }
             _ => false,
         };
         if self.awaiting.len() < 2 || !self.awaiting.back().is_some_and(belongs) {
