@@ -58,6 +58,10 @@ struct LabArgs {
     /// Run without capturing: show the observed calls and the dialogue only.
     #[arg(long)]
     no_capture: bool,
+    /// Run the two ends in two network namespaces joined by a veth pair
+    /// (root): real Ethernet frames instead of loopback.
+    #[arg(long)]
+    netns: bool,
     /// Print the report of the capture as JSON Lines instead of text.
     #[arg(long)]
     json: bool,

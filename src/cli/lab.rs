@@ -26,12 +26,23 @@ pub fn run(args: &LabArgs) -> Result<ExitCode> {
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let result = match lab::run(&args.scenario, !args.no_capture, args.write.as_deref()) {
+    let options = lab::LabOptions {
+        capture: !args.no_capture,
+        write: args.write.clone(),
+        netns: args.netns,
+    };
+    let result = match lab::run_with(&args.scenario, &options) {
         Err(LabError::Capture(LiveError::Permission(why))) => {
             // Say why once, clearly, and still run the scenario.
             eprintln!("sockscope: {}", privilege_paragraph(&why));
             eprintln!("sockscope: running {} without capturing.", args.scenario);
-            lab::run(&args.scenario, false, None)?
+            lab::run_with(
+                &args.scenario,
+                &lab::LabOptions {
+                    capture: false,
+                    ..options
+                },
+            )?
         }
         other => other?,
     };

@@ -7,6 +7,7 @@
 //! writes with [`crate::capture::write`], and the file is read back like any
 //! other capture.
 
+pub mod netns;
 pub mod scenarios;
 pub mod servers;
 pub mod trace;
@@ -43,6 +44,8 @@ pub enum LabError {
     Scenario { name: String, source: io::Error },
     #[error(transparent)]
     Capture(#[from] LiveError),
+    #[error(transparent)]
+    Netns(#[from] netns::NetnsError),
     #[error("writing {path}: {source}")]
     Write { path: String, source: io::Error },
 }
@@ -62,11 +65,44 @@ pub fn default_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("sockscope-lab-{name}.pcapng"))
 }
 
+/// How a scenario runs.
+#[derive(Clone, Debug, Default)]
+pub struct LabOptions {
+    /// Capture the traffic (otherwise only the calls are recorded).
+    pub capture: bool,
+    /// Where to write the capture (default: [`default_path`]).
+    pub write: Option<PathBuf>,
+    /// Run the two ends in two network namespaces joined by a veth pair
+    /// ([`netns`]), capturing on the client's veth: real Ethernet.
+    pub netns: bool,
+}
+
 /// Runs scenario `name`; with `capture`, captures loopback while it runs and
 /// writes the pcapng to `write` (or [`default_path`]).
 pub fn run(name: &str, capture: bool, write: Option<&Path>) -> Result<LabRun, LabError> {
+    run_with(
+        name,
+        &LabOptions {
+            capture,
+            write: write.map(Path::to_path_buf),
+            netns: false,
+        },
+    )
+}
+
+/// Runs scenario `name` as `options` say.
+pub fn run_with(name: &str, options: &LabOptions) -> Result<LabRun, LabError> {
     let scenario = find(name).ok_or_else(|| LabError::Unknown(crate::text::escape_str(name)))?;
-    let trace = trace::Trace::default();
+    let (capture, write) = (options.capture, options.write.as_deref());
+    let pair = if options.netns {
+        Some(Arc::new(netns::NetnsPair::create()?))
+    } else {
+        None
+    };
+    let trace = match &pair {
+        Some(p) => trace::Trace::in_namespaces(p.clone()),
+        None => trace::Trace::default(),
+    };
     let fail = |source| LabError::Scenario {
         name: scenario.name.to_string(),
         source,
@@ -81,7 +117,11 @@ pub fn run(name: &str, capture: bool, write: Option<&Path>) -> Result<LabRun, La
     }
     // Always AF_PACKET: measured with libpcap 1.10 (immediate, non-blocking),
     // the end of each session was not handed over in time on loopback.
-    let mut cap = LiveCapture::open_pnet("lo")?;
+    let iface = pair.as_ref().map_or("lo", |p| p.client_if.as_str());
+    let mut cap = match &pair {
+        Some(p) => p.in_client(|| LiveCapture::open_pnet(iface))??,
+        None => LiveCapture::open_pnet(iface)?,
+    };
     let stop = Arc::new(AtomicBool::new(false));
     let sniffer = {
         let stop = stop.clone();
@@ -122,7 +162,7 @@ pub fn run(name: &str, capture: bool, write: Option<&Path>) -> Result<LabRun, La
     let calls = trace.calls();
     let frames = ours(frames, &calls);
     let path = write.map_or_else(|| default_path(scenario.name), Path::to_path_buf);
-    write_capture(&path, &frames, &calls).map_err(|source| LabError::Write {
+    write_capture(&path, iface, &frames, &calls).map_err(|source| LabError::Write {
         path: path.display().to_string(),
         source,
     })?;
@@ -154,16 +194,17 @@ fn ours(frames: Vec<(Timestamp, Vec<u8>)>, calls: &[RecordedCall]) -> Vec<(Times
         .collect()
 }
 
-/// Writes the frames as pcapng (one loopback interface, nanosecond stamps);
+/// Writes the frames as pcapng (one interface, nanosecond stamps);
 /// each call rides as a comment on the first frame captured after it returned.
 fn write_capture(
     path: &Path,
+    iface_name: &str,
     frames: &[(Timestamp, Vec<u8>)],
     calls: &[RecordedCall],
 ) -> io::Result<()> {
     let file = File::create(path)?;
     let mut w = PcapngWriter::new(BufWriter::new(file), false)?;
-    let iface = w.add_interface(LinkType::ETHERNET, SNAPLEN, Some("lo"), Some(9))?;
+    let iface = w.add_interface(LinkType::ETHERNET, SNAPLEN, Some(iface_name), Some(9))?;
     let mut comments: Vec<Vec<String>> = vec![Vec::new(); frames.len()];
     for call in calls {
         let at = frames

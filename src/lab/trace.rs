@@ -5,11 +5,12 @@
 //! [`RecordedCall`](crate::socket::recorded::RecordedCall).
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr};
+use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use super::netns::NetnsPair;
 use crate::capture::live::now;
 use crate::socket::recorded::{CallKind, RecordedCall};
 use crate::socket::Endpoint;
@@ -22,9 +23,20 @@ pub const LAN_MSS: u32 = 1460;
 #[derive(Clone, Default)]
 pub struct Trace {
     calls: Arc<Mutex<Vec<RecordedCall>>>,
+    /// With `--netns`: the server listens in one namespace and the client
+    /// connects from the other; without, both are on loopback.
+    netns: Option<Arc<NetnsPair>>,
 }
 
 impl Trace {
+    /// A trace whose sockets live in the two namespaces of `pair`.
+    pub fn in_namespaces(pair: Arc<NetnsPair>) -> Trace {
+        Trace {
+            netns: Some(pair),
+            ..Trace::default()
+        }
+    }
+
     fn push(&self, call: RecordedCall) {
         // A poisoned lock only means another side panicked; keep recording.
         let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
@@ -52,7 +64,8 @@ fn errno_name(e: &io::Error) -> String {
     }
 }
 
-/// A listening socket on 127.0.0.1, an ephemeral port.
+/// A listening socket on an ephemeral port: 127.0.0.1, or the server's veth
+/// address with `--netns`.
 pub struct Listener {
     socket: Socket,
     trace: Trace,
@@ -62,10 +75,21 @@ pub struct Listener {
 impl Listener {
     /// socket(), the LAN MSS, bind() and listen(); listen() is recorded.
     pub fn bind(trace: &Trace) -> io::Result<Listener> {
-        let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
-        socket.set_mss(LAN_MSS)?;
-        socket.bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())?;
-        socket.listen(8)?;
+        let ip = trace
+            .netns
+            .as_ref()
+            .map_or(IpAddr::from([127, 0, 0, 1]), |n| n.server_ip());
+        let make = || -> io::Result<Socket> {
+            let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+            socket.set_mss(LAN_MSS)?;
+            socket.bind(&SocketAddr::new(ip, 0).into())?;
+            socket.listen(8)?;
+            Ok(socket)
+        };
+        let socket = match &trace.netns {
+            Some(n) => n.in_server(make).map_err(io::Error::other)??,
+            None => make()?,
+        };
         let addr = addr(socket.local_addr()).ok_or_else(|| io::Error::other("no local address"))?;
         let mut call = RecordedCall::new(now().0, Endpoint::Server, CallKind::Listen, 0);
         call.local = Some(addr);
@@ -112,9 +136,16 @@ impl Sock {
 
     /// socket(), the LAN MSS, then connect() to `to`; connect() is recorded.
     pub fn connect(trace: &Trace, to: SocketAddr) -> io::Result<Sock> {
-        let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
-        socket.set_mss(LAN_MSS)?;
-        let result = socket.connect(&to.into());
+        let make = || -> io::Result<(Socket, io::Result<()>)> {
+            let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+            socket.set_mss(LAN_MSS)?;
+            let result = socket.connect(&to.into());
+            Ok((socket, result))
+        };
+        let (socket, result) = match &trace.netns {
+            Some(n) => n.in_client(make).map_err(io::Error::other)??,
+            None => make()?,
+        };
         let sock = Sock::new(socket, Endpoint::Client, trace);
         match result {
             Ok(()) => {
