@@ -1,9 +1,10 @@
 //! `sockscope interfaces` and `sockscope live -i IFACE`: capture as frames
-//! arrive, print a line per TCP segment as it comes, and on Ctrl-C run the
-//! same analysis as for a file over everything captured and print its report.
+//! arrive and feed them to the same one-pass analysis a file gets
+//! ([`Analyzer`]), printing each segment analysed and each finding as soon as
+//! it is raised; on Ctrl-C, the full report of everything captured.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Cursor, Write};
+use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -11,10 +12,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use sockscope::capture::live::{self, LiveCapture};
 use sockscope::capture::write::PcapngWriter;
-use sockscope::capture::{CaptureReader, LinkType, Timestamp};
+use sockscope::capture::{Frame, FrameMeta, LinkType};
 use sockscope::report::{self, Selection};
 use sockscope::text::preview;
-use sockscope::timeline;
+use sockscope::timeline::Analyzer;
 use sockscope::wire::{self, Transport};
 
 use crate::LiveArgs;
@@ -44,8 +45,9 @@ pub fn interfaces() -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Frames kept in memory for the final report; past this, frames are still
-/// written to `--write` but the report covers the first ones only.
+/// Frames whose per-frame records are kept for the final report; past this
+/// the analysis goes on (summaries, findings) and `--write` gets every frame,
+/// but the report's ladder stops (an `index_limit` finding says where).
 const KEEP: usize = 2_000_000;
 
 pub fn run(args: &LiveArgs) -> Result<ExitCode> {
@@ -73,16 +75,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         }
         None => None,
     };
-    // The report of what was captured is built from an in-memory pcapng, so
-    // live frames go through exactly the pipeline files do.
-    let mut kept = PcapngWriter::new(Vec::new(), false)?;
-    kept.add_interface(
-        cap.link_type(),
-        live::READ_BUFFER as u32,
-        Some(cap.name()),
-        Some(9),
-    )?;
-    let mut count = 0usize;
+    let mut count = 0u64;
     let start = live::now();
     let cap_link = cap.link_type();
     eprintln!(
@@ -94,25 +87,50 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
             ""
         }
     );
+    // The same one-pass analysis a file gets, fed a frame at a time: each
+    // segment is printed analysed (relative numbers, tags), each finding as
+    // soon as a layer raises it; the full report follows on Ctrl-C.
+    let mut sink = ();
+    let mut analysis = Analyzer::new(cap.name(), &mut sink, KEEP);
+    let mut shown = FindingsShown::default();
     let out = io::stdout();
     let mut out = out.lock();
     while !stop.load(Ordering::Relaxed) {
         let Some((time, data)) = cap.next_frame()? else {
             continue;
         };
-        let Some(line) = segment_line(cap_link, data, &args.port, time, start) else {
+        if !wanted(cap_link, data, &args.port) {
             continue;
-        };
+        }
         let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
         if let Some(w) = &mut file {
             w.write_epb(0, time, data, len, None)?;
         }
-        if count < KEEP {
-            kept.write_epb(0, time, data, len, None)?;
-        }
         count += 1;
+        let frame = Frame {
+            meta: FrameMeta {
+                number: count,
+                time,
+                link_type: cap_link,
+                cap_len: len,
+                orig_len: len,
+                interface: 0,
+                offset: 0,
+                comment: None,
+            },
+            data,
+        };
+        let conn = analysis.push(frame).map(|seg| {
+            if !args.json {
+                // A closed pipe ends the run like Ctrl-C; errors surface below.
+                let _ = report::write_live_segment(&mut out, seg, start);
+            }
+            seg.conn
+        });
+        if let (Some(conn), false) = (conn, args.json) {
+            shown.print_new(&analysis, conn, &mut out)?;
+        }
         if !args.json {
-            writeln!(out, "{line}")?;
             out.flush()?;
         }
     }
@@ -120,8 +138,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         w.into_inner().flush()?;
     }
     eprintln!("sockscope: {count} TCP frames captured");
-    let reader = CaptureReader::from_reader(cap.name(), Cursor::new(kept.into_inner()))?;
-    let analysis = timeline::analyze(reader, &mut ());
+    let analysis = analysis.finish(None);
     let sel = Selection::default();
     let mut out = BufWriter::new(out);
     if args.json {
@@ -134,33 +151,33 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A line for a TCP segment with one of `ports` (any port when empty).
-fn segment_line(
-    link: LinkType,
-    data: &[u8],
-    ports: &[u16],
-    time: Timestamp,
-    start: Timestamp,
-) -> Option<String> {
-    let packet = wire::decode(link, data);
-    let (Some(ip), Transport::Tcp(seg)) = (&packet.ip, &packet.transport) else {
-        return None;
-    };
-    if !ports.is_empty() && !ports.contains(&seg.src_port) && !ports.contains(&seg.dst_port) {
-        return None;
+/// How many findings of each connection were printed already (TCP layer,
+/// application layer).
+#[derive(Default)]
+struct FindingsShown(Vec<(usize, usize)>);
+
+impl FindingsShown {
+    fn print_new(&mut self, a: &Analyzer<'_>, conn: u32, out: &mut dyn Write) -> io::Result<()> {
+        let i = conn as usize;
+        if self.0.len() <= i {
+            self.0.resize(i + 1, (0, 0));
+        }
+        let tcp = a.table().get(conn).map_or(&[][..], |c| c.findings());
+        let app = a.app_findings(conn);
+        let (seen_tcp, seen_app) = self.0[i];
+        for f in tcp.iter().skip(seen_tcp).chain(app.iter().skip(seen_app)) {
+            report::write_live_finding(out, f)?;
+        }
+        self.0[i] = (tcp.len(), app.len());
+        Ok(())
     }
-    Some(format!(
-        "{:>10.6}  {}:{} → {}:{}  [{}] seq={} ack={} win={} len={}  {}",
-        time.secs_since(start),
-        ip.src,
-        seg.src_port,
-        ip.dst,
-        seg.dst_port,
-        seg.flags,
-        seg.seq,
-        seg.ack,
-        seg.window,
-        seg.payload.len(),
-        preview(seg.payload, 40)
-    ))
+}
+
+/// A TCP segment, with one of `ports` on either side when any are given.
+fn wanted(link: LinkType, data: &[u8], ports: &[u16]) -> bool {
+    let packet = wire::decode(link, data);
+    let (Some(_), Transport::Tcp(seg)) = (&packet.ip, &packet.transport) else {
+        return false;
+    };
+    ports.is_empty() || ports.contains(&seg.src_port) || ports.contains(&seg.dst_port)
 }

@@ -91,6 +91,14 @@ impl Tracker {
         }
     }
 
+    /// The findings raised so far on connection `conn` (before [`Tracker::finish`]).
+    pub fn findings_of(&self, conn: u32) -> &[Finding] {
+        match self.conns.get(conn as usize) {
+            Some(Some(c)) => &c.findings.list,
+            _ => &[],
+        }
+    }
+
     /// Queues bytes that became readable on a connection.
     pub fn delivered(&mut self, conn: u32, dir: Dir, d: &Delivery<'_>) {
         let c = Self::slot(&mut self.conns, conn);

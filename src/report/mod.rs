@@ -3,12 +3,14 @@
 
 mod dialogue;
 mod json;
+mod live;
 mod streams;
 mod text;
 
 use crate::timeline::{ConnSummary, Timeline};
 
 pub use json::write_json;
+pub use live::{write_live_finding, write_live_segment};
 pub use streams::StreamFiles;
 pub use text::write_text;
 

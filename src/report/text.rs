@@ -262,7 +262,11 @@ fn is_summary(f: &Finding) -> bool {
     )
 }
 
-fn segment_line(out: &mut dyn Write, s: &SegmentRecord, start: Timestamp) -> io::Result<()> {
+pub(super) fn segment_line(
+    out: &mut dyn Write,
+    s: &SegmentRecord,
+    start: Timestamp,
+) -> io::Result<()> {
     let arrow = match s.dir {
         Dir::C2s => "→",
         Dir::S2c => "←",
@@ -306,7 +310,7 @@ fn segment_line(out: &mut dyn Write, s: &SegmentRecord, start: Timestamp) -> io:
     writeln!(out, "{}", format!("{head}{tail}").trim_end())
 }
 
-fn finding_line(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+pub(super) fn finding_line(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
     wrapped(
         out,
         &format!(

@@ -238,27 +238,56 @@ pub fn analyze_limited(
     sink: &mut dyn StreamSink,
     max_records: usize,
 ) -> Timeline {
-    let mut out = Timeline {
-        source: reader.path().to_string(),
-        ..Timeline::default()
-    };
-    let mut up = Upper::default();
-    let mut fragment_reported = false;
-    let mut limit_reported = false;
-    loop {
-        let frame = match reader.next_frame() {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                out.error = Some(e);
-                break;
+    let mut a = Analyzer::new(reader.path(), sink, max_records);
+    let error = loop {
+        match reader.next_frame() {
+            Ok(Some(f)) => {
+                a.push(f);
             }
-        };
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    a.finish(error)
+}
+
+/// One pass through every layer, a frame at a time: what [`analyze`] runs
+/// over a file, and what a live capture feeds as frames arrive.
+pub struct Analyzer<'s> {
+    out: Timeline,
+    up: Upper,
+    sink: &'s mut dyn StreamSink,
+    max_records: usize,
+    fragment_reported: bool,
+    limit_reported: bool,
+}
+
+impl<'s> Analyzer<'s> {
+    /// An analysis of the capture named `source`, keeping per-frame records
+    /// for at most `max_records` frames ([`MAX_RECORDS`] for files).
+    pub fn new(source: &str, sink: &'s mut dyn StreamSink, max_records: usize) -> Self {
+        Analyzer {
+            out: Timeline {
+                source: source.to_string(),
+                ..Timeline::default()
+            },
+            up: Upper::default(),
+            sink,
+            max_records,
+            fragment_reported: false,
+            limit_reported: false,
+        }
+    }
+
+    /// Runs one frame through the layers; returns its TCP segment's record
+    /// when the frame is a TCP segment and per-frame records are still kept.
+    pub fn push(&mut self, frame: crate::capture::Frame<'_>) -> Option<&SegmentRecord> {
+        let kept_segments = self.out.segments.len();
         let meta = &frame.meta;
-        out.stats.frames += 1;
-        out.stats.bytes += u64::from(meta.cap_len);
+        self.out.stats.frames += 1;
+        self.out.stats.bytes += u64::from(meta.cap_len);
         if meta.cap_len < meta.orig_len {
-            out.stats.truncated += 1;
+            self.out.stats.truncated += 1;
         }
         let mut index = FrameIndex {
             number: meta.number,
@@ -270,19 +299,20 @@ pub fn analyze_limited(
             interface: meta.interface,
             segment: None,
         };
-        let keep = out.frames.len() < max_records;
-        if !keep && !limit_reported {
-            limit_reported = true;
-            up.socket.stop_recording();
-            out.findings.push(Finding {
+        let keep = self.out.frames.len() < self.max_records;
+        if !keep && !self.limit_reported {
+            self.limit_reported = true;
+            self.up.socket.stop_recording();
+            self.out.findings.push(Finding {
                 conn: 0,
                 frame: meta.number,
                 id: "index_limit",
                 severity: Severity::Warning,
                 message: format!(
-                    "The capture has more than {max_records} frames: from frame {} on, sockscope still analyses \
+                    "The capture has more than {} frames: from frame {} on, sockscope still analyses \
                      every segment (connection summaries, findings and streams stay complete) but keeps no \
                      per-frame records, so the ladder stops here. Cut the capture (editcap -r) to see the rest.",
+                    self.max_records,
                     meta.number
                 ),
                 reference: "",
@@ -290,18 +320,18 @@ pub fn analyze_limited(
             });
         }
         if let (Some(text), true) = (&meta.comment, keep) {
-            out.comments.push((meta.number, text.clone()));
+            self.out.comments.push((meta.number, text.clone()));
         }
         let packet = wire::decode(meta.link_type, frame.data);
         if let Some(why) = &packet.stopped {
-            out.stats.note(meta.number, why.clone());
+            self.out.stats.note(meta.number, why.clone());
         }
         if let Some(ip) = &packet.ip {
             if let Some(frag) = ip.fragment {
-                out.stats.ip_fragments += 1;
-                if !fragment_reported {
-                    fragment_reported = true;
-                    out.findings.push(Finding {
+                self.out.stats.ip_fragments += 1;
+                if !self.fragment_reported {
+                    self.fragment_reported = true;
+                    self.out.findings.push(Finding {
                         conn: 0,
                         frame: meta.number,
                         id: "ip_fragment",
@@ -323,69 +353,98 @@ pub fn analyze_limited(
         }
         match (&packet.ip, &packet.transport) {
             (Some(ip), Transport::Tcp(seg)) => {
-                out.stats.tcp += 1;
+                self.out.stats.tcp += 1;
                 let src = SocketAddr::new(ip.src, seg.src_port);
                 let dst = SocketAddr::new(ip.dst, seg.dst_port);
                 let (number, time) = (meta.number, meta.time);
-                let record = out.table.segment(meta, seg, src, dst, &mut |conn, ev| {
-                    up.route(conn, ev, number, time, sink)
-                });
-                if let Some(c) = out.table.get(record.conn) {
-                    up.tracker.advance(record.conn, c.server.port());
+                let record = self
+                    .out
+                    .table
+                    .segment(meta, seg, src, dst, &mut |conn, ev| {
+                        self.up.route(conn, ev, number, time, &mut *self.sink)
+                    });
+                if let Some(c) = self.out.table.get(record.conn) {
+                    self.up.tracker.advance(record.conn, c.server.port());
                 }
                 if keep {
-                    index.segment = Some(out.segments.len() as u32);
-                    out.segments.push(record);
+                    index.segment = Some(self.out.segments.len() as u32);
+                    self.out.segments.push(record);
                 }
             }
-            (Some(_), Transport::Udp) => out.stats.udp += 1,
-            (Some(_), Transport::Icmp) => out.stats.icmp += 1,
-            (Some(_), _) => out.stats.other_ip += 1,
-            (None, _) => out.stats.non_ip += 1,
+            (Some(_), Transport::Udp) => self.out.stats.udp += 1,
+            (Some(_), Transport::Icmp) => self.out.stats.icmp += 1,
+            (Some(_), _) => self.out.stats.other_ip += 1,
+            (None, _) => self.out.stats.non_ip += 1,
         }
         if keep {
-            out.frames.push(index);
+            self.out.frames.push(index);
         }
+        (self.out.segments.len() > kept_segments)
+            .then(|| self.out.segments.last())
+            .flatten()
     }
-    let last = out
-        .frames
-        .last()
-        .map(|f| (f.number, f.time))
-        .unwrap_or_default();
-    out.table
-        .finish(&mut |conn, ev| up.route(conn, ev, last.0, last.1, sink));
-    for c in out.table.connections() {
-        up.tracker.advance(c.id, c.server.port());
+
+    /// The connection table so far (live views read connections and their
+    /// findings as they grow).
+    pub fn table(&self) -> &ConnTable {
+        &self.out.table
     }
-    out.connections = out
-        .table
-        .connections()
-        .iter()
-        .map(|c| summarise(c, up.greetings.get(c.id as usize).map(Vec::as_slice)))
-        .collect();
-    for c in out.table.connections() {
-        out.findings.extend(c.findings().iter().cloned());
+
+    /// Findings the application readers raised so far on connection `conn`.
+    pub fn app_findings(&self, conn: u32) -> &[Finding] {
+        self.up.tracker.findings_of(conn)
     }
-    out.findings.sort_by_key(|f| (f.frame, f.conn));
-    out.socket = up.socket.into_events();
-    // The listening port is the server's, known once roles are settled.
-    for ev in &mut out.socket {
-        if let crate::socket::SocketCall::Listening { port } = &mut ev.call {
-            if let Some(c) = out.connections.get(ev.conn as usize - 1) {
-                *port = c.server.port();
+
+    /// Ends the pass: closes every connection and reader, and builds the
+    /// summaries and indexes. `error` is why reading stopped early, if it did.
+    pub fn finish(self, error: Option<CaptureError>) -> Timeline {
+        let Analyzer {
+            mut out,
+            mut up,
+            sink,
+            ..
+        } = self;
+        out.error = error;
+        let last = out
+            .frames
+            .last()
+            .map(|f| (f.number, f.time))
+            .unwrap_or_default();
+        out.table
+            .finish(&mut |conn, ev| up.route(conn, ev, last.0, last.1, sink));
+        for c in out.table.connections() {
+            up.tracker.advance(c.id, c.server.port());
+        }
+        out.connections = out
+            .table
+            .connections()
+            .iter()
+            .map(|c| summarise(c, up.greetings.get(c.id as usize).map(Vec::as_slice)))
+            .collect();
+        for c in out.table.connections() {
+            out.findings.extend(c.findings().iter().cloned());
+        }
+        out.findings.sort_by_key(|f| (f.frame, f.conn));
+        out.socket = up.socket.into_events();
+        // The listening port is the server's, known once roles are settled.
+        for ev in &mut out.socket {
+            if let crate::socket::SocketCall::Listening { port } = &mut ev.call {
+                if let Some(c) = out.connections.get(ev.conn as usize - 1) {
+                    *port = c.server.port();
+                }
             }
         }
-    }
-    out.index();
-    out.use_recorded_calls();
-    let (dialogues, findings) = up.tracker.finish(|id| out.segments_of(id).collect());
-    out.dialogues = dialogues;
-    if !findings.is_empty() {
-        out.findings.extend(findings);
-        out.findings.sort_by_key(|f| (f.frame, f.conn));
         out.index();
+        out.use_recorded_calls();
+        let (dialogues, findings) = up.tracker.finish(|id| out.segments_of(id).collect());
+        out.dialogues = dialogues;
+        if !findings.is_empty() {
+            out.findings.extend(findings);
+            out.findings.sort_by_key(|f| (f.frame, f.conn));
+            out.index();
+        }
+        out
     }
-    out
 }
 
 /// The layers above TCP, fed as connection events happen.

@@ -5,6 +5,7 @@
 mod analyze;
 mod stats;
 
+pub use analyze::Analyzer;
 pub use analyze::{
     analyze, analyze_file, analyze_limited, ConnSummary, FrameIndex, StreamSink, Timeline,
     MAX_RECORDS,
