@@ -253,6 +253,14 @@ pub struct Credential {
     pub password: Option<Vec<u8>>,
 }
 
+/// One record of a dialogue, by its index in [`Dialogue`]'s vectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Item {
+    Command(usize),
+    Reply(usize),
+    Message(usize),
+}
+
 /// Capabilities kept from an EHLO or CAPA reply (real servers list a dozen or two).
 pub const MAX_CAPABILITIES: usize = 100;
 
@@ -302,6 +310,30 @@ impl Dialogue {
             pairings: Vec::new(),
             credentials: Vec::new(),
         }
+    }
+
+    /// Commands and replies — and, with `messages`, the messages whose data
+    /// was sent — in the order their last byte passed the capture point (a
+    /// command before a reply ending in the same frame), as (frame, item).
+    pub fn in_order(&self, messages: bool) -> Vec<(u64, Item)> {
+        let commands = self.commands.iter().enumerate();
+        let replies = self.replies.iter().enumerate();
+        let mut order: Vec<(u64, Item)> = commands
+            .map(|(i, c)| (c.origin.last_frame(), Item::Command(i)))
+            .chain(replies.map(|(i, r)| (r.origin.last_frame(), Item::Reply(i))))
+            .collect();
+        if messages {
+            order.extend(
+                self.messages
+                    .iter()
+                    .enumerate()
+                    // A transaction reset before DATA carried no message.
+                    .filter(|(_, m)| m.content_frame.is_some() || m.size > 0)
+                    .map(|(i, m)| (m.frame, Item::Message(i))),
+            );
+        }
+        order.sort();
+        order
     }
 
     /// Whether the server advertised a capability (case-insensitive keyword).

@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 
 use super::text::wrapped;
+use crate::proto::dialogue::Item;
 use crate::proto::{Dialogue, LenientReading, Message};
 use crate::text::{escape_bytes, preview};
 
@@ -16,23 +17,8 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
         "\n  dialogue · {} · one reader over each byte stream; #N = frame of the line's last byte",
         d.protocol.name()
     )?;
-    // Commands and replies in the order their last byte passed the capture point.
-    let mut rows: Vec<(u64, u8, usize)> = Vec::new();
-    rows.extend(
-        d.commands
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.origin.last_frame(), 0, i)),
-    );
-    rows.extend(
-        d.replies
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.origin.last_frame(), 1, i)),
-    );
-    rows.sort();
-    for (frame, kind, i) in rows {
-        if kind == 0 {
+    for (frame, item) in d.in_order(false) {
+        if let Item::Command(i) = item {
             let c = &d.commands[i];
             let arg = if c.arg.is_empty() {
                 String::new()
@@ -50,7 +36,7 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
                 2,
                 14,
             )?;
-        } else {
+        } else if let Item::Reply(i) = item {
             let r = &d.replies[i];
             let n = r.lines.len();
             for (k, line) in r.lines.iter().enumerate() {

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::Selection;
+use crate::proto::dialogue::Item;
 use crate::proto::{Command, Dialogue, Message, Reply};
 use crate::timeline::{ConnSummary, Timeline};
 
@@ -120,34 +121,11 @@ pub fn write_json(out: &mut dyn Write, a: &Timeline, sel: &Selection) -> io::Res
 /// arrived. Only the order is sorted; each record is built as it is written,
 /// so a long dialogue never holds all its JSON at once.
 fn dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> io::Result<()> {
-    // (frame, kind: 0 command / 1 reply / 2 message, index)
-    let mut order: Vec<(u64, u8, usize)> = Vec::new();
-    order.extend(
-        d.commands
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.origin.last_frame(), 0, i)),
-    );
-    order.extend(
-        d.replies
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.origin.last_frame(), 1, i)),
-    );
-    order.extend(
-        d.messages
-            .iter()
-            .enumerate()
-            // A transaction whose data was never sent has no message record.
-            .filter(|(_, m)| m.content_frame.is_some() || m.size > 0)
-            .map(|(i, m)| (m.frame, 2, i)),
-    );
-    order.sort_by_key(|r| (r.0, r.1));
-    for (_, kind, i) in order {
-        let v = match kind {
-            0 => command(d, &d.commands[i], show_secrets),
-            1 => reply(d, &d.replies[i]),
-            _ => message(d, &d.messages[i]),
+    for (_, item) in d.in_order(true) {
+        let v = match item {
+            Item::Command(i) => command(d, &d.commands[i], show_secrets),
+            Item::Reply(i) => reply(d, &d.replies[i]),
+            Item::Message(i) => message(d, &d.messages[i]),
         };
         line(out, &v)?;
     }
