@@ -194,14 +194,23 @@ impl KernelIndex {
     /// Both endpoints just after the connection's `pos`-th segment (0-based).
     pub fn at(&self, t: &Timeline, conn: u32, pos: usize) -> Option<KernelAt> {
         let c = self.get(conn)?;
-        let last = *c.segments.get(pos)?;
+        c.segments.get(pos)?;
         let mut snap = *c.checkpoints.get(pos / CHECKPOINT)?;
         for &i in &c.segments[pos / CHECKPOINT * CHECKPOINT..=pos] {
             step(&mut snap, t.segments.get(i as usize)?);
         }
-        let now = t.segments.get(last as usize)?.time;
-        // Reads up to the cursor's time (binary search; reads are sorted).
-        let n = c.reads.partition_point(|(m, _)| m.time <= now);
+        // Reads made after this segment and before the next one belong to
+        // it: the socket pane lists them there too. A read much later (a
+        // slow reader) counts only once its time has come.
+        let next = c
+            .segments
+            .get(pos + 1)
+            .and_then(|&i| t.segments.get(i as usize))
+            .map(|s| s.time);
+        let n = match next {
+            Some(next) => c.reads.partition_point(|(m, _)| m.time < next),
+            None => c.reads.len(),
+        };
         let read_end = n
             .checked_sub(1)
             .and_then(|i| c.reads.get(i))

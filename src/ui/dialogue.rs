@@ -164,8 +164,8 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
         Line::from(spans)
     };
     let mark = |o: &Origin| match marks(app, o) {
-        Some(sev) if !future => Span::styled("⚠", base.patch(t.severity(sev))),
-        _ => Span::styled(" ", base),
+        Some(sev) if !future => Span::styled("⚠ ", base.patch(t.severity(sev))),
+        _ => Span::styled("  ", base),
     };
     match row.kind {
         RowKind::Command(i) => {
@@ -218,9 +218,12 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
                     .map(|r| r.origin.last_frame());
                 if let Some((frame, bytes)) = &p.client_took {
                     if Some(*frame) != server_frame {
+                        // Not yet happened at the cursor: dimmed like the future.
+                        let later = *frame > cursor;
+                        let paint = |st: Style| if later { t.dim() } else { paint(st) };
                         lines.push(finish(vec![
                             Span::styled(
-                                "        ≠ ",
+                                "         ≠ ",
                                 paint(t.severity(crate::finding::Severity::Error)),
                             ),
                             Span::styled("client took ", paint(t.dim())),
@@ -246,7 +249,10 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
                 let wire = wire_text(d.protocol, r);
                 let part = &wire[..(so_far as usize).min(wire.len())];
                 lines.push(finish(vec![
-                    Span::styled(format!("{:>5} ", format!("#{cursor}")), paint(t.dim())),
+                    Span::styled(
+                        format!("{:>5} ", format!("#{}", r.origin.first_frame())),
+                        paint(t.dim()),
+                    ),
                     mark(&r.origin),
                     who(),
                     Span::styled(
@@ -284,7 +290,7 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
                     if li == 0 {
                         mark(&r.origin)
                     } else {
-                        Span::styled(" ", base)
+                        Span::styled("  ", base)
                     },
                     who(),
                     Span::styled(code, paint(t.bold())),

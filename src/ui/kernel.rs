@@ -86,7 +86,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
     };
     let w = usize::from(inner.width);
     let label = 10;
-    let col = (w.saturating_sub(label) / 2).max(4);
+    let col = (w.saturating_sub(label) / 2).clamp(4, 14);
+    // With room to spare (folded into a tab), each row says what it means.
+    let meaning = w >= label + 2 * col + 24;
     let mut lines = vec![Line::from(vec![
         Span::raw(" ".repeat(label)),
         Span::styled(pad("client", col), t.client()),
@@ -102,6 +104,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
             let changed = prev.is_some_and(|p| value(p, row) != v);
             let st = if changed { t.key() } else { Style::new() };
             spans.push(Span::styled(pad(&v, col), st));
+        }
+        if meaning {
+            spans.push(Span::styled(ROWS[row].1, t.dim()));
         }
         lines.push(Line::from(clip(spans, w)));
     }

@@ -37,14 +37,24 @@ pub fn segment_at(app: &App, area: Rect, y: u16) -> Option<usize> {
     (k < visible && top + k < app.seg_count()).then_some(top + k)
 }
 
-/// Short names of the findings raised at a frame: `reply split across segments`.
+/// A finding's id as a short tag for a margin: `reply split across
+/// segments` becomes `reply split`, `client out of step` stays whole.
 pub fn tag(f: &Finding) -> String {
     let id = f.id;
     let short = ["smtp_", "pop3_", "tcp_"]
         .iter()
         .find_map(|p| id.strip_prefix(p))
         .unwrap_or(id);
-    short.replace('_', " ")
+    let words = short.replace('_', " ");
+    // Drop trailing qualifiers while the tag is long: the findings pane and
+    // the details keep the whole id.
+    let mut cut = words.as_str();
+    for tail in [" across segments", " violation", " exceeded"] {
+        if cut.len() > 14 {
+            cut = cut.strip_suffix(tail).unwrap_or(cut);
+        }
+    }
+    cut.to_string()
 }
 
 /// Findings of a connection raised at a frame (binary search).
@@ -253,18 +263,28 @@ fn rows(
         }
     }
     a.push(Span::styled("│", paint(t.server())));
-    // Analysis tags in the margin of the arrow line.
-    let flags_tags: Vec<&str> = s
+    // Tags in the margin, one per line: TCP analysis (⚑), then findings (⚠).
+    let mut tags: Vec<(String, Style)> = s
         .analysis
         .iter()
-        .map(|f| f.label().trim_start_matches("TCP "))
+        .map(|f| {
+            (
+                format!(" ⚑ {}", f.label().trim_start_matches("TCP ")),
+                t.severity(crate::finding::Severity::Warning),
+            )
+        })
         .collect();
-    if !flags_tags.is_empty() {
-        let text = format!(" ⚑ {}", flags_tags.join(", "));
-        a.push(Span::styled(
-            fit(&text, g.right + 1),
-            paint(t.severity(crate::finding::Severity::Warning)),
-        ));
+    tags.extend(
+        findings_at(app, s.conn, s.frame)
+            .map(|f| (format!(" ⚠ {}", tag(f)), t.severity(f.severity))),
+    );
+    if tags.len() > 2 {
+        tags[1].0 = format!(" ⚠ +{} more", tags.len() - 1);
+        tags.truncate(2);
+    }
+    let mut tags = tags.into_iter();
+    if let Some((text, st)) = tags.next() {
+        a.push(Span::styled(fit(&text, g.right + 1), paint(st)));
     }
     // The second line: what the segment carries.
     let carried = carried(s, g.span.saturating_sub(2));
@@ -275,14 +295,8 @@ fn rows(
         paint(t.dim()),
     ));
     b.push(Span::styled("│", paint(t.server())));
-    let found: Vec<&Finding> = super::ladder::findings_at(app, s.conn, s.frame).collect();
-    if let Some(worst) = found.iter().map(|f| f.severity).max() {
-        let names: Vec<String> = found.iter().map(|f| tag(f)).collect();
-        let text = format!(" ⚠ {}", names.join(", "));
-        b.push(Span::styled(
-            fit(&text, g.right + 1),
-            paint(t.severity(worst)),
-        ));
+    if let Some((text, st)) = tags.next() {
+        b.push(Span::styled(fit(&text, g.right + 1), paint(st)));
     }
     let width = g.left + g.span + 3 + g.right;
     let (mut a, mut b) = (clip(a, width), clip(b, width));

@@ -52,7 +52,12 @@ pub fn is_wide(size: Rect) -> bool {
 /// The layout for a terminal of `size`; in tabs, `focus` is the pane shown.
 pub fn areas(size: Rect, focus: Pane) -> Areas {
     let wide = is_wide(size);
-    let narration_h = if size.height >= 36 { 4 } else { 3 };
+    let narration_h = match size.height {
+        0..=22 => 3,
+        23..=35 => 4,
+        36..=49 => 5,
+        _ => 6,
+    };
     let [header, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(size);
     let [main, strip, narration, footer] = Layout::vertical([
         Constraint::Min(3),

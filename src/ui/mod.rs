@@ -193,8 +193,13 @@ fn header(f: &mut Frame, area: Rect, app: &App) {
             app::Pacing::Capture => "capture time",
             app::Pacing::Tick => "per tick",
         };
+        let pace = if w >= 110 {
+            format!(" {pace}")
+        } else {
+            String::new()
+        };
         format!(
-            "{} {} {pace}",
+            "{} {}{pace}",
             if app.play.playing { "▶" } else { "⏸" },
             app.play.speed_label()
         )
@@ -292,19 +297,52 @@ fn footer(f: &mut Frame, area: Rect, app: &App) {
             ("space", "play"),
             ("n/N", "finding"),
             ("tab", "pane"),
+            ("?", "help"),
+            ("q", "quit"),
             ("⏎", "details"),
             ("c", "conn"),
             ("/", "search"),
-            ("?", "help"),
-            ("q", "quit"),
         ];
+        // The essentials first, so a narrow footer still names help and quit.
+        let gap = if w >= 100 { "  " } else { " " };
         let mut spans = vec![Span::raw(" ")];
         for (k, what) in keys {
             spans.push(Span::styled(*k, t.key()));
-            spans.push(Span::styled(format!(" {what}  "), t.dim()));
+            spans.push(Span::styled(format!(" {what}{gap}"), t.dim()));
         }
         Line::from(spans)
     };
     let spans = clip(line.spans, w);
     f.render_widget(Paragraph::new(Line::from(spans)).style(Style::new()), area);
+}
+
+/// Draws the app on an in-memory terminal of `width`×`height` and returns
+/// the screen as text, one line per row (tests and snapshots read this).
+pub fn render_text(app: &mut App, width: u16, height: u16) -> String {
+    let buffer = render_buffer(app, width, height);
+    let mut out = String::new();
+    for y in 0..height {
+        let mut line = String::new();
+        for x in 0..width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Draws the app on an in-memory terminal and returns its cells.
+pub fn render_buffer(app: &mut App, width: u16, height: u16) -> ratatui::buffer::Buffer {
+    let backend = ratatui::backend::TestBackend::new(width, height);
+    app.size = Rect::new(0, 0, width, height);
+    let mut terminal = match ratatui::Terminal::new(backend) {
+        Ok(t) => t,
+        Err(e) => match e {},
+    };
+    match terminal.draw(|f| draw(f, app)) {
+        Ok(_) => {}
+        Err(e) => match e {},
+    }
+    terminal.backend().buffer().clone()
 }

@@ -27,10 +27,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         .border_style(t.dim())
         .title(Span::styled(title, t.title()));
     let (text, finding) = narrate(app);
-    let mut lines = vec![Line::from(Span::raw(text))];
+    // A finding here is the point of the moment: it comes first.
+    let mut lines = Vec::new();
     if let Some((sev, s)) = finding {
         lines.push(Line::from(Span::styled(format!("⚠ {s}"), t.severity(sev))));
     }
+    lines.push(Line::from(Span::raw(text)));
     f.render_widget(
         Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
         area,
@@ -48,11 +50,13 @@ pub fn narrate(app: &App) -> (String, Option<(crate::finding::Severity, String)>
         };
         return (text, None);
     };
+    // The segment, then what it meant to the dialogue (the lesson), then
+    // what the applications did.
     let mut parts = vec![segment_sentence(app, s)];
-    if let Some(x) = socket_sentence(app, s) {
+    if let Some(x) = dialogue_sentence(app, s) {
         parts.push(x);
     }
-    if let Some(x) = dialogue_sentence(app, s) {
+    if let Some(x) = socket_sentence(app, s) {
         parts.push(x);
     }
     for flag in s.analysis.iter() {
@@ -136,17 +140,25 @@ fn segment_sentence(app: &App, s: &SegmentRecord) -> String {
         let end = u64::from(s.seq) + u64::from(s.len) - 1;
         let shown = preview(&s.preview, 40);
         let push = if f.psh() {
-            " PSH: hand them to the application now."
+            " PSH: deliver them to the application at once."
         } else {
             ""
         };
+        let acked = if s.ack <= 1 {
+            format!(
+                " Its ack {} acknowledges only the {peer}'s SYN: no data from the {peer} yet.",
+                s.ack
+            )
+        } else {
+            format!(
+                " Its ack {} says it has received the {peer}'s bytes up to {}.",
+                s.ack,
+                s.ack - 1
+            )
+        };
         return format!(
-            "The {who} sends {} B (seq {}–{end}) \"{shown}\".{push} Its ack {} says it has the {peer}'s \
-             bytes up to {}.{fin}",
-            s.len,
-            s.seq,
-            s.ack,
-            s.ack.saturating_sub(1)
+            "The {who} sends {} B (seq {}–{end}) \"{shown}\".{push}{acked}{fin}",
+            s.len, s.seq
         );
     }
     if f.fin() {
