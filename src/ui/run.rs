@@ -23,8 +23,17 @@ const LOADER_POLL: Duration = Duration::from_millis(100);
 
 /// Runs the view until the user quits; the terminal is restored whatever
 /// happens (the [`Session`] guard, and its panic hook).
-pub fn run(app: &mut App, mut loader: Option<Loader>) -> io::Result<()> {
-    let stop = Arc::new(AtomicBool::new(false));
+pub fn run(app: &mut App, loader: Option<Loader>) -> io::Result<()> {
+    run_until(app, loader, Arc::new(AtomicBool::new(false)))
+}
+
+/// As [`run`], also ending when `stop` is set from elsewhere (a live
+/// capture that failed).
+pub fn run_until(
+    app: &mut App,
+    mut loader: Option<Loader>,
+    stop: Arc<AtomicBool>,
+) -> io::Result<()> {
     let mut ids = Vec::new();
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
         if let Ok(id) = signal_hook::flag::register(sig, stop.clone()) {
