@@ -140,7 +140,7 @@ pub fn lines(app: &App, what: Detail) -> (String, Vec<Line<'static>>) {
 
 fn row(app: &App, r: usize, out: &mut Vec<Line<'static>>) -> String {
     let t = app.theme;
-    let Some(d) = app.data.timeline.dialogue(app.conn) else {
+    let Some(d) = app.data.dialogue(app.conn) else {
         return "dialogue".into();
     };
     let Some(kind) = app.row_kind(r) else {

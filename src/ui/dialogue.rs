@@ -27,7 +27,7 @@ struct Drawn {
 
 /// Rows from `start`, with their heights, until `height` lines are filled.
 fn visible(app: &App, width: usize, height: usize) -> Vec<(usize, Drawn)> {
-    let Some(d) = app.data.timeline.dialogue(app.conn) else {
+    let Some(d) = app.data.dialogue(app.conn) else {
         return Vec::new();
     };
     let rows = app.data.rows_of(app.conn);
@@ -71,7 +71,7 @@ pub fn row_at(app: &App, area: Rect, y: u16) -> Option<usize> {
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
     let t = app.theme;
-    let d = app.data.timeline.dialogue(app.conn);
+    let d = app.data.dialogue(app.conn);
     let mut title = vec![Span::styled("dialogue", t.title())];
     if let Some(d) = d {
         title.push(Span::styled(

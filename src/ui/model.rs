@@ -72,6 +72,8 @@ pub struct Data {
     /// Per connection (index = id − 1): finding count and worst severity.
     pub conn_findings: Vec<(u32, Option<Severity>)>,
     pub strip: Strip,
+    /// Per connection (index = id − 1): its position in `timeline.dialogues`.
+    dialogue_at: Vec<Option<u32>>,
     /// False while this is a first look at the head of a capture whose rest
     /// is still being indexed.
     pub complete: bool,
@@ -130,7 +132,17 @@ impl Data {
             }
         }
         let strip = strip(&timeline);
+        let mut dialogue_at = vec![None; n];
+        for (i, d) in timeline.dialogues.iter().enumerate() {
+            if let Some(slot) = (d.conn as usize)
+                .checked_sub(1)
+                .and_then(|k| dialogue_at.get_mut(k))
+            {
+                *slot = Some(i as u32);
+            }
+        }
         Data {
+            dialogue_at,
             timeline,
             kernel,
             rows,
@@ -168,6 +180,12 @@ impl Data {
     /// Findings of a connection (0: of the capture), in frame order.
     pub fn findings_of(&self, conn: u32) -> &[u32] {
         self.findings.get(conn as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// A connection's dialogue, without scanning them all.
+    pub fn dialogue(&self, conn: u32) -> Option<&crate::proto::Dialogue> {
+        let i = (*self.dialogue_at.get((conn as usize).checked_sub(1)?)?)?;
+        self.timeline.dialogues.get(i as usize)
     }
 
     pub fn rows_of(&self, conn: u32) -> &[Row] {

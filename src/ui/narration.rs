@@ -223,7 +223,7 @@ fn socket_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
 /// What this segment did to the dialogue: completed a line, or left one
 /// waiting for its CRLF.
 fn dialogue_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
-    let d = app.data.timeline.dialogue(s.conn)?;
+    let d = app.data.dialogue(s.conn)?;
     let rows = app.data.rows_of(s.conn);
     let n = rows.partition_point(|r| r.last < s.frame);
     let mut out = Vec::new();

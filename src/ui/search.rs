@@ -57,7 +57,7 @@ pub fn find(
                 what: "a payload",
             };
         }
-        if let Some(d) = data.timeline.dialogue(s.conn) {
+        if let Some(d) = data.dialogue(s.conn) {
             if let Some(what) = dialogue_hit(data, d, s.conn, s.frame, &needle) {
                 return Outcome::Found { segment: i, what };
             }

@@ -22,7 +22,7 @@ use crate::capture::{CaptureError, CaptureErrorKind, CaptureReader};
 use crate::timeline::{analyze, FrameStore, Timeline};
 
 /// Bytes analysed before the first screen of a large capture.
-pub const PREFIX: u64 = 8 * 1024 * 1024;
+pub const PREFIX: u64 = 2 * 1024 * 1024;
 
 /// Newer analyses of the capture the view shows, from a thread.
 pub struct Loader {
