@@ -171,6 +171,24 @@ fn segment_sentence(app: &App, s: &SegmentRecord) -> String {
                 has returned on the client; accept() can now return the new socket on the server."
             .to_string();
     }
+    // Does it acknowledge the peer's FIN (the last number the peer used)?
+    let before = app
+        .pos
+        .checked_sub(1)
+        .and_then(|p| app.data.kernel.at(&app.data.timeline, app.conn, p));
+    let peer_before = before.map(|k| match s.dir {
+        Dir::C2s => k.server,
+        Dir::S2c => k.client,
+    });
+    let peer_closed = peer_before.is_some_and(|k| k.state.has_closed_send_side());
+    let peer_nxt = peer_before.and_then(|k| k.snd_nxt);
+    if peer_closed && peer_nxt == Some(u64::from(s.ack)) {
+        return format!(
+            "The {who}'s kernel acknowledges the {peer}'s FIN (ack {}): it knows the {peer} will send \
+             nothing more. Each side closes its own direction; the {peer}'s side is now done.",
+            s.ack
+        );
+    }
     format!(
         "The {who}'s kernel acknowledges the {peer}'s bytes up to {} (ack {}). No data: the kernel \
          sends this receipt by itself, whether or not the application has read them; its window says \
