@@ -416,3 +416,26 @@ fn the_dialogue_shows_the_greeting_still_arriving_at_4() {
         "{screen}"
     );
 }
+
+#[test]
+fn frames_are_read_back_by_offset_from_pcap_and_pcapng() {
+    let mut c = Conv::new();
+    c.handshake()
+        .server_sends(b"220 hi\r\n")
+        .client_sends(b"QUIT\r\n")
+        .server_fin();
+    let want: Vec<Vec<u8>> = c.frames().into_iter().map(|(_, b)| b).collect();
+    for bytes in [c.to_pcap(), c.to_pcapng()] {
+        let (mut app, _file) = open_bytes(&bytes);
+        for (k, frame) in want.iter().enumerate() {
+            app.goto(1, k);
+            let got = app.frame.as_ref().expect("bytes read");
+            assert_eq!(
+                got.bytes.as_ref().expect("readable"),
+                frame,
+                "frame {}",
+                k + 1
+            );
+        }
+    }
+}
