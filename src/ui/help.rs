@@ -21,9 +21,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     }
     out.push(Line::from(vec![
         Span::styled(format!("  {:<14}", "mouse"), t.key()),
-        Span::raw(
-            "wheel scrolls the pane under it · click selects (segment, line, finding, tab, strip)",
-        ),
+        Span::raw("wheel scrolls the pane under it · a click selects (segment, line, tab, strip…)"),
     ]));
     out.push(Line::from(""));
     out.push(Line::from(Span::styled("what the screen shows", t.title())));

@@ -54,6 +54,9 @@ pub fn tag(f: &Finding) -> String {
             cut = cut.strip_suffix(tail).unwrap_or(cut);
         }
     }
+    if cut.len() > 14 {
+        cut = cut.strip_prefix("client ").unwrap_or(cut);
+    }
     cut.to_string()
 }
 
