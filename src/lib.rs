@@ -15,4 +15,5 @@ pub mod socket;
 pub mod tcp;
 pub mod text;
 pub mod timeline;
+pub mod ui;
 pub mod wire;

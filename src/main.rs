@@ -1,7 +1,7 @@
 //! The `sockscope` command: argument parsing and the binary's edge (anyhow
 //! errors, exit codes, a quiet end on a closed pipe).
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,6 +11,7 @@ use sockscope::capture::CaptureReader;
 use sockscope::report::{self, Selection, StreamFiles};
 use sockscope::text::escape_str;
 use sockscope::timeline::{self, StreamSink, Timeline};
+use sockscope::ui;
 
 mod cli;
 
@@ -121,8 +122,9 @@ fn main() -> ExitCode {
         Some(Command::Lab(args)) => return finish(lab::run(&args), args.json),
         Some(Command::Interfaces) => return finish(live::interfaces(), false),
         Some(Command::Live(args)) => return finish(live::run(&args), args.json),
-        // Until the terminal view exists, `sockscope [FILE]` prints the report,
-        // as it will when standard output is not a terminal.
+        // On a terminal `sockscope [FILE]` opens the view; into a pipe or a
+        // file it prints the report.
+        None if io::stdout().is_terminal() => return finish(run_view(cli.file.as_deref()), false),
         None => ReportArgs {
             file: cli.file,
             ..ReportArgs::default()
@@ -163,6 +165,27 @@ fn open(file: Option<&Path>) -> Result<CaptureReader> {
         Some(path) => CaptureReader::open(path)?,
         None => CaptureReader::from_reader(DEMO_NAME, DEMO)?,
     })
+}
+
+/// The terminal view of a capture file, or of the built-in one.
+fn run_view(file: Option<&Path>) -> Result<ExitCode> {
+    let opened = match file {
+        Some(path) => ui::source::open_path(path)?,
+        None => ui::source::open_static(DEMO_NAME, DEMO)?,
+    };
+    let (w, h) = crossterm::terminal::size().unwrap_or((80, 24));
+    let mut app = ui::App::new(
+        opened.data,
+        opened.store,
+        ui::Theme::from_env(),
+        ratatui::layout::Rect::new(0, 0, w, h),
+    );
+    ui::run::run(&mut app, opened.loader).context("the terminal view failed")?;
+    if let Some(e) = &app.data.timeline.error {
+        eprintln!("sockscope: {}", escape_str(&e.to_string()));
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_report(args: &ReportArgs) -> Result<ExitCode> {

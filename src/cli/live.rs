@@ -4,10 +4,11 @@
 //! it is raised; on Ctrl-C, the full report of everything captured.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use sockscope::capture::live::{self, LiveCapture};
@@ -15,7 +16,8 @@ use sockscope::capture::write::PcapngWriter;
 use sockscope::capture::{Frame, FrameMeta, LinkType};
 use sockscope::report::{self, Selection};
 use sockscope::text::preview;
-use sockscope::timeline::Analyzer;
+use sockscope::timeline::{self, Analyzer, FrameStore};
+use sockscope::ui;
 use sockscope::wire::{self, Transport};
 
 use crate::LiveArgs;
@@ -55,6 +57,9 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
     let mut cap = LiveCapture::open_filtered(&args.interface, args.filter.as_deref())?;
     #[cfg(not(feature = "pcap"))]
     let mut cap = LiveCapture::open(&args.interface)?;
+    if io::stdout().is_terminal() && !args.json {
+        return view(args, cap);
+    }
     let stop = Arc::new(AtomicBool::new(false));
     signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone())
         .context("cannot catch Ctrl-C")?;
@@ -180,4 +185,124 @@ fn wanted(link: LinkType, data: &[u8], ports: &[u16]) -> bool {
         return false;
     };
     ports.is_empty() || ports.contains(&seg.src_port) || ports.contains(&seg.dst_port)
+}
+
+/// A growing pcapng shared between the capture and the view.
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `live` on a terminal: the terminal view over the frames as they come,
+/// following the newest segment unless paused. The capture runs here; the
+/// view in its own thread, re-analysing what was captured so far.
+fn view(args: &LiveArgs, mut cap: LiveCapture) -> Result<ExitCode> {
+    let bytes = Arc::new(Mutex::new(Vec::new()));
+    let mut kept = PcapngWriter::new(Shared(bytes.clone()), false)?;
+    kept.add_interface(
+        cap.link_type(),
+        live::READ_BUFFER as u32,
+        Some(cap.name()),
+        Some(9),
+    )?;
+    let mut file = match &args.write {
+        Some(path) => {
+            let f =
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let mut w = PcapngWriter::new(BufWriter::new(f), false)?;
+            w.add_interface(
+                cap.link_type(),
+                live::READ_BUFFER as u32,
+                Some(cap.name()),
+                Some(9),
+            )?;
+            Some(w)
+        }
+        None => None,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let name = format!("live: {}", cap.name());
+    let loader = ui::source::live(&name, bytes.clone(), Duration::from_millis(250));
+    let mut first = timeline::Timeline::default();
+    first.source = name;
+    let data = Arc::new(ui::Data::build(first, false));
+    let (w, h) = crossterm::terminal::size().unwrap_or((80, 24));
+    let app = ui::App::new(
+        data,
+        FrameStore::Shared(bytes),
+        ui::Theme::from_env(),
+        ratatui::layout::Rect::new(0, 0, w, h),
+    )
+    .live();
+    let done = stop.clone();
+    let failed = Arc::new(AtomicBool::new(false));
+    let abort = failed.clone();
+    let viewer = std::thread::spawn(move || {
+        let mut app = app;
+        let result = ui::run::run_until(&mut app, Some(loader), abort);
+        done.store(true, Ordering::Relaxed);
+        result
+    });
+    // A failing capture stops the view first, so the terminal is restored
+    // before the error is printed.
+    let captured = capture(args, &mut cap, &mut kept, &mut file, &stop);
+    if captured.is_err() {
+        failed.store(true, Ordering::Relaxed);
+    }
+    let view = viewer.join();
+    let count = captured?;
+    if let Some(w) = file {
+        w.into_inner().flush()?;
+    }
+    match view {
+        Ok(result) => result.context("the terminal view failed")?,
+        Err(_) => anyhow::bail!("the terminal view stopped with a panic"),
+    }
+    let written = args
+        .write
+        .as_ref()
+        .map(|p| format!(", written to {}", p.display()))
+        .unwrap_or_default();
+    eprintln!("sockscope: {count} TCP frames captured{written}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Frames into the shared pcapng (and `--write`) until `stop`.
+fn capture(
+    args: &LiveArgs,
+    cap: &mut LiveCapture,
+    kept: &mut PcapngWriter<Shared>,
+    file: &mut Option<PcapngWriter<BufWriter<File>>>,
+    stop: &AtomicBool,
+) -> Result<usize> {
+    let cap_link = cap.link_type();
+    let mut count = 0usize;
+    while !stop.load(Ordering::Relaxed) {
+        let Some((time, data)) = cap.next_frame()? else {
+            continue;
+        };
+        if !wanted(cap_link, data, &args.port) {
+            continue;
+        }
+        let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
+        if let Some(w) = file {
+            w.write_epb(0, time, data, len, None)?;
+        }
+        if count < KEEP {
+            kept.write_epb(0, time, data, len, None)?;
+        }
+        count += 1;
+    }
+    Ok(count)
 }

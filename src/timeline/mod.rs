@@ -3,6 +3,8 @@
 //! the views read. A cursor into these records is the "now" a view renders.
 
 mod analyze;
+pub mod frame_bytes;
+pub mod kernel_at;
 mod stats;
 
 pub use analyze::Analyzer;
@@ -10,4 +12,6 @@ pub use analyze::{
     analyze, analyze_file, analyze_limited, ConnSummary, FrameIndex, StreamSink, Timeline,
     MAX_RECORDS,
 };
+pub use frame_bytes::{FrameBytesError, FrameStore};
+pub use kernel_at::{EndpointKernel, KernelAt, KernelIndex};
 pub use stats::CaptureStats;

@@ -1,0 +1,375 @@
+//! What each endpoint's TCP stack held at a cursor, inferred from the segments
+//! that passed the capture point up to it (RFC 9293 §3.3.1 names): state,
+//! SND.UNA, SND.NXT, RCV.NXT, bytes in flight, the advertised window, bytes
+//! received but not yet read by the application, retransmissions so far.
+//!
+//! A view asks for these at every key press, anywhere in a capture of
+//! millions of segments, so [`KernelIndex`] keeps a snapshot every
+//! [`CHECKPOINT`] segments of a connection and replays at most that many:
+//! the cost of a question does not grow with the capture.
+//!
+//! Everything here is inferred "as seen at the capture point": a segment seen
+//! leaving one side may not have reached the other yet.
+
+use crate::capture::Timestamp;
+use crate::finding::Provenance;
+use crate::socket::{Endpoint, SocketCall};
+use crate::tcp::{Dir, Flag, SegmentRecord, TcpState};
+
+use super::Timeline;
+
+/// Segments between two snapshots of a connection's kernel state.
+pub const CHECKPOINT: usize = 64;
+
+/// One endpoint's stack at the cursor. Sequence numbers are relative (0 =
+/// the endpoint's SYN), unwrapped past 2³².
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EndpointKernel {
+    pub state: TcpState,
+    /// Oldest byte it sent that the peer has not acknowledged yet.
+    pub snd_una: Option<u64>,
+    /// Next sequence number it will send.
+    pub snd_nxt: Option<u64>,
+    /// Next sequence number it expects from the peer.
+    pub rcv_nxt: Option<u64>,
+    /// The window it advertised last (scaled), in bytes.
+    pub window: Option<u64>,
+    /// Payload bytes from the peer it holds in order (stream octets).
+    pub received: u64,
+    /// Of those, bytes its application has read.
+    pub read: u64,
+    /// Whether [`EndpointKernel::read`] comes from recorded calls (true) or
+    /// from the inference that read() runs at each wake-up.
+    pub reads_observed: bool,
+    /// Segments it sent so far, and how many repeated earlier bytes.
+    pub segments: u64,
+    pub retransmissions: u64,
+}
+
+impl EndpointKernel {
+    /// Bytes sent and not yet acknowledged.
+    pub fn in_flight(&self) -> Option<u64> {
+        Some(self.snd_nxt?.saturating_sub(self.snd_una?))
+    }
+
+    /// Bytes received in order that the application has not read.
+    pub fn unread(&self) -> u64 {
+        self.received.saturating_sub(self.read)
+    }
+}
+
+/// Both endpoints at the cursor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KernelAt {
+    pub client: EndpointKernel,
+    pub server: EndpointKernel,
+}
+
+impl KernelAt {
+    pub fn side(&self, e: Endpoint) -> &EndpointKernel {
+        match e {
+            Endpoint::Client => &self.client,
+            Endpoint::Server => &self.server,
+        }
+    }
+}
+
+/// The state the replay carries from segment to segment (one per sender).
+#[derive(Clone, Copy, Debug, Default)]
+struct Half {
+    /// Highest sequence number sent + its length.
+    nxt: Option<i64>,
+    /// Highest acknowledgement received for its bytes.
+    una: Option<i64>,
+    /// Next in-order byte expected from the peer.
+    rcv: Option<i64>,
+    /// The peer's FIN was received in order (it occupies one number).
+    fin_in: bool,
+    window: Option<u64>,
+    segments: u64,
+    retransmissions: u64,
+    state: TcpState,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Snapshot {
+    halves: [Half; 2],
+}
+
+/// One read() of the application, for the unread count.
+#[derive(Clone, Copy, Debug)]
+struct ReadMark {
+    /// When the read happened: the call's own time (recorded calls), never
+    /// before the segment that brought its last byte.
+    time: Timestamp,
+    endpoint: Endpoint,
+    /// Stream offset one past the last byte read.
+    end: u64,
+    observed: bool,
+}
+
+/// Per connection: where its records are, and kernel snapshots.
+#[derive(Debug, Default)]
+struct ConnKernel {
+    /// Positions in [`Timeline::segments`], in frame order.
+    segments: Vec<u32>,
+    /// Positions in [`Timeline::socket`], in frame order.
+    socket: Vec<u32>,
+    /// Snapshot before segment `k * CHECKPOINT` of the connection.
+    checkpoints: Vec<Snapshot>,
+    /// Reads sorted by time, with the running maximum of `end` per endpoint.
+    reads: Vec<(ReadMark, [u64; 2])>,
+}
+
+/// Positions and snapshots for every connection of a timeline, built once
+/// (linear in the capture); each question then costs at most [`CHECKPOINT`]
+/// steps and a binary search.
+#[derive(Debug, Default)]
+pub struct KernelIndex {
+    conns: Vec<ConnKernel>,
+}
+
+impl KernelIndex {
+    pub fn build(t: &Timeline) -> Self {
+        let mut conns: Vec<ConnKernel> = (0..t.connections.len())
+            .map(|_| ConnKernel::default())
+            .collect();
+        for (i, s) in t.segments.iter().enumerate() {
+            if let Some(c) = slot(&mut conns, s.conn) {
+                c.segments.push(i as u32);
+            }
+        }
+        for (i, e) in t.socket.iter().enumerate() {
+            if let Some(c) = slot(&mut conns, e.conn) {
+                c.socket.push(i as u32);
+                if let SocketCall::Read { offset, len, .. } = e.call {
+                    let anchor = frame_time(t, e.frame).unwrap_or(e.time);
+                    c.reads.push((
+                        ReadMark {
+                            time: e.time.max(anchor),
+                            endpoint: e.endpoint,
+                            end: offset.saturating_add(len),
+                            observed: e.provenance != Provenance::Inferred,
+                        },
+                        [0, 0],
+                    ));
+                }
+            }
+        }
+        for c in &mut conns {
+            c.reads.sort_by_key(|(m, _)| m.time);
+            let mut best = [0u64; 2];
+            for (m, run) in &mut c.reads {
+                let k = m.endpoint as usize;
+                best[k] = best[k].max(m.end);
+                *run = best;
+            }
+            let mut snap = Snapshot::default();
+            for (k, &i) in c.segments.iter().enumerate() {
+                if k % CHECKPOINT == 0 {
+                    c.checkpoints.push(snap);
+                }
+                if let Some(s) = t.segments.get(i as usize) {
+                    step(&mut snap, s);
+                }
+            }
+        }
+        KernelIndex { conns }
+    }
+
+    /// Positions in [`Timeline::segments`] of a connection's segments.
+    pub fn segments_of(&self, conn: u32) -> &[u32] {
+        self.get(conn).map_or(&[], |c| c.segments.as_slice())
+    }
+
+    /// Positions in [`Timeline::socket`] of a connection's socket events.
+    pub fn socket_of(&self, conn: u32) -> &[u32] {
+        self.get(conn).map_or(&[], |c| c.socket.as_slice())
+    }
+
+    fn get(&self, conn: u32) -> Option<&ConnKernel> {
+        self.conns.get((conn as usize).checked_sub(1)?)
+    }
+
+    /// Both endpoints just after the connection's `pos`-th segment (0-based).
+    pub fn at(&self, t: &Timeline, conn: u32, pos: usize) -> Option<KernelAt> {
+        let c = self.get(conn)?;
+        c.segments.get(pos)?;
+        let mut snap = *c.checkpoints.get(pos / CHECKPOINT)?;
+        for &i in &c.segments[pos / CHECKPOINT * CHECKPOINT..=pos] {
+            step(&mut snap, t.segments.get(i as usize)?);
+        }
+        // Reads made after this segment and before the next one belong to
+        // it: the socket pane lists them there too. A read much later (a
+        // slow reader) counts only once its time has come.
+        let next = c
+            .segments
+            .get(pos + 1)
+            .and_then(|&i| t.segments.get(i as usize))
+            .map(|s| s.time);
+        let n = match next {
+            Some(next) => c.reads.partition_point(|(m, _)| m.time < next),
+            None => c.reads.len(),
+        };
+        let read_end = n
+            .checked_sub(1)
+            .and_then(|i| c.reads.get(i))
+            .map_or([0, 0], |r| r.1);
+        let observed = c.reads.first().is_some_and(|(m, _)| m.observed);
+        let side = |e: Endpoint| {
+            let h = &snap.halves[e as usize];
+            // Offset 0 of the stream is relative sequence number 1 (the byte
+            // after the SYN); a FIN takes a number but carries no byte.
+            let received = h
+                .rcv
+                .map_or(0, |r| (r - 1 - i64::from(h.fin_in)).max(0) as u64);
+            EndpointKernel {
+                state: h.state,
+                snd_una: h.una.map(clamp),
+                snd_nxt: h.nxt.map(clamp),
+                rcv_nxt: h.rcv.map(clamp),
+                window: h.window,
+                received,
+                read: read_end[e as usize].min(received),
+                reads_observed: observed,
+                segments: h.segments,
+                retransmissions: h.retransmissions,
+            }
+        };
+        Some(KernelAt {
+            client: side(Endpoint::Client),
+            server: side(Endpoint::Server),
+        })
+    }
+}
+
+fn slot(conns: &mut [ConnKernel], conn: u32) -> Option<&mut ConnKernel> {
+    conns.get_mut((conn as usize).checked_sub(1)?)
+}
+
+fn frame_time(t: &Timeline, number: u64) -> Option<Timestamp> {
+    // Frames are kept in file order, numbered from 1.
+    let f = t.frames.get((number as usize).checked_sub(1)?)?;
+    (f.number == number).then_some(f.time)
+}
+
+fn clamp(v: i64) -> u64 {
+    v.max(0) as u64
+}
+
+/// Unwraps a relative 32-bit number near a known 64-bit one.
+fn near(raw: u32, known: Option<i64>) -> i64 {
+    match known {
+        Some(k) => k + i64::from(raw.wrapping_sub(k as u32) as i32),
+        None => i64::from(raw),
+    }
+}
+
+/// What one segment changes for its sender and its receiver.
+fn step(snap: &mut Snapshot, s: &SegmentRecord) {
+    let (me, peer) = match s.dir {
+        Dir::C2s => (0, 1),
+        Dir::S2c => (1, 0),
+    };
+    let syn = u32::from(s.flags.syn());
+    let fin = u32::from(s.flags.fin());
+    let keep_alive = s.analysis.has(Flag::KeepAlive);
+    let seq = near(s.seq, snap.halves[me].nxt);
+    // A keep-alive's byte lies below SND.NXT and is not data.
+    let len = if keep_alive { 0 } else { s.len };
+    let end = seq + i64::from(len + syn + fin);
+    let peer_nxt = snap.halves[peer].nxt;
+    {
+        let h = &mut snap.halves[me];
+        h.segments += 1;
+        if s.analysis.has(Flag::Retransmission)
+            || s.analysis.has(Flag::FastRetransmission)
+            || s.analysis.has(Flag::SpuriousRetransmission)
+        {
+            h.retransmissions += 1;
+        }
+        h.nxt = Some(h.nxt.map_or(end, |n| n.max(end)));
+        h.window = Some(s.window_scaled);
+        h.state = s.states[me];
+        if s.flags.ack() {
+            // What the sender acknowledges is what it has received in order.
+            let ack = near(s.ack, h.rcv.or(peer_nxt));
+            h.rcv = Some(h.rcv.map_or(ack, |r| r.max(ack)));
+        }
+    }
+    {
+        let p = &mut snap.halves[peer];
+        p.state = s.states[peer];
+        // The receiver takes the bytes if they are next in order.
+        match p.rcv {
+            None => p.rcv = Some(end),
+            Some(r) if seq <= r && end > r => p.rcv = Some(end),
+            _ => {}
+        }
+        if fin == 1 && p.rcv == Some(end) {
+            p.fin_in = true;
+        }
+    }
+    if s.flags.ack() {
+        // The acknowledgement covers the peer's bytes.
+        let p = &mut snap.halves[peer];
+        let ack = near(s.ack, p.nxt);
+        p.una = Some(p.una.map_or(ack, |u| u.max(ack)));
+    }
+    // Before any acknowledgement, everything the sender sent is unacknowledged
+    // from its initial sequence number on.
+    let h = &mut snap.halves[me];
+    if h.una.is_none() {
+        h.una = Some(seq.min(h.nxt.unwrap_or(seq)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tcp::Preview;
+    use crate::wire::TcpFlags;
+
+    fn seg(dir: Dir, flags: u16, seq: u32, ack: u32, len: u32) -> SegmentRecord {
+        SegmentRecord {
+            conn: 1,
+            frame: 0,
+            time: Timestamp(0),
+            dir,
+            flags: TcpFlags(flags),
+            seq,
+            ack,
+            len,
+            captured: len,
+            window: 100,
+            window_scaled: 100,
+            analysis: Default::default(),
+            context: Default::default(),
+            preview: Preview::of(b""),
+            syn_options: None,
+            states: [TcpState::Established; 2],
+        }
+    }
+
+    #[test]
+    fn a_handshake_then_data_in_flight() {
+        const S: u16 = TcpFlags::SYN;
+        const A: u16 = TcpFlags::ACK;
+        const P: u16 = TcpFlags::PSH;
+        let mut snap = Snapshot::default();
+        for s in [
+            seg(Dir::C2s, S, 0, 0, 0),
+            seg(Dir::S2c, S | A, 0, 1, 0),
+            seg(Dir::C2s, A, 1, 1, 0),
+            seg(Dir::S2c, P | A, 1, 1, 17),
+        ] {
+            step(&mut snap, &s);
+        }
+        let (c, s) = (&snap.halves[0], &snap.halves[1]);
+        assert_eq!((s.una, s.nxt), (Some(1), Some(18)), "17 B in flight");
+        assert_eq!(c.rcv, Some(18), "the client holds 17 B after the SYN");
+        assert_eq!((c.una, c.nxt), (Some(1), Some(1)));
+        step(&mut snap, &seg(Dir::C2s, A, 1, 18, 0));
+        assert_eq!(snap.halves[1].una, Some(18), "acknowledged: none in flight");
+    }
+}

@@ -1,0 +1,239 @@
+//! The details overlay (⏎): everything known about what the focused pane
+//! points at — the segment with its annotations, findings and calls; a
+//! finding's full sentence and reference; a dialogue line with every frame
+//! that carried it; or what the kernel pane's names mean.
+
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::app::Detail;
+use super::model::RowKind;
+use super::{centered, pane_block, App};
+use crate::tcp::analysis::explain;
+use crate::text::{escape_str, preview};
+
+pub fn lines(app: &App, what: Detail) -> (String, Vec<Line<'static>>) {
+    let t = app.theme;
+    let tl = &app.data.timeline;
+    let mut out: Vec<Line<'static>> = Vec::new();
+    let title = match what {
+        Detail::Segment => {
+            out.extend(super::nic::lines(app));
+            if let Some(s) = app.segment() {
+                for flag in s.analysis.iter() {
+                    out.push(Line::from(""));
+                    out.push(Line::from(Span::styled(
+                        format!("⚑ {}: {}", flag.label(), explain(flag, &s.context)),
+                        t.severity(crate::finding::Severity::Warning),
+                    )));
+                }
+                for f in super::ladder::findings_at(app, s.conn, s.frame) {
+                    out.push(Line::from(""));
+                    out.push(Line::from(Span::styled(
+                        format!(
+                            "⚠ {} {}: {} [{}]",
+                            f.severity,
+                            f.id,
+                            escape_str(&f.message),
+                            f.reference
+                        ),
+                        t.severity(f.severity),
+                    )));
+                }
+                let idx = app.data.kernel.socket_of(s.conn);
+                let ev = &tl.socket;
+                let start =
+                    idx.partition_point(|&i| ev.get(i as usize).is_some_and(|e| e.frame < s.frame));
+                let calls: Vec<_> = idx[start..]
+                    .iter()
+                    .filter_map(|&i| ev.get(i as usize))
+                    .take_while(|e| e.frame == s.frame)
+                    .take(50)
+                    .collect();
+                if !calls.is_empty() {
+                    out.push(Line::from(""));
+                    out.push(Line::from(Span::styled(
+                        "socket calls at this segment",
+                        t.title(),
+                    )));
+                    for e in calls {
+                        let mut spans = super::socket::line(app, e, false);
+                        spans.push(Span::styled(format!(" ({})", e.provenance), t.dim()));
+                        out.push(Line::from(spans));
+                    }
+                }
+                if let Some(c) = tl.comment(s.frame) {
+                    let own: Vec<&str> = c
+                        .lines()
+                        .filter(|l| !l.starts_with(crate::socket::recorded::PREFIX))
+                        .collect();
+                    if !own.is_empty() {
+                        out.push(Line::from(""));
+                        out.push(Line::from(format!(
+                            "comment (recorded): {}",
+                            escape_str(&own.join("\n"))
+                        )));
+                    }
+                }
+                format!("segment #{}", s.frame)
+            } else {
+                "segment".to_string()
+            }
+        }
+        Detail::Finding(i) => {
+            let Some(f) = tl.findings.get(i as usize) else {
+                return ("finding".into(), out);
+            };
+            out.push(Line::from(vec![
+                Span::styled(format!("⚠ {} ", f.severity), t.severity(f.severity)),
+                Span::styled(f.id, t.bold()),
+                Span::styled(
+                    format!(
+                        " · frame {} · {} · {}",
+                        f.frame,
+                        if f.conn == 0 {
+                            "the capture".to_string()
+                        } else {
+                            format!("connection {}", f.conn)
+                        },
+                        f.provenance
+                    ),
+                    t.dim(),
+                ),
+            ]));
+            out.push(Line::from(""));
+            out.push(Line::from(escape_str(&f.message)));
+            if !f.reference.is_empty() {
+                out.push(Line::from(""));
+                out.push(Line::from(Span::styled(
+                    format!("see {}", f.reference),
+                    t.dim(),
+                )));
+            }
+            format!("finding at #{}", f.frame)
+        }
+        Detail::Row(r) => row(app, r, &mut out),
+        Detail::Kernel => {
+            out.push(Line::from(
+                "What each endpoint's TCP stack holds, inferred from the segments that passed the \
+                 capture point up to the cursor (a segment seen leaving one host may not have reached \
+                 the other yet). Sequence numbers are relative: 0 is the endpoint's SYN, and its first \
+                 data byte is 1.",
+            ));
+            out.push(Line::from(""));
+            for (name, what) in super::kernel::ROWS {
+                out.push(Line::from(vec![
+                    Span::styled(format!("{name:<10}"), t.key()),
+                    Span::raw(*what),
+                ]));
+            }
+            out.push(Line::from(""));
+            out.push(Line::from(
+                "A value that changed at the cursor's segment is highlighted. Names after RFC 9293 §3.3.1.",
+            ));
+            "the kernel pane".to_string()
+        }
+    };
+    (title, out)
+}
+
+fn row(app: &App, r: usize, out: &mut Vec<Line<'static>>) -> String {
+    let t = app.theme;
+    let Some(d) = app.data.dialogue(app.conn) else {
+        return "dialogue".into();
+    };
+    let Some(kind) = app.row_kind(r) else {
+        return "dialogue".into();
+    };
+    match kind {
+        RowKind::Command(i) => {
+            let Some(c) = d.commands.get(i) else {
+                return "command".into();
+            };
+            out.push(Line::from(vec![
+                Span::styled("C ", t.client()),
+                Span::raw(format!("{} {}", c.verb, preview(&c.shown_arg(false), 200))),
+            ]));
+            out.push(Line::from(Span::styled(
+                format!(
+                    "carried by {} · line end: {}",
+                    c.origin.describe(),
+                    match c.line_end {
+                        crate::proto::stream::LineEnd::CrLf => "CRLF",
+                        crate::proto::stream::LineEnd::Lf => "a bare LF",
+                        crate::proto::stream::LineEnd::Cut => "none (cut at the line limit)",
+                    }
+                ),
+                t.dim(),
+            )));
+            if let Some(rep) = c.reply.and_then(|k| d.replies.get(k)) {
+                out.push(Line::from(format!(
+                    "answered by {} (#{})",
+                    rep.code,
+                    rep.origin.last_frame()
+                )));
+            }
+            if let Some(p) = d.pairings.iter().find(|p| p.command == i) {
+                if let Some((frame, bytes)) = &p.client_took {
+                    out.push(Line::from(Span::styled(
+                        format!(
+                            "a one-read-per-reply client took \"{}\" (#{frame}) as its answer (inferred)",
+                            preview(bytes, 60)
+                        ),
+                        t.partial(),
+                    )));
+                }
+            }
+            format!("command {}", c.verb)
+        }
+        RowKind::Reply(i) => {
+            let Some(rep) = d.replies.get(i) else {
+                return "reply".into();
+            };
+            for line in rep.lines.iter().take(200) {
+                out.push(Line::from(vec![
+                    Span::styled("S ", t.server()),
+                    Span::styled(format!("{} ", rep.code), t.bold()),
+                    Span::raw(preview(line, 200)),
+                ]));
+            }
+            out.push(Line::from(Span::styled(
+                format!("built from {}", rep.origin.describe()),
+                t.dim(),
+            )));
+            if let Some(c) = rep.command.and_then(|k| d.commands.get(k)) {
+                out.push(Line::from(format!("answers {}", c.verb)));
+            }
+            if let Some(at) = rep.split_at {
+                out.push(Line::from(Span::styled(
+                    format!("TCP cut a line of it: #{at} ended without CRLF"),
+                    t.partial(),
+                )));
+            }
+            format!("reply {}", rep.code)
+        }
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App, what: Detail, scroll: u16) {
+    let t = app.theme;
+    let area = centered(f.area(), 100, f.area().height.saturating_sub(4));
+    f.render_widget(Clear, area);
+    let (title, lines) = lines(app, what);
+    let block = pane_block(
+        vec![
+            Span::styled(title, t.title()),
+            Span::styled(" · ↑/↓ scroll · Esc back", t.dim()),
+        ],
+        true,
+        app,
+    );
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
+}

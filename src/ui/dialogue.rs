@@ -1,0 +1,415 @@
+//! The dialogue pane: SMTP/POP3 lines as the application reads them, placed
+//! by the frame that completed them, each reply with the segments it was
+//! built from. A line still arriving at the cursor shows the bytes it has so
+//! far ("no CRLF yet": the ccNotes moment); findings are marked where they
+//! happen; for a client out of step, each command shows beside the server's
+//! answer what a one-read-per-reply client took instead, and when there is
+//! room the two pairings are tabled side by side.
+
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::model::{Row, RowKind};
+use super::{clip, fit, pane_block, App};
+use crate::proto::{Dialogue, Origin, Protocol};
+use crate::text::preview;
+
+/// Reply lines shown per reply before "… N more".
+const MAX_REPLY_LINES: usize = 6;
+
+/// One row's lines and whether it is still arriving at the cursor.
+struct Drawn {
+    lines: Vec<Line<'static>>,
+}
+
+/// Rows from `start`, with their heights, until `height` lines are filled.
+fn visible(app: &App, width: usize, height: usize) -> Vec<(usize, Drawn)> {
+    let Some(d) = app.data.dialogue(app.conn) else {
+        return Vec::new();
+    };
+    let rows = app.data.rows_of(app.conn);
+    let cur = app.row_at_cursor().unwrap_or(0);
+    // Walk back from the cursor's row while the history fits in two thirds.
+    let mut start = cur;
+    let mut used = row_lines(app, d, rows, cur, width).lines.len();
+    while start > 0 {
+        let h = row_lines(app, d, rows, start - 1, width).lines.len();
+        if used + h > height * 2 / 3 {
+            break;
+        }
+        used += h;
+        start -= 1;
+    }
+    let mut out = Vec::new();
+    let mut filled = 0;
+    let mut k = start;
+    while k < rows.len() && filled < height {
+        let r = row_lines(app, d, rows, k, width);
+        filled += r.lines.len();
+        out.push((k, r));
+        k += 1;
+    }
+    out
+}
+
+/// The dialogue row at screen row `y`, for a click.
+pub fn row_at(app: &App, area: Rect, y: u16) -> Option<usize> {
+    let inner_y = area.y + 1;
+    let mut line = usize::from(y.checked_sub(inner_y)?);
+    let width = usize::from(area.width.saturating_sub(2));
+    for (k, r) in visible(app, width, usize::from(area.height.saturating_sub(2))) {
+        if line < r.lines.len() {
+            return Some(k);
+        }
+        line -= r.lines.len();
+    }
+    None
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
+    let t = app.theme;
+    let d = app.data.dialogue(app.conn);
+    let mut title = vec![Span::styled("dialogue", t.title())];
+    if let Some(d) = d {
+        title.push(Span::styled(
+            format!(" · {} · as the application reads it", d.protocol.name()),
+            t.dim(),
+        ));
+    }
+    let block = pane_block(title, focused, app);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some(d) = d else {
+        let proto = app
+            .data
+            .timeline
+            .connection(app.conn)
+            .map(|c| format!("{} → port {}", c.client, c.server.port()));
+        let msg = match proto {
+            Some(p) => format!("No SMTP or POP3 dialogue on this connection ({p})."),
+            None => String::new(),
+        };
+        f.render_widget(Paragraph::new(Span::styled(msg, t.dim())), inner);
+        return;
+    };
+    let width = usize::from(inner.width);
+    let height = usize::from(inner.height);
+    let shown = visible(app, width, height);
+    let rows = app.data.rows_of(app.conn);
+    let all_shown = shown.first().is_none_or(|(k, _)| *k == 0)
+        && shown.last().is_none_or(|(k, _)| k + 1 >= rows.len());
+    let mut lines: Vec<Line> = shown.into_iter().flat_map(|(_, r)| r.lines).collect();
+    if rows.is_empty() {
+        lines.push(Line::from(Span::styled("(nothing said yet)", t.dim())));
+    }
+    // The two pairings side by side, when the whole dialogue is on screen
+    // and the table fits under it.
+    if all_shown && !d.pairings.is_empty() && lines.len() + d.pairings.len() + 2 <= height {
+        lines.extend(pairing_table(app, d, width));
+    }
+    lines.truncate(height);
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Findings of this connection raised at any of the frames that carried a line.
+fn marks(app: &App, o: &Origin) -> Option<crate::finding::Severity> {
+    o.frames
+        .iter()
+        .flat_map(|(fr, _)| super::ladder::findings_at(app, app.conn, *fr))
+        .map(|f| f.severity)
+        .max()
+}
+
+/// Bytes of a line that had arrived by the cursor frame, when it is still
+/// arriving: (bytes so far, total).
+fn arrived(o: &Origin, cursor: u64) -> Option<(u64, u64)> {
+    if o.first_frame() > cursor || o.last_frame() <= cursor {
+        return None;
+    }
+    let so_far: u64 = o
+        .frames
+        .iter()
+        .filter(|(f, _)| *f <= cursor)
+        .map(|(_, n)| u64::from(*n))
+        .sum();
+    Some((so_far, o.end.saturating_sub(o.offset)))
+}
+
+fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> Drawn {
+    let t = app.theme;
+    let Some(row) = rows.get(k) else {
+        return Drawn { lines: Vec::new() };
+    };
+    let cursor = app.cursor_frame().unwrap_or(0);
+    let here = app.row_at_cursor() == Some(k);
+    let future = row.first > cursor;
+    let base = if here {
+        t.cursor()
+    } else if future {
+        t.dim()
+    } else {
+        Style::new()
+    };
+    let paint = |st: Style| if future { t.dim() } else { base.patch(st) };
+    let mut lines = Vec::new();
+    let finish = |spans: Vec<Span<'static>>| {
+        let mut spans = clip(spans, width);
+        if here {
+            let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+            spans.push(Span::styled(" ".repeat(width.saturating_sub(used)), base));
+        }
+        Line::from(spans)
+    };
+    let mark = |o: &Origin| match marks(app, o) {
+        Some(sev) if !future => Span::styled("⚠ ", base.patch(t.severity(sev))),
+        _ => Span::styled("  ", base),
+    };
+    match row.kind {
+        RowKind::Command(i) => {
+            let Some(c) = d.commands.get(i) else {
+                return Drawn { lines };
+            };
+            let gutter = Span::styled(format!("{:>5} ", format!("#{}", row.last)), paint(t.dim()));
+            let who = Span::styled("C ", paint(t.client()));
+            if let Some((so_far, total)) = arrived(&c.origin, cursor) {
+                let text = [c.verb.as_bytes(), b" ", &c.shown_arg(false)].concat();
+                let part = &text[..(so_far as usize).min(text.len())];
+                lines.push(finish(vec![
+                    gutter,
+                    mark(&c.origin),
+                    who,
+                    Span::styled(
+                        format!("\"{}\"", preview(part, width / 2)),
+                        paint(t.partial()),
+                    ),
+                    Span::styled(
+                        format!("  {so_far} of {total} B, no CRLF yet"),
+                        paint(t.partial()),
+                    ),
+                ]));
+                return Drawn { lines };
+            }
+            let arg = c.shown_arg(false);
+            let text = if arg.is_empty() {
+                c.verb.clone()
+            } else {
+                format!("{} {}", c.verb, preview(&arg, 80))
+            };
+            let answer = c
+                .reply
+                .and_then(|r| d.replies.get(r))
+                .map(|r| format!("  → {} #{}", r.code, r.origin.last_frame()))
+                .unwrap_or_else(|| "  → no reply".to_string());
+            lines.push(finish(vec![
+                gutter,
+                mark(&c.origin),
+                who,
+                Span::styled(fit(&text, width.saturating_sub(22)), paint(t.text())),
+                Span::styled(answer, paint(t.dim())),
+            ]));
+            // Out of step: what a one-read-per-reply client took instead.
+            if let Some(p) = d.pairings.iter().find(|p| p.command == i) {
+                let server_frame = p
+                    .reply
+                    .and_then(|r| d.replies.get(r))
+                    .map(|r| r.origin.last_frame());
+                if let Some((frame, bytes)) = &p.client_took {
+                    if Some(*frame) != server_frame {
+                        // Not yet happened at the cursor: dimmed like the future.
+                        let later = *frame > cursor;
+                        let paint = |st: Style| if later { t.dim() } else { paint(st) };
+                        lines.push(finish(vec![
+                            Span::styled(
+                                "         ≠ ",
+                                paint(t.severity(crate::finding::Severity::Error)),
+                            ),
+                            Span::styled("client took ", paint(t.dim())),
+                            Span::styled(
+                                format!(
+                                    "\"{}\" #{frame}",
+                                    preview(bytes, width.saturating_sub(30).max(8))
+                                ),
+                                paint(t.partial()),
+                            ),
+                            Span::styled(" (inferred)", paint(t.dim())),
+                        ]));
+                    }
+                }
+            }
+        }
+        RowKind::Reply(i) => {
+            let Some(r) = d.replies.get(i) else {
+                return Drawn { lines };
+            };
+            let who = || Span::styled("S ", paint(t.server()));
+            if let Some((so_far, total)) = arrived(&r.origin, cursor) {
+                let wire = wire_text(d.protocol, r);
+                let part = &wire[..(so_far as usize).min(wire.len())];
+                lines.push(finish(vec![
+                    Span::styled(
+                        format!("{:>5} ", format!("#{}", r.origin.first_frame())),
+                        paint(t.dim()),
+                    ),
+                    mark(&r.origin),
+                    who(),
+                    Span::styled(
+                        format!("\"{}\"", preview(part, width / 2)),
+                        paint(t.partial()),
+                    ),
+                    Span::styled(
+                        format!("  {so_far} of {total} B, no CRLF yet"),
+                        paint(t.partial()),
+                    ),
+                ]));
+                return Drawn { lines };
+            }
+            let n = r.lines.len();
+            let shown = n.min(MAX_REPLY_LINES);
+            for (li, text) in r.lines.iter().take(shown).enumerate() {
+                let last = li + 1 == shown;
+                let sep = if li + 1 < n && d.protocol == Protocol::Smtp {
+                    "-"
+                } else {
+                    " "
+                };
+                let code = if d.protocol == Protocol::Pop3 && li > 0 {
+                    String::new()
+                } else {
+                    format!("{}{sep}", r.code)
+                };
+                let gutter = if last {
+                    format!("{:>5} ", format!("#{}", row.last))
+                } else {
+                    "      ".to_string()
+                };
+                let mut spans = vec![
+                    Span::styled(gutter, paint(t.dim())),
+                    if li == 0 {
+                        mark(&r.origin)
+                    } else {
+                        Span::styled("  ", base)
+                    },
+                    who(),
+                    Span::styled(code, paint(t.bold())),
+                    Span::styled(preview(text, 100), paint(t.text())),
+                ];
+                if last {
+                    if n > shown {
+                        spans.push(Span::styled(
+                            format!("  … {} more lines", n - shown),
+                            paint(t.dim()),
+                        ));
+                    }
+                    let built = if r.origin.frames.len() > 1 {
+                        format!("  = {}", r.origin.describe())
+                    } else {
+                        String::new()
+                    };
+                    let answers = match r.command.and_then(|c| d.commands.get(c)) {
+                        Some(c) => format!(" · answers {}", c.verb),
+                        None if i == 0 => " · greeting".to_string(),
+                        None => " · answers nothing".to_string(),
+                    };
+                    spans.push(Span::styled(format!("{built}{answers}"), paint(t.dim())));
+                }
+                lines.push(finish(spans));
+            }
+        }
+    }
+    Drawn { lines }
+}
+
+/// A reply as it travelled: code, separator, text and CRLF per line.
+fn wire_text(p: Protocol, r: &crate::proto::Reply) -> Vec<u8> {
+    let mut out = Vec::new();
+    let n = r.lines.len();
+    for (i, l) in r.lines.iter().enumerate() {
+        if p == Protocol::Smtp || i == 0 {
+            out.extend_from_slice(r.code.to_string().as_bytes());
+            out.push(if i + 1 < n && p == Protocol::Smtp {
+                b'-'
+            } else {
+                b' '
+            });
+        }
+        out.extend_from_slice(l);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// The server's pairing beside a one-read-per-reply client's.
+fn pairing_table(app: &App, d: &Dialogue, width: usize) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let cursor = app.cursor_frame().unwrap_or(0);
+    let col = width.saturating_sub(4) / 3;
+    let mut out = vec![
+        Line::from(Span::styled(
+            fit("out of step (inferred): server's pairing │ client's", width),
+            t.severity(crate::finding::Severity::Error),
+        )),
+        Line::from(Span::styled(
+            fit(
+                &format!(
+                    "{:<col$} {:<col$}   {}",
+                    "command", "answered by (server)", "taken by client"
+                ),
+                width,
+            ),
+            t.dim(),
+        )),
+    ];
+    for p in &d.pairings {
+        let Some(c) = d.commands.get(p.command) else {
+            continue;
+        };
+        let future = c.origin.first_frame() > cursor;
+        let cmd = preview(
+            format!(
+                "{} {}",
+                c.verb,
+                String::from_utf8_lossy(&c.shown_arg(false))
+            )
+            .trim_end()
+            .as_bytes(),
+            col,
+        );
+        let reply = p.reply.and_then(|r| d.replies.get(r));
+        let server = reply
+            .map(|r| {
+                let text = r.lines.first().map_or(String::new(), |l| preview(l, col));
+                format!("{} {text} #{}", r.code, r.origin.last_frame())
+            })
+            .unwrap_or_else(|| "—".to_string());
+        let client = p
+            .client_took
+            .as_ref()
+            .map(|(f, b)| format!("\"{}\" #{f}", preview(b, col)))
+            .unwrap_or_else(|| "nothing left".to_string());
+        let differs = p.client_took.as_ref().map(|x| x.0) != reply.map(|r| r.origin.last_frame());
+        let st = if future { t.dim() } else { Style::new() };
+        out.push(Line::from(clip(
+            vec![
+                Span::styled(format!("{} ", super::pad(&cmd, col)), st),
+                Span::styled(format!("{} ", super::pad(&server, col)), st),
+                Span::styled(
+                    if differs { "≠ " } else { "= " },
+                    if future {
+                        t.dim()
+                    } else {
+                        t.severity(crate::finding::Severity::Error)
+                    },
+                ),
+                Span::styled(
+                    fit(&client, col),
+                    if future { t.dim() } else { t.partial() },
+                ),
+            ],
+            width,
+        )));
+    }
+    out
+}

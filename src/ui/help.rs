@@ -1,0 +1,100 @@
+//! The help overlay: every key (from the same table the handler reads), the
+//! mouse, and what the colours, marks and labels on the screen mean.
+
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+use ratatui::Frame;
+
+use super::keys::BINDINGS;
+use super::{centered, clip, pane_block, App};
+use crate::finding::{Provenance, Severity};
+use crate::wire::TcpFlags;
+
+pub fn lines(app: &App) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let mut out = vec![Line::from(Span::styled("keys", t.title()))];
+    for (keys, what, _) in BINDINGS {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {keys:<14}"), t.key()),
+            Span::raw(*what),
+        ]));
+    }
+    out.push(Line::from(vec![
+        Span::styled(format!("  {:<14}", "mouse"), t.key()),
+        Span::raw("wheel scrolls the pane under it · a click selects (segment, line, tab, strip…)"),
+    ]));
+    out.push(Line::from(""));
+    out.push(Line::from(Span::styled("what the screen shows", t.title())));
+    let mut flags = vec![Span::raw("  flags  ")];
+    for (name, bits) in [
+        ("SYN", TcpFlags::SYN),
+        ("SYN,ACK", TcpFlags::SYN | TcpFlags::ACK),
+        ("PSH,ACK", TcpFlags::PSH | TcpFlags::ACK),
+        ("ACK", TcpFlags::ACK),
+        ("FIN,ACK", TcpFlags::FIN | TcpFlags::ACK),
+        ("RST", TcpFlags::RST),
+    ] {
+        flags.push(Span::styled(name, t.flags(TcpFlags(bits))));
+        flags.push(Span::raw("  "));
+    }
+    out.push(Line::from(flags));
+    out.push(Line::from(vec![
+        Span::raw("  ─▶ client to server   ◀─ server to client   "),
+        Span::styled("▶ highlighted", t.cursor()),
+        Span::raw(" the cursor   "),
+        Span::styled("dim", t.dim()),
+        Span::raw(" not yet happened"),
+    ]));
+    out.push(Line::from(vec![
+        Span::raw("  "),
+        Span::styled("⚠ error", t.severity(Severity::Error)),
+        Span::raw("  "),
+        Span::styled("⚠ warning", t.severity(Severity::Warning)),
+        Span::raw("  "),
+        Span::styled("⚠ info", t.severity(Severity::Info)),
+        Span::raw(" findings   ⚑ TCP analysis (retransmission, dup ACK, …)"),
+    ]));
+    out.push(Line::from(vec![
+        Span::raw("  "),
+        Span::styled("observed", t.provenance(Provenance::Observed)),
+        Span::raw(" seen in the capture or recorded from real calls   "),
+        Span::styled("inferred", t.provenance(Provenance::Inferred)),
+        Span::raw(" deduced by sockscope"),
+    ]));
+    out.push(Line::from(
+        "  payload: ⏎ = CRLF, \\r \\n = a bare CR or LF, \\xNN = any other byte that is not printable",
+    ));
+    out.push(Line::from(
+        "  seq/ack are relative (0 = the sender's SYN), as Wireshark shows them; #N is a frame number",
+    ));
+    out.push(Line::from(
+        "  80×24: the panes fold into tabs (Tab or 1…6); wider than 110×28 they sit side by side",
+    ));
+    out.push(Line::from(
+        "  NO_COLOR=1 drops colours and keeps bold, underline and reverse",
+    ));
+    out
+}
+
+pub fn draw(f: &mut Frame, app: &App, scroll: u16) {
+    let t = app.theme;
+    let area = centered(f.area(), 100, 34);
+    f.render_widget(Clear, area);
+    let block = pane_block(
+        vec![
+            Span::styled("help", t.title()),
+            Span::styled(" · ↑/↓ scroll · Esc or ? closes", t.dim()),
+        ],
+        true,
+        app,
+    );
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = usize::from(inner.width);
+    let lines: Vec<Line> = lines(app)
+        .into_iter()
+        .skip(usize::from(scroll))
+        .map(|l| Line::from(clip(l.spans, w)))
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}

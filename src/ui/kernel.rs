@@ -1,0 +1,126 @@
+//! The kernel pane: each endpoint's TCP stack at the cursor, inferred from
+//! the segments that passed the capture point ([`crate::timeline::kernel_at`]).
+//! A value this segment changed is highlighted, so stepping shows what each
+//! segment did to the stacks.
+
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::{clip, pad, pane_block, App};
+use crate::finding::Provenance;
+use crate::timeline::{EndpointKernel, KernelAt};
+
+/// The rows: label, and the value of one endpoint.
+pub const ROWS: &[(&str, &str)] = &[
+    (
+        "state",
+        "RFC 9293 connection state, as the segments so far imply.",
+    ),
+    (
+        "SND.UNA",
+        "oldest sequence number it sent that the peer has not acknowledged (relative).",
+    ),
+    ("SND.NXT", "next sequence number it will send (relative)."),
+    (
+        "in flight",
+        "bytes sent and not yet acknowledged: SND.NXT − SND.UNA.",
+    ),
+    (
+        "RCV.NXT",
+        "next sequence number it expects from the peer (relative).",
+    ),
+    (
+        "window",
+        "receive window it advertised last, after scaling: how much more the peer may send.",
+    ),
+    (
+        "unread",
+        "bytes received in order that the application has not read() yet.",
+    ),
+    (
+        "retrans",
+        "segments it sent again (retransmissions) so far.",
+    ),
+];
+
+fn value(k: &EndpointKernel, row: usize) -> String {
+    let num = |v: Option<u64>| v.map_or("—".to_string(), |v| v.to_string());
+    match row {
+        0 => k.state.name().to_string(),
+        1 => num(k.snd_una),
+        2 => num(k.snd_nxt),
+        3 => k.in_flight().map_or("—".into(), |v| format!("{v} B")),
+        4 => num(k.rcv_nxt),
+        5 => k.window.map_or("—".into(), |v| format!("{v} B")),
+        6 => format!("{} B", k.unread()),
+        _ => k.retransmissions.to_string(),
+    }
+}
+
+/// The kernel at the cursor and just before it.
+pub fn now_and_before(app: &App) -> (Option<KernelAt>, Option<KernelAt>) {
+    let d = &app.data;
+    let now = d.kernel.at(&d.timeline, app.conn, app.pos);
+    let before = app
+        .pos
+        .checked_sub(1)
+        .and_then(|p| d.kernel.at(&d.timeline, app.conn, p));
+    (now, before)
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
+    let t = app.theme;
+    let title = vec![
+        Span::styled("kernel", t.title()),
+        Span::styled(" · TCP stacks · ", t.dim()),
+        Span::styled("inferred", t.provenance(Provenance::Inferred)),
+    ];
+    let block = pane_block(title, focused, app);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let (Some(now), before) = now_and_before(app) else {
+        return;
+    };
+    let w = usize::from(inner.width);
+    let label = 10;
+    let col = (w.saturating_sub(label) / 2).clamp(4, 14);
+    // With room to spare (folded into a tab), each row says what it means.
+    let meaning = w >= label + 2 * col + 24;
+    let mut lines = vec![Line::from(vec![
+        Span::raw(" ".repeat(label)),
+        Span::styled(pad("client", col), t.client()),
+        Span::styled(pad("server", col), t.server()),
+    ])];
+    for (row, (name, _)) in ROWS.iter().enumerate() {
+        let mut spans = vec![Span::styled(pad(name, label), t.dim())];
+        for (k, prev) in [
+            (&now.client, before.as_ref().map(|b| &b.client)),
+            (&now.server, before.as_ref().map(|b| &b.server)),
+        ] {
+            let v = value(k, row);
+            let changed = prev.is_some_and(|p| value(p, row) != v);
+            let st = if changed { t.key() } else { Style::new() };
+            spans.push(Span::styled(pad(&v, col), st));
+        }
+        if meaning {
+            spans.push(Span::styled(ROWS[row].1, t.dim()));
+        }
+        lines.push(Line::from(clip(spans, w)));
+    }
+    let reads = if now.client.reads_observed {
+        "unread: from the recorded read() calls"
+    } else {
+        "unread: assumes read() at each wake-up"
+    };
+    lines.push(Line::from(Span::styled(
+        super::fit(
+            &format!("{reads} · highlighted: changed here · ⏎ explains"),
+            w,
+        ),
+        t.dim(),
+    )));
+    f.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,153 @@
+//! Which key does what: one table that both the key handler and the help
+//! overlay read, so the help can never disagree with the keys.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::app::Pane;
+
+/// What a key asks for, before the app decides what it means where.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Prev,
+    Next,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Start,
+    End,
+    PlayPause,
+    Faster,
+    Slower,
+    Pacing,
+    NextFinding,
+    PrevFinding,
+    Picker,
+    Search,
+    FocusNext,
+    FocusPrev,
+    Focus(Pane),
+    Enter,
+    Back,
+    Help,
+    Quit,
+}
+
+/// (keys as the help shows them, what they do, the action).
+pub const BINDINGS: &[(&str, &str, Action)] = &[
+    ("← → h l", "previous / next segment", Action::Next),
+    ("↑ ↓ k j", "move within the focused pane", Action::Down),
+    (
+        "PgUp PgDn",
+        "a page within the focused pane",
+        Action::PageDown,
+    ),
+    ("g G Home End", "first / last segment", Action::Start),
+    (
+        "space",
+        "play / pause (live: follow / pause)",
+        Action::PlayPause,
+    ),
+    ("+ -", "play faster / slower (¼× to 16×)", Action::Faster),
+    (
+        "t",
+        "pace: capture time or one segment per tick",
+        Action::Pacing,
+    ),
+    ("n N", "next / previous finding", Action::NextFinding),
+    ("c", "connection picker", Action::Picker),
+    (
+        "/",
+        "search payloads and commands (/ ⏎ again: next match)",
+        Action::Search,
+    ),
+    (
+        "Tab S-Tab",
+        "focus the next / previous pane",
+        Action::FocusNext,
+    ),
+    (
+        "1 … 6",
+        "focus ladder, dialogue, NIC, kernel, socket, findings",
+        Action::Focus(Pane::Ladder),
+    ),
+    (
+        "⏎",
+        "details (NIC: the frame's bytes in hex)",
+        Action::Enter,
+    ),
+    ("Esc", "back", Action::Back),
+    ("?", "this help", Action::Help),
+    ("q", "quit", Action::Quit),
+];
+
+/// The action of a key press; key releases and repeats of other kinds are
+/// ignored (some terminals report both).
+pub fn action(key: KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return match key.code {
+            KeyCode::Char('c') => Some(Action::Quit),
+            KeyCode::Char('f') => Some(Action::PageDown),
+            KeyCode::Char('b') => Some(Action::PageUp),
+            _ => None,
+        };
+    }
+    Some(match key.code {
+        KeyCode::Left | KeyCode::Char('h') => Action::Prev,
+        KeyCode::Right | KeyCode::Char('l') => Action::Next,
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::Home | KeyCode::Char('g') => Action::Start,
+        KeyCode::End | KeyCode::Char('G') => Action::End,
+        KeyCode::Char(' ') => Action::PlayPause,
+        KeyCode::Char('+') | KeyCode::Char('=') => Action::Faster,
+        KeyCode::Char('-') | KeyCode::Char('_') => Action::Slower,
+        KeyCode::Char('t') => Action::Pacing,
+        KeyCode::Char('n') => Action::NextFinding,
+        KeyCode::Char('N') => Action::PrevFinding,
+        KeyCode::Char('c') => Action::Picker,
+        KeyCode::Char('/') => Action::Search,
+        KeyCode::Tab => Action::FocusNext,
+        KeyCode::BackTab => Action::FocusPrev,
+        KeyCode::Char(d @ '1'..='6') => Action::Focus(Pane::ALL[(d as u8 - b'1') as usize]),
+        KeyCode::Enter => Action::Enter,
+        KeyCode::Esc => Action::Back,
+        KeyCode::Char('?') | KeyCode::F(1) => Action::Help,
+        KeyCode::Char('q') => Action::Quit,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode) -> Option<Action> {
+        action(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn vi_keys_and_arrows_agree() {
+        assert_eq!(press(KeyCode::Left), press(KeyCode::Char('h')));
+        assert_eq!(press(KeyCode::Right), press(KeyCode::Char('l')));
+        assert_eq!(press(KeyCode::Up), press(KeyCode::Char('k')));
+        assert_eq!(press(KeyCode::Down), press(KeyCode::Char('j')));
+        assert_eq!(
+            press(KeyCode::Char('6')),
+            Some(Action::Focus(Pane::Findings))
+        );
+        assert_eq!(press(KeyCode::Char('x')), None);
+    }
+
+    #[test]
+    fn a_release_does_nothing() {
+        let mut k = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+        k.kind = KeyEventKind::Release;
+        assert_eq!(action(k), None);
+    }
+}

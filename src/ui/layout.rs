@@ -1,0 +1,129 @@
+//! Where each pane goes for a terminal size: side by side when there is room
+//! (from 110×28 on; 200×60 gives every pane more rows and columns), folded
+//! into tabs below that (80×24 shows one pane at a time). Drawing and mouse
+//! hit-testing both ask this module, so a click lands where the eye sees.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+
+use super::app::Pane;
+
+/// Below this width or height the panes fold into tabs.
+pub const WIDE_MIN: (u16, u16) = (110, 28);
+
+/// The rectangles of one screen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    /// The tab bar, when the panes are folded.
+    pub tabs: Option<Rect>,
+    /// Each pane's rectangle, by [`Pane::index`]; `None` when it is folded away.
+    pub panes: [Option<Rect>; 6],
+    pub strip: Rect,
+    pub narration: Rect,
+    pub footer: Rect,
+}
+
+impl Areas {
+    pub fn pane(&self, p: Pane) -> Option<Rect> {
+        self.panes[p.index()]
+    }
+
+    /// The pane under a screen position.
+    pub fn pane_at(&self, x: u16, y: u16) -> Option<Pane> {
+        Pane::ALL
+            .into_iter()
+            .find(|p| self.pane(*p).is_some_and(|r| contains(r, x, y)))
+    }
+
+    pub fn is_wide(&self) -> bool {
+        self.tabs.is_none()
+    }
+}
+
+pub fn contains(r: Rect, x: u16, y: u16) -> bool {
+    x >= r.x && x < r.x.saturating_add(r.width) && y >= r.y && y < r.y.saturating_add(r.height)
+}
+
+/// Whether a size shows the panes side by side.
+pub fn is_wide(size: Rect) -> bool {
+    size.width >= WIDE_MIN.0 && size.height >= WIDE_MIN.1
+}
+
+/// The layout for a terminal of `size`; in tabs, `focus` is the pane shown.
+pub fn areas(size: Rect, focus: Pane) -> Areas {
+    let wide = is_wide(size);
+    let narration_h = match size.height {
+        0..=22 => 3,
+        23..=35 => 4,
+        36..=49 => 5,
+        _ => 6,
+    };
+    let [header, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(size);
+    let [main, strip, narration, footer] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(2),
+        Constraint::Length(narration_h),
+        Constraint::Length(1),
+    ])
+    .areas(rest);
+    let mut a = Areas {
+        header,
+        tabs: None,
+        panes: [None; 6],
+        strip,
+        narration,
+        footer,
+    };
+    if !wide {
+        let [tabs, pane] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(main);
+        a.tabs = Some(tabs);
+        a.panes[focus.index()] = Some(pane);
+        return a;
+    }
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(main);
+    let [ladder, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
+    let [dialogue, findings] =
+        Layout::vertical([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(right);
+    let [nic, kernel, socket] = Layout::horizontal([
+        Constraint::Percentage(34),
+        Constraint::Percentage(28),
+        Constraint::Percentage(38),
+    ])
+    .areas(bottom);
+    a.panes = [
+        Some(ladder),
+        Some(dialogue),
+        Some(nic),
+        Some(kernel),
+        Some(socket),
+        Some(findings),
+    ];
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_terminals_fold_into_tabs_and_large_ones_show_all() {
+        let small = areas(Rect::new(0, 0, 80, 24), Pane::Dialogue);
+        assert!(!small.is_wide());
+        assert!(small.pane(Pane::Dialogue).is_some());
+        assert!(small.pane(Pane::Ladder).is_none());
+        let big = areas(Rect::new(0, 0, 200, 60), Pane::Ladder);
+        assert!(Pane::ALL.iter().all(|p| big.pane(*p).is_some()));
+        let ladder = big.pane(Pane::Ladder).expect("ladder");
+        assert!(ladder.height >= 30 && ladder.width >= 100, "{ladder:?}");
+    }
+
+    #[test]
+    fn tiny_terminals_do_not_panic() {
+        for (w, h) in [(0, 0), (1, 1), (10, 3), (80, 5), (300, 2)] {
+            let _ = areas(Rect::new(0, 0, w, h), Pane::Ladder);
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! The narration: the segment at the cursor explained in words a student
+//! reads, built from the facts the other panes show: what its flags mean
+//! here, why it was sent (a connect(), a write(), the kernel's own ACK, a
+//! close()), what it completed in the dialogue, and the first sentence of
+//! any finding raised at it.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::model::RowKind;
+use super::App;
+use crate::socket::{Endpoint, SocketCall};
+use crate::tcp::analysis::explain;
+use crate::tcp::{Dir, SegmentRecord};
+use crate::text::preview;
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let t = app.theme;
+    let title = match app.segment() {
+        Some(s) => format!(" what happens at #{} ", s.frame),
+        None => " what happens ".to_string(),
+    };
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(t.dim())
+        .title(Span::styled(title, t.title()));
+    let (text, finding) = narrate(app);
+    // A finding here is the point of the moment: it comes first.
+    let mut lines = Vec::new();
+    if let Some((sev, s)) = finding {
+        lines.push(Line::from(Span::styled(format!("⚠ {s}"), t.severity(sev))));
+    }
+    lines.push(Line::from(Span::raw(text)));
+    f.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+/// The narration, and the first sentence of the worst finding at the cursor.
+pub fn narrate(app: &App) -> (String, Option<(crate::finding::Severity, String)>) {
+    let Some(s) = app.segment() else {
+        let t = &app.data.timeline;
+        let text = if app.data.complete || t.stats.frames > 0 {
+            "Nothing to step through: the capture holds no TCP segment.".to_string()
+        } else {
+            "Waiting for frames…".to_string()
+        };
+        return (text, None);
+    };
+    // The segment, then what it meant to the dialogue (the lesson), then
+    // what the applications did.
+    let mut parts = vec![segment_sentence(app, s)];
+    if let Some(x) = dialogue_sentence(app, s) {
+        parts.push(x);
+    }
+    if let Some(x) = socket_sentence(app, s) {
+        parts.push(x);
+    }
+    for flag in s.analysis.iter() {
+        parts.push(explain(flag, &s.context));
+    }
+    let worst = super::ladder::findings_at(app, s.conn, s.frame).max_by_key(|f| f.severity);
+    let finding = worst.map(|f| {
+        let first = first_sentence(&crate::text::escape_str(&f.message));
+        (f.severity, format!("{}: {first}", super::ladder::tag(f)))
+    });
+    (parts.join(" "), finding)
+}
+
+/// Up to the first full stop followed by a space (a sentence, not `2.1.0`).
+fn first_sentence(s: &str) -> String {
+    match s.find(". ") {
+        Some(i) => s[..=i].to_string(),
+        None => s.to_string(),
+    }
+}
+
+fn segment_sentence(app: &App, s: &SegmentRecord) -> String {
+    let who = s.dir.sender();
+    let peer = s.dir.receiver();
+    let f = s.flags;
+    let port = app
+        .data
+        .timeline
+        .connection(s.conn)
+        .map_or(0, |c| c.server.port());
+    if f.rst() {
+        return format!(
+            "The {who} aborts the connection with a RST: no goodbye, unread data is thrown away, and \
+             the {peer}'s next read() or write() fails with ECONNRESET."
+        );
+    }
+    if f.syn() && !f.ack() {
+        let opts = s
+            .syn_options
+            .as_ref()
+            .map(|o| {
+                let mut v = Vec::new();
+                if let Some(m) = o.mss {
+                    v.push(format!("MSS {m}"));
+                }
+                if let Some(w) = o.window_scale {
+                    v.push(format!("window scale ×{}", 1u64 << w.min(14)));
+                }
+                if o.sack_permitted {
+                    v.push("SACK".to_string());
+                }
+                if v.is_empty() {
+                    String::new()
+                } else {
+                    format!(", offering {}", v.join(", "))
+                }
+            })
+            .unwrap_or_default();
+        return format!(
+            "The client called connect(): its kernel sends a SYN to port {port} with its initial \
+             sequence number (shown as 0){opts}. connect() blocks until the answer."
+        );
+    }
+    if f.syn() && f.ack() {
+        return format!(
+            "A socket is listening on port {port}, so the server's kernel answers by itself: SYN/ACK \
+             acknowledges the client's SYN (ack 1) and sends the server's own initial sequence number. \
+             accept() has not returned yet."
+        );
+    }
+    let data = s.len > 0;
+    let fin = if f.fin() {
+        format!(
+            " FIN: the {who} has closed its side (close() or shutdown()); once the {peer} has read \
+             everything before it, its read() returns 0."
+        )
+    } else {
+        String::new()
+    };
+    if data {
+        let end = u64::from(s.seq) + u64::from(s.len) - 1;
+        let shown = preview(&s.preview, 40);
+        let push = if f.psh() {
+            " PSH: deliver them to the application at once."
+        } else {
+            ""
+        };
+        let acked = if s.ack <= 1 {
+            format!(
+                " Its ack {} acknowledges only the {peer}'s SYN: no data from the {peer} yet.",
+                s.ack
+            )
+        } else {
+            format!(
+                " Its ack {} says it has received the {peer}'s bytes up to {}.",
+                s.ack,
+                s.ack - 1
+            )
+        };
+        return format!(
+            "The {who} sends {} B (seq {}–{end}) \"{shown}\".{push}{acked}{fin}",
+            s.len, s.seq
+        );
+    }
+    if f.fin() {
+        return fin.trim_start().to_string();
+    }
+    // A bare ACK.
+    let handshake = s.dir == Dir::C2s && s.seq == 1 && s.ack == 1;
+    if handshake {
+        return "The client acknowledges the SYN/ACK: the three-way handshake is complete. connect() \
+                has returned on the client; accept() can now return the new socket on the server."
+            .to_string();
+    }
+    // Does it acknowledge the peer's FIN (the last number the peer used)?
+    let before = app
+        .pos
+        .checked_sub(1)
+        .and_then(|p| app.data.kernel.at(&app.data.timeline, app.conn, p));
+    let peer_before = before.map(|k| match s.dir {
+        Dir::C2s => k.server,
+        Dir::S2c => k.client,
+    });
+    let peer_closed = peer_before.is_some_and(|k| k.state.has_closed_send_side());
+    let peer_nxt = peer_before.and_then(|k| k.snd_nxt);
+    if peer_closed && peer_nxt == Some(u64::from(s.ack)) {
+        return format!(
+            "The {who}'s kernel acknowledges the {peer}'s FIN (ack {}): it knows the {peer} will send \
+             nothing more. Each side closes its own direction; the {peer}'s side is now done.",
+            s.ack
+        );
+    }
+    format!(
+        "The {who}'s kernel acknowledges the {peer}'s bytes up to {} (ack {}). No data: the kernel \
+         sends this receipt by itself, whether or not the application has read them; its window says \
+         {} B more may come.",
+        s.ack.saturating_sub(1),
+        s.ack,
+        s.window_scaled
+    )
+}
+
+/// What the applications did at this segment, from the socket calls.
+fn socket_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
+    let d = &app.data;
+    let idx = d.kernel.socket_of(s.conn);
+    let ev = &d.timeline.socket;
+    let start = idx.partition_point(|&i| ev.get(i as usize).is_some_and(|e| e.frame < s.frame));
+    let mut out = Vec::new();
+    for &i in idx[start..].iter().take(8) {
+        let Some(e) = ev.get(i as usize) else { break };
+        if e.frame != s.frame {
+            break;
+        }
+        let who = e.endpoint.name();
+        let how = e.provenance;
+        let text = match &e.call {
+            SocketCall::Read { len, .. } => {
+                let mine = Endpoint::receiver_of(s.dir) == e.endpoint;
+                if mine {
+                    format!("The {who}'s read() returns these {len} B ({how}).")
+                } else {
+                    format!("The {who}'s read() returns {len} B ({how}).")
+                }
+            }
+            SocketCall::Write { len, .. } => {
+                format!("They are the bytes of the {who}'s write() of {len} B ({how}).")
+            }
+            SocketCall::Eof => format!("The {who}'s read() returns 0: end of file ({how})."),
+            SocketCall::Accept => format!("accept() returns on the {who} ({how})."),
+            SocketCall::ConnectReturned => format!("connect() returns 0 on the {who} ({how})."),
+            SocketCall::Reset => format!("The {who}'s next call fails with ECONNRESET ({how})."),
+            _ => continue,
+        };
+        if !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    (!out.is_empty()).then(|| out.join(" "))
+}
+
+/// What this segment did to the dialogue: completed a line, or left one
+/// waiting for its CRLF.
+fn dialogue_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
+    let d = app.data.dialogue(s.conn)?;
+    let rows = app.data.rows_of(s.conn);
+    let n = rows.partition_point(|r| r.last < s.frame);
+    let mut out = Vec::new();
+    for r in rows[n..].iter().take_while(|r| r.last == s.frame) {
+        match r.kind {
+            RowKind::Command(i) => {
+                let c = d.commands.get(i)?;
+                out.push(format!(
+                    "The {} command line is complete: the server can read it.",
+                    c.verb
+                ));
+            }
+            RowKind::Reply(i) => {
+                let rep = d.replies.get(i)?;
+                let parts = rep.origin.frames.len();
+                let how = if parts > 1 {
+                    format!(" — it took {parts} segments: {}", rep.origin.describe())
+                } else {
+                    String::new()
+                };
+                out.push(format!(
+                    "The {} reply is complete (its last line ends with CRLF){how}.",
+                    rep.code
+                ));
+            }
+        }
+    }
+    // A line that this segment started or continued but did not finish.
+    if out.is_empty() && s.len > 0 {
+        let waiting = rows[n..]
+            .iter()
+            .take(16)
+            .find(|r| r.first <= s.frame && r.last > s.frame);
+        if let Some(r) = waiting {
+            let what = match r.kind {
+                RowKind::Command(i) => d.commands.get(i).map(|c| format!("the {} command", c.verb)),
+                RowKind::Reply(i) => d.replies.get(i).map(|r| format!("a {} reply", r.code)),
+            }?;
+            out.push(format!(
+                "These bytes are only part of {what}: no CRLF yet, so a reader must wait for the rest \
+                 (#{}).",
+                r.last
+            ));
+        }
+    }
+    (!out.is_empty()).then(|| out.join(" "))
+}

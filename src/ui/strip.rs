@@ -1,0 +1,90 @@
+//! The timeline strip: the whole capture, left to right in capture time.
+//! The upper line marks findings (⚠, by severity) and the cursor (▼); the
+//! lower line is the frames' density, brighter where the selected connection
+//! was alive. A click jumps to that moment.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::model::STRIP_BUCKETS;
+use super::App;
+
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// The histogram buckets a column of a strip `width` wide covers.
+fn buckets(width: u16, col: u16) -> (usize, usize) {
+    let w = usize::from(width.max(1));
+    let c = usize::from(col);
+    let a = c * STRIP_BUCKETS / w;
+    let b = ((c + 1) * STRIP_BUCKETS / w).max(a + 1).min(STRIP_BUCKETS);
+    (a, b)
+}
+
+/// The first frame in a column of the strip, for a click.
+pub fn frame_at(app: &App, width: u16, col: u16) -> Option<u64> {
+    let s = &app.data.strip;
+    let frames = &app.data.timeline.frames;
+    let (a, _) = buckets(width, col);
+    let t = s.time_of(a);
+    let i = frames.partition_point(|f| f.time < t);
+    // The first TCP segment from there on (a few frames at most, usually).
+    frames[i.min(frames.len())..]
+        .iter()
+        .take(10_000)
+        .find(|f| f.segment.is_some())
+        .map(|f| f.number)
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let t = app.theme;
+    let s = &app.data.strip;
+    let w = area.width;
+    if s.counts.is_empty() || w == 0 {
+        return;
+    }
+    let cursor_col = app.segment().map(|seg| {
+        let b = s.bucket(seg.time);
+        (b * usize::from(w) / STRIP_BUCKETS) as u16
+    });
+    let conn_cols = app.data.timeline.connection(app.conn).map(|c| {
+        let col = |time| (s.bucket(time) * usize::from(w) / STRIP_BUCKETS) as u16;
+        (col(c.first_time), col(c.last_time))
+    });
+    let peak = s.counts.iter().copied().max().unwrap_or(1).max(1);
+    let mut marks = Vec::with_capacity(usize::from(w));
+    let mut bars = Vec::with_capacity(usize::from(w));
+    for col in 0..w {
+        let (a, b) = buckets(w, col);
+        let count: u32 = s.counts[a..b]
+            .iter()
+            .fold(0u32, |x, y| x.saturating_add(*y));
+        let worst = s.marks[a..b].iter().copied().max().flatten();
+        let here = cursor_col == Some(col);
+        marks.push(match (here, worst) {
+            (true, _) => Span::styled("▼", t.key()),
+            (false, Some(sev)) => Span::styled("⚠", t.severity(sev)),
+            (false, None) => Span::raw(" "),
+        });
+        let bar = if count == 0 {
+            '─'
+        } else {
+            let level = (u64::from(count) * 7 / u64::from(peak)) as usize;
+            BARS[level.min(7)]
+        };
+        let in_conn = conn_cols.is_some_and(|(x, y)| col >= x && col <= y);
+        let style = if here {
+            t.cursor()
+        } else if in_conn {
+            t.server()
+        } else {
+            t.dim()
+        };
+        bars.push(Span::styled(bar.to_string(), style));
+    }
+    f.render_widget(
+        Paragraph::new(vec![Line::from(marks), Line::from(bars)]),
+        area,
+    );
+}

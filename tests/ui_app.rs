@@ -1,0 +1,441 @@
+//! The view's state and key handling, driven without a terminal: keys and
+//! clicks go to an [`App`], and the tests read its state (and, where the
+//! point is what a person sees, the text of an in-memory render).
+
+mod support;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+use ratatui::style::Color;
+use sockscope::ui::app::{Overlay, Pacing};
+use sockscope::ui::{self, source, App, Pane, Theme};
+use support::Conv;
+
+const CCNOTES: &[u8] = include_bytes!("../captures/ccnotes.pcapng");
+
+fn ccnotes() -> App {
+    let o = source::open_static("captures/ccnotes.pcapng", CCNOTES).expect("ccnotes opens");
+    App::new(o.data, o.store, Theme::plain(), Rect::new(0, 0, 140, 40))
+}
+
+/// A capture file on disk, opened as `sockscope FILE` opens it.
+fn open_bytes(bytes: &[u8]) -> (App, tempfile::NamedTempFile) {
+    let mut f = tempfile::NamedTempFile::new().expect("temp file");
+    f.write_all(bytes).expect("write");
+    f.flush().expect("flush");
+    let mut o = source::open_path(f.path()).expect("opens");
+    if let Some(l) = o.loader.take() {
+        if let Some(d) = l.wait() {
+            o.data = d;
+        }
+    }
+    let app = App::new(o.data, o.store, Theme::plain(), Rect::new(0, 0, 140, 40));
+    (app, f)
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE), Instant::now());
+}
+
+fn typing(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn frame(app: &App) -> u64 {
+    app.cursor_frame().expect("a cursor")
+}
+
+#[test]
+fn arrows_and_vi_keys_step_through_the_segments() {
+    let mut app = ccnotes();
+    assert_eq!(frame(&app), 1, "the lesson starts at the SYN");
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Char('l'));
+    assert_eq!(frame(&app), 3);
+    press(&mut app, KeyCode::Left);
+    assert_eq!(frame(&app), 2);
+    press(&mut app, KeyCode::Char('G'));
+    assert_eq!(frame(&app), 21);
+    press(&mut app, KeyCode::Right);
+    assert_eq!(frame(&app), 21, "stepping past the end stays at the end");
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(frame(&app), 1);
+    press(&mut app, KeyCode::Char('h'));
+    assert_eq!(frame(&app), 1, "and before the start at the start");
+}
+
+#[test]
+fn n_and_shift_n_walk_the_findings() {
+    let mut app = ccnotes();
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(frame(&app), 4, "the split greeting");
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(frame(&app), 6, "the early HELO");
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(frame(&app), 6);
+    assert!(app
+        .status
+        .as_deref()
+        .is_some_and(|s| s.contains("no later")));
+    press(&mut app, KeyCode::Char('N'));
+    assert_eq!(frame(&app), 4);
+}
+
+#[test]
+fn tab_and_digits_move_the_focus() {
+    let mut app = ccnotes();
+    assert_eq!(app.focus, Pane::Ladder);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Pane::Dialogue);
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::BackTab);
+    assert_eq!(app.focus, Pane::Findings);
+    press(&mut app, KeyCode::Char('3'));
+    assert_eq!(app.focus, Pane::Nic);
+}
+
+#[test]
+fn up_and_down_in_the_dialogue_move_by_lines() {
+    let mut app = ccnotes();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Down);
+    assert_eq!(frame(&app), 6, "the first line the application met: HELO");
+    press(&mut app, KeyCode::Down);
+    assert_eq!(frame(&app), 8, "then the greeting, complete at #8");
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(frame(&app), 10);
+    press(&mut app, KeyCode::Up);
+    assert_eq!(frame(&app), 8);
+}
+
+#[test]
+fn findings_pane_selects_and_details_explain() {
+    let mut app = ccnotes();
+    press(&mut app, KeyCode::Char('6'));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(frame(&app), 6);
+    assert_eq!(app.finding_sel, 2, "the out-of-step finding, second at #6");
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.overlay, Some(Overlay::Detail { .. })));
+    let screen = ui::render_text(&mut app, 140, 40);
+    assert!(screen.contains("smtp_client_out_of_step"), "{screen}");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay, None);
+}
+
+#[test]
+fn enter_on_the_nic_opens_the_bytes_and_arrows_follow_the_cursor() {
+    let mut app = ccnotes();
+    app.goto_frame(4);
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.overlay, Some(Overlay::Hex { scroll: 0 }));
+    let screen = ui::render_text(&mut app, 140, 40);
+    assert!(screen.contains("payload 66–82 (17 B)"), "{screen}");
+    press(&mut app, KeyCode::Right);
+    assert_eq!(frame(&app), 5);
+    assert!(
+        matches!(app.overlay, Some(Overlay::Hex { .. })),
+        "still open"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay, None);
+}
+
+#[test]
+fn help_lists_every_binding() {
+    let mut app = ccnotes();
+    press(&mut app, KeyCode::Char('?'));
+    let screen = ui::render_text(&mut app, 140, 40);
+    for (keys, _, _) in ui::keys::BINDINGS {
+        assert!(screen.contains(keys), "help lacks {keys}:\n{screen}");
+    }
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.overlay, None, "? closes it again");
+}
+
+#[test]
+fn search_finds_commands_and_payloads_and_goes_on() {
+    let mut app = ccnotes();
+    press(&mut app, KeyCode::Char('/'));
+    typing(&mut app, "SMTP");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(frame(&app), 4, "{:?}", app.status);
+    // An empty search repeats the last one, from the cursor on.
+    press(&mut app, KeyCode::Char('/'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(frame(&app), 6, "HELO smtpgate.Customer");
+    press(&mut app, KeyCode::Char('/'));
+    typing(&mut app, "recipient");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(frame(&app), 16, "in a reply");
+    press(&mut app, KeyCode::Char('/'));
+    typing(&mut app, "no such text");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.status.as_deref().is_some_and(|s| s.contains("nowhere")));
+    // While typing, q is a letter, not quit.
+    press(&mut app, KeyCode::Char('/'));
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay, None);
+}
+
+#[test]
+fn playing_steps_in_capture_time_or_per_tick() {
+    let mut app = ccnotes();
+    let t0 = Instant::now();
+    app.on_key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE), t0);
+    assert!(app.play.playing);
+    assert!(!app.tick(t0), "nothing due yet at once");
+    // #1 → #2 is 7 µs apart: due almost at once.
+    assert!(app.tick(t0 + Duration::from_millis(1)));
+    assert_eq!(frame(&app), 2);
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Char('+'));
+    }
+    assert_eq!(app.play.speed_label(), "16×");
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Char('-'));
+    }
+    assert_eq!(app.play.speed_label(), "¼×");
+    press(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.play.pacing, Pacing::Tick);
+    // One segment per tick: 4 s at ¼×.
+    let now = Instant::now();
+    app.on_action(ui::keys::Action::Faster, now);
+    let due = app.next_wake(now).expect("a step is due");
+    assert!(
+        due > Duration::from_millis(1500) && due <= Duration::from_secs(2),
+        "{due:?}"
+    );
+    press(&mut app, KeyCode::Char(' '));
+    assert!(!app.play.playing);
+    assert_eq!(app.next_wake(Instant::now()), None);
+}
+
+#[test]
+fn playing_stops_at_the_end() {
+    let mut app = ccnotes();
+    let mut now = Instant::now();
+    app.on_key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE), now);
+    for _ in 0..100 {
+        now += Duration::from_secs(4);
+        app.tick(now);
+    }
+    assert_eq!(frame(&app), 21);
+    assert!(!app.play.playing);
+}
+
+#[test]
+fn q_and_ctrl_c_quit() {
+    let mut app = ccnotes();
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+    let mut app = ccnotes();
+    app.on_key(
+        KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+        Instant::now(),
+    );
+    assert!(app.quit);
+}
+
+#[test]
+fn the_picker_filters_and_opens_a_connection() {
+    let mut a = Conv::new();
+    a.handshake().server_sends(b"220 one\r\n");
+    let mut b = Conv::new().ports(40001, 110);
+    b.at(500_000).handshake().server_sends(b"+OK two\r\n");
+    let (mut app, _file) = open_bytes(&support::merge_pcap(&[&a, &b]));
+    assert_eq!(app.data.timeline.connections.len(), 2);
+    press(&mut app, KeyCode::Char('c'));
+    typing(&mut app, "pop3");
+    let screen = ui::render_text(&mut app, 140, 40);
+    assert!(screen.contains("1 of 2"), "{screen}");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.conn, 2);
+    assert_eq!(app.overlay, None);
+    // Esc leaves the picker without changing anything.
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.conn, 2);
+}
+
+#[test]
+fn clicks_select_and_the_wheel_scrolls() {
+    let mut app = ccnotes();
+    let areas = app.areas();
+    let ladder = areas.pane(Pane::Ladder).expect("wide layout");
+    // Row 2 of the ladder holds the first segment shown; each takes two rows.
+    let click = |x, y| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: x,
+        row: y,
+        modifiers: KeyModifiers::NONE,
+    };
+    app.on_mouse(click(ladder.x + 10, ladder.y + 2 + 2 * 3), Instant::now());
+    assert_eq!(frame(&app), 4);
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: ladder.x + 10,
+        row: ladder.y + 5,
+        modifiers: KeyModifiers::NONE,
+    };
+    app.on_mouse(wheel, Instant::now());
+    assert_eq!(frame(&app), 5);
+    // A click on the dialogue's first row: HELO, complete at #6.
+    let dialogue = areas.pane(Pane::Dialogue).expect("wide layout");
+    app.goto_frame(1);
+    app.on_mouse(click(dialogue.x + 5, dialogue.y + 1), Instant::now());
+    assert_eq!(app.focus, Pane::Dialogue);
+    assert_eq!(frame(&app), 6);
+    // A click at the right end of the strip: the capture's end.
+    app.on_mouse(
+        click(areas.strip.x + areas.strip.width - 1, areas.strip.y + 1),
+        Instant::now(),
+    );
+    assert!(frame(&app) >= 18, "{}", frame(&app));
+}
+
+#[test]
+fn tabs_fold_the_panes_at_80x24_and_a_click_picks_one() {
+    let mut app = ccnotes();
+    app.size = Rect::new(0, 0, 80, 24);
+    let areas = app.areas();
+    let tabs = areas.tabs.expect("folded");
+    let screen = ui::render_text(&mut app, 80, 24);
+    let x = screen
+        .lines()
+        .nth(1)
+        .and_then(|l| l.find("kernel"))
+        .expect("a kernel tab");
+    let col = screen.lines().nth(1).map_or(0, |l| l[..x].chars().count()) as u16;
+    app.on_mouse(
+        MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: tabs.x + col,
+            row: tabs.y,
+            modifiers: KeyModifiers::NONE,
+        },
+        Instant::now(),
+    );
+    assert_eq!(app.focus, Pane::Kernel);
+}
+
+#[test]
+fn every_size_draws_without_panic_and_resizing_relays_out() {
+    let mut app = ccnotes();
+    app.goto_frame(6);
+    for (w, h) in [
+        (1, 1),
+        (10, 3),
+        (20, 5),
+        (40, 12),
+        (80, 24),
+        (109, 27),
+        (110, 28),
+        (200, 60),
+        (300, 100),
+    ] {
+        let screen = ui::render_text(&mut app, w, h);
+        assert_eq!(screen.lines().count(), usize::from(h));
+    }
+    let narrow = ui::render_text(&mut app, 80, 24);
+    assert!(narrow.contains("1 ladder"), "tabs at 80×24:\n{narrow}");
+    let wide = ui::render_text(&mut app, 140, 40);
+    assert!(wide.contains("kernel") && wide.contains("dialogue") && !wide.contains("1 ladder"));
+}
+
+#[test]
+fn no_color_means_no_colour() {
+    let mut app = ccnotes();
+    app.goto_frame(6);
+    for overlay in [
+        None,
+        Some(Overlay::Help { scroll: 0 }),
+        Some(Overlay::Hex { scroll: 0 }),
+    ] {
+        app.overlay = overlay;
+        let buf = ui::render_buffer(&mut app, 140, 40);
+        for cell in buf.content() {
+            assert_eq!(cell.fg, Color::Reset, "{:?}", cell);
+            assert_eq!(cell.bg, Color::Reset, "{:?}", cell);
+        }
+    }
+    // And with colours, the flags have theirs.
+    app.overlay = None;
+    app.theme = Theme::colored();
+    let buf = ui::render_buffer(&mut app, 140, 40);
+    assert!(buf.content().iter().any(|c| c.fg != Color::Reset));
+}
+
+#[test]
+fn the_kernel_pane_shows_bytes_in_flight_at_the_split_greeting() {
+    let mut app = ccnotes();
+    app.goto_frame(4);
+    let d = &app.data;
+    let k = d.kernel.at(&d.timeline, app.conn, app.pos).expect("kernel");
+    assert_eq!(
+        k.server.in_flight(),
+        Some(17),
+        "the 17 B of #4 are not acknowledged yet"
+    );
+    assert_eq!(k.client.rcv_nxt, Some(18));
+    assert_eq!(
+        k.client.unread(),
+        0,
+        "the client's read() took them (observed)"
+    );
+    app.goto_frame(5);
+    let d = &app.data;
+    let k = d.kernel.at(&d.timeline, app.conn, app.pos).expect("kernel");
+    assert_eq!(k.server.in_flight(), Some(0), "#5 acknowledged them");
+}
+
+#[test]
+fn the_dialogue_shows_the_greeting_still_arriving_at_4() {
+    let mut app = ccnotes();
+    app.goto_frame(4);
+    app.focus = Pane::Dialogue;
+    let screen = ui::render_text(&mut app, 80, 24);
+    assert!(
+        screen.contains("\"220 smtp.tele.fi \"  17 of 38 B, no CRLF yet"),
+        "{screen}"
+    );
+    app.goto_frame(8);
+    let screen = ui::render_text(&mut app, 80, 24);
+    assert!(screen.contains("= #4 (17 B) + #8 (21 B)"), "{screen}");
+    assert!(
+        screen.contains("client took \"ESMTP ZMailer ready⏎\" #8"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn frames_are_read_back_by_offset_from_pcap_and_pcapng() {
+    let mut c = Conv::new();
+    c.handshake()
+        .server_sends(b"220 hi\r\n")
+        .client_sends(b"QUIT\r\n")
+        .server_fin();
+    let want: Vec<Vec<u8>> = c.frames().into_iter().map(|(_, b)| b).collect();
+    for bytes in [c.to_pcap(), c.to_pcapng()] {
+        let (mut app, _file) = open_bytes(&bytes);
+        for (k, frame) in want.iter().enumerate() {
+            app.goto(1, k);
+            let got = app.frame.as_ref().expect("bytes read");
+            assert_eq!(
+                got.bytes.as_ref().expect("readable"),
+                frame,
+                "frame {}",
+                k + 1
+            );
+        }
+    }
+}
