@@ -75,18 +75,23 @@ pub struct Finding {
 ///
 /// A hostile peer can make the same anomaly happen once per line (a bare LF on
 /// every line of a megabyte): each id keeps its first [`MAX_PER_ID`] findings
-/// and counts the rest, and [`Findings::close`] adds one finding per such id
-/// saying how many more there were, so memory stays bounded and the report
-/// still says how often it happened.
+/// of each severity and counts the rest — so a warning flood cannot hide the
+/// error of the same id — and [`Findings::close`] adds one finding per such
+/// id and severity saying how many more there were. Memory stays bounded and
+/// the report still says how often it happened.
 #[derive(Debug, Default)]
 pub struct Findings {
     pub conn: u32,
     pub list: Vec<Finding>,
-    /// Per id: how many were raised and the frame of the last one.
-    seen: HashMap<&'static str, (u64, u64)>,
+    /// Per id and severity: how many were raised and the frame of the last.
+    seen: HashMap<(&'static str, Severity), (u64, u64)>,
+    /// Per id, every severity together.
+    raised: HashMap<&'static str, u64>,
+    /// [`Findings::close`] ran: its summaries are in `list`.
+    closed: bool,
 }
 
-/// Findings kept per id and connection; the rest are counted.
+/// Findings kept per id, severity and connection; the rest are counted.
 pub const MAX_PER_ID: u64 = 20;
 
 impl Findings {
@@ -126,10 +131,8 @@ impl Findings {
         reference: &'static str,
         message: impl FnOnce() -> String,
     ) {
-        if self.count(id) >= MAX_PER_ID {
-            let seen = self.seen.entry(id).or_insert((0, 0));
-            seen.0 += 1;
-            seen.1 = frame;
+        if self.count_one(id, severity) >= MAX_PER_ID {
+            self.note(frame, id, severity);
             return;
         }
         self.add(frame, id, severity, message(), reference);
@@ -144,10 +147,7 @@ impl Findings {
         reference: &'static str,
         provenance: Provenance,
     ) {
-        let seen = self.seen.entry(id).or_insert((0, 0));
-        seen.0 += 1;
-        seen.1 = frame;
-        if seen.0 > MAX_PER_ID {
+        if self.note(frame, id, severity) > MAX_PER_ID {
             return;
         }
         self.list.push(Finding {
@@ -161,46 +161,67 @@ impl Findings {
         });
     }
 
+    /// Counts one more finding; returns how many of its id and severity now.
+    fn note(&mut self, frame: u64, id: &'static str, severity: Severity) -> u64 {
+        *self.raised.entry(id).or_insert(0) += 1;
+        let seen = self.seen.entry((id, severity)).or_insert((0, 0));
+        seen.0 += 1;
+        seen.1 = frame;
+        seen.0
+    }
+
+    fn count_one(&self, id: &'static str, severity: Severity) -> u64 {
+        self.seen.get(&(id, severity)).map_or(0, |s| s.0)
+    }
+
     /// Whether a finding with this id was already raised.
     pub fn has(&self, id: &str) -> bool {
-        self.seen.contains_key(id)
+        self.raised.contains_key(id)
     }
 
     /// How many findings with this id were raised, kept or not.
     pub fn count(&self, id: &str) -> u64 {
-        self.seen.get(id).map_or(0, |s| s.0)
+        self.raised.get(id).copied().unwrap_or(0)
     }
 
-    /// Ends collection: for every id raised more than [`MAX_PER_ID`] times,
-    /// one more finding (same id, severity and reference as the last kept
-    /// one, anchored at the last occurrence) says how many were not listed.
-    /// Leaves the list in frame order; closing twice adds nothing more.
+    /// Ends collection: for every id and severity raised more than
+    /// [`MAX_PER_ID`] times, one more finding (same id, severity and reference
+    /// as the last kept one, anchored at the last occurrence) says how many
+    /// were not listed. Leaves the list in frame order (then id, so the order
+    /// never depends on a hash); closing twice adds nothing more.
     pub fn close(&mut self) {
+        if std::mem::replace(&mut self.closed, true) {
+            return;
+        }
         let mut extra = Vec::new();
-        for (&id, seen) in self.seen.iter_mut() {
-            let (count, last_frame) = *seen;
+        for (&(id, severity), &(count, last_frame)) in &self.seen {
             if count <= MAX_PER_ID {
                 continue;
             }
-            // Counted once: a second close finds nothing over the limit.
-            seen.0 = MAX_PER_ID;
-            let Some(model) = self.list.iter().rev().find(|f| f.id == id) else {
+            let Some(model) = self
+                .list
+                .iter()
+                .rev()
+                .find(|f| f.id == id && f.severity == severity)
+            else {
                 continue;
             };
             extra.push(Finding {
                 conn: self.conn,
                 frame: last_frame,
                 id,
-                severity: model.severity,
+                severity,
                 message: format!(
-                    "{} more \"{id}\" findings on this connection are not listed (the first {MAX_PER_ID} are); \
-                     the last was in frame {last_frame}. The same anomaly repeated {count} times in all.",
+                    "{} more \"{id}\" findings ({severity}) on this connection are not listed (the first \
+                     {MAX_PER_ID} are); the last was in frame {last_frame}. The same anomaly repeated {count} \
+                     times in all.",
                     count - MAX_PER_ID
                 ),
                 reference: model.reference,
                 provenance: model.provenance,
             });
         }
+        extra.sort_by(|a, b| (a.frame, a.id, a.severity).cmp(&(b.frame, b.id, b.severity)));
         self.list.append(&mut extra);
         self.list.sort_by_key(|f| f.frame);
     }
@@ -238,5 +259,47 @@ mod tests {
             summary.message
         );
         assert!(f.list.windows(2).all(|w| w[0].frame <= w[1].frame));
+        assert_eq!(
+            f.count("smtp_bare_lf"),
+            1000,
+            "closing does not change the count"
+        );
+    }
+
+    #[test]
+    fn a_flood_of_warnings_does_not_hide_an_error_of_the_same_id() {
+        let mut f = Findings::new(1);
+        for frame in 1..=50 {
+            f.add(
+                frame,
+                "smtp_percent_hack",
+                Severity::Warning,
+                String::new(),
+                "RFC",
+            );
+            f.add(
+                frame,
+                "smtp_percent_hack",
+                Severity::Error,
+                String::new(),
+                "RFC",
+            );
+        }
+        f.close();
+        let errors = f
+            .list
+            .iter()
+            .filter(|x| x.severity == Severity::Error)
+            .count() as u64;
+        assert_eq!(errors, MAX_PER_ID + 1, "kept errors and their summary");
+        let last_two: Vec<Severity> = f.list[f.list.len() - 2..]
+            .iter()
+            .map(|x| x.severity)
+            .collect();
+        assert_eq!(
+            last_two,
+            [Severity::Warning, Severity::Error],
+            "summaries in a fixed order"
+        );
     }
 }

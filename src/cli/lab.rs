@@ -4,6 +4,8 @@
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::Result;
 use sockscope::capture::live::{privilege_paragraph, LiveError};
@@ -26,12 +28,25 @@ pub fn run(args: &LabArgs) -> Result<ExitCode> {
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
+    // With --netns, Ctrl-C or SIGTERM during the run (about a second) waits
+    // for its end, so the namespaces are removed before the process exits.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    if args.netns {
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register(signal, interrupted.clone())?;
+        }
+    }
     let options = lab::LabOptions {
         capture: !args.no_capture,
         write: args.write.clone(),
         netns: args.netns,
     };
-    let result = match lab::run_with(&args.scenario, &options) {
+    let result = lab::run_with(&args.scenario, &options);
+    if interrupted.load(Ordering::Relaxed) {
+        eprintln!("sockscope: interrupted; the namespaces were removed");
+        return Ok(ExitCode::from(130));
+    }
+    let result = match result {
         Err(LabError::Capture(LiveError::Permission(why))) => {
             // Say why once, clearly, and still run the scenario.
             eprintln!("sockscope: {}", privilege_paragraph(&why));

@@ -80,11 +80,15 @@ impl NetnsPair {
     pub fn create() -> Result<NetnsPair, NetnsError> {
         let pid = std::process::id();
         let names = [format!("sockscope-c-{pid}"), format!("sockscope-s-{pid}")];
-        // Interface names are at most 15 bytes (IFNAMSIZ − 1).
-        let ifs = [
-            format!("ssc{}", pid % 1_000_000),
-            format!("sss{}", pid % 1_000_000),
-        ];
+        // Interface names are at most 15 bytes (IFNAMSIZ − 1): the pid in hex
+        // fits whatever pid_max is.
+        let ifs = [format!("ssc{pid:x}"), format!("sss{pid:x}")];
+        // Leftovers of an earlier run with the same pid that was killed
+        // before it could clean up (pids repeat, in containers especially).
+        for name in &names {
+            let _ = Command::new("ip").args(["netns", "del", name]).output();
+        }
+        let _ = Command::new("ip").args(["link", "del", &ifs[0]]).output();
         // Whatever is made is removed again if a later step fails.
         let mut made = Removal(Vec::new());
         for name in &names {

@@ -221,6 +221,8 @@ pub struct Message {
     pub content_frame: Option<u64>,
     /// Frame of the 354 that invited the content.
     pub ready_frame: Option<u64>,
+    /// Index of that 354 in [`Dialogue::replies`].
+    pub ready_reply: Option<usize>,
     /// How a lenient receiver would read the same content, when it differs:
     /// an end-of-data variant it stops at (SMTP smuggling).
     pub lenient: Option<LenientReading>,
@@ -283,6 +285,9 @@ pub struct Dialogue {
     pub pairings: Vec<crate::proto::smtp::timing::PairRow>,
     /// Credentials seen in clear (decoded from base64 where needed).
     pub credentials: Vec<Credential>,
+    /// The readers stop once the dialogue holds this many items (see
+    /// [`Dialogue::items`]); the tracker sets it from its limits.
+    pub(crate) item_budget: usize,
 }
 
 /// Credentials kept per dialogue (a client sending more is counted only as
@@ -309,7 +314,18 @@ impl Dialogue {
             tls_records: Vec::new(),
             pairings: Vec::new(),
             credentials: Vec::new(),
+            item_budget: usize::MAX,
         }
+    }
+
+    /// Commands, replies and messages kept.
+    pub fn items(&self) -> usize {
+        self.commands.len() + self.replies.len() + self.messages.len()
+    }
+
+    /// Whether the readers must stop: the item budget is spent.
+    pub(crate) fn over_budget(&self) -> bool {
+        self.items() >= self.item_budget
     }
 
     /// Commands and replies — and, with `messages`, the messages whose data

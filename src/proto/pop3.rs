@@ -104,7 +104,8 @@ impl Pop3Session {
         d: &mut Dialogue,
         f: &mut Findings,
     ) {
-        loop {
+        // Stop at the item budget (see the SMTP reader).
+        while !d.over_budget() {
             let c = self.client_step(client, d, f);
             let s = self.server_step(server, d, f);
             if !c && !s {

@@ -29,11 +29,9 @@ fn unwrap_near(ack: u32, near: u64) -> u64 {
 pub fn ack_proof(seg: Option<&SegmentRecord>, reply_end: u64) -> Option<(u64, String, Provenance)> {
     let ack = seg
         .filter(|s| s.dir == Dir::C2s && s.flags.ack())
-        // Relative ACK 1 acknowledges the SYN only: no byte yet.
-        .map(|s| match s.ack {
-            0 => 0,
-            n => unwrap_near(n - 1, reply_end),
-        });
+        // Relative ACK 1 acknowledges the SYN only: no byte yet; 0 is 2³² − 1
+        // bytes after a wrap.
+        .map(|s| unwrap_near(s.ack.wrapping_sub(1), reply_end));
     match ack {
         Some(a) if a < reply_end => Some((
             a,

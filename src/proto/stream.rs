@@ -245,6 +245,11 @@ impl ByteQueue {
         frames
     }
 
+    /// Whether any queued byte stands for bytes the capture missed.
+    pub fn has_gap(&self) -> bool {
+        self.runs.iter().any(|r| r.gap)
+    }
+
     /// The frame that carried the byte at stream offset `at`, if still queued.
     pub fn frame_at(&self, at: u64) -> Option<u64> {
         if at < self.start {

@@ -16,6 +16,9 @@ const MAX_NAMED: usize = 64;
 pub struct TlsWatch {
     started: bool,
     reported: bool,
+    /// The capture missed bytes of this direction: record boundaries are lost
+    /// for good, so nothing after is taken for plaintext.
+    lost: bool,
 }
 
 impl TlsWatch {
@@ -29,6 +32,14 @@ impl TlsWatch {
         report: impl FnOnce(&ByteQueue),
     ) {
         if q.is_empty() {
+            return;
+        }
+        // A hole in the capture (queued as zero bytes) is no injection, but
+        // after it the records can no longer be told apart.
+        if self.lost || q.has_gap() {
+            self.lost = true;
+            self.started = true;
+            q.take(q.len());
             return;
         }
         // The first record after the go-ahead must be a handshake (RFC 8446
@@ -50,7 +61,9 @@ impl TlsWatch {
 fn drain(q: &mut ByteQueue, who: &str, d: &mut Dialogue) -> bool {
     loop {
         let Some(ty) = q.at(0) else { return true };
-        if !(20..=23).contains(&ty) {
+        // ChangeCipherSpec, Alert, Handshake, ApplicationData, Heartbeat
+        // (RFC 8446 §5.1, RFC 6520 §2).
+        if !(20..=24).contains(&ty) {
             return false;
         }
         let (Some(hi), Some(lo)) = (q.at(3), q.at(4)) else {
@@ -70,6 +83,7 @@ fn drain(q: &mut ByteQueue, who: &str, d: &mut Dialogue) -> bool {
             (22, Some(14)) => "Handshake: ServerHelloDone",
             (22, Some(16)) => "Handshake: ClientKeyExchange",
             (22, _) => "Handshake",
+            (24, _) => "Heartbeat",
             _ => "ApplicationData",
         };
         let t = q.take(len);
@@ -129,5 +143,16 @@ mod tests {
             seen.push(q.at(0).unwrap_or(0))
         });
         assert_eq!(seen, [b'R', b'R'], "plaintext first is reported too");
+        // Bytes the capture missed are no plaintext.
+        let mut after_gap = TlsWatch::default();
+        q.push(24, &[22, 3, 1, 0, 1, 1], 5, Timestamp(0));
+        after_gap.read(&mut q, "client", &mut d, |_| seen.push(2));
+        q.gap(30, 100, 6, Timestamp(0));
+        q.push(130, &[23, 3, 3, 0, 1, 9], 7, Timestamp(0));
+        after_gap.read(&mut q, "client", &mut d, |_| seen.push(3));
+        q.push(136, b"\x01\x02 misaligned", 8, Timestamp(0));
+        after_gap.read(&mut q, "client", &mut d, |_| seen.push(4));
+        assert_eq!(seen.len(), 2, "no injection reported after a gap: {seen:?}");
+        assert!(q.is_empty());
     }
 }

@@ -142,6 +142,12 @@ impl Tracker {
                 None => {}
             }
         }
+        // What this connection may still keep: its own limit, and what is
+        // left of the capture's.
+        let left = limits.total.saturating_sub(self.items);
+        if let Some(d) = &mut c.dialogue {
+            d.item_budget = limits.per_conn.min(c.counted.saturating_add(left));
+        }
         match (&mut c.state, &mut c.dialogue) {
             (State::Smtp(s), Some(d)) => {
                 s.advance(&mut c.client, &mut c.server, d, &mut c.findings)
@@ -152,12 +158,12 @@ impl Tracker {
             _ => {}
         }
         let Some(d) = &c.dialogue else { return };
-        let items = d.commands.len() + d.replies.len() + d.messages.len();
-        let grown = items - c.counted.min(items);
+        let items = d.items();
+        self.items += items.saturating_sub(c.counted);
         c.counted = items;
-        self.items += grown;
-        let total = self.items;
-        if items >= limits.per_conn || total >= limits.total {
+        // The reader stopped at its budget with bytes still to read.
+        let unread = !c.client.is_empty() || !c.server.is_empty();
+        if d.over_budget() && unread {
             let frame = d
                 .commands
                 .last()
@@ -177,7 +183,9 @@ impl Tracker {
                 "dialogue_limit",
                 Severity::Warning,
                 format!(
-                    "sockscope keeps at most {which}; it stopped reading this dialogue after frame {frame}. TCP                      analysis and the streams go on; cut the capture to this connection (tshark -Y tcp.stream) to                      read the rest."
+                    "sockscope keeps at most {which}; it stopped reading this dialogue after frame {frame}. TCP \
+                     analysis and the streams go on; cut the capture to this connection (tshark -Y tcp.stream) \
+                     to read the rest."
                 ),
                 "",
             );
@@ -198,7 +206,8 @@ impl Tracker {
         for c in self.conns.iter_mut().flatten() {
             match (&mut c.state, &mut c.dialogue) {
                 // Reading stopped at the limit: what is unfinished was cut by
-                // sockscope, not by the peers, so only the timing checks run.
+                // sockscope, not by the peers, so the end-of-session checks do
+                // not run; SMTP's timing checks (over what was read) still do.
                 (State::Smtp(_), Some(d)) if c.stopped => {
                     let segs = segments_of(d.conn);
                     d.pairings = timing::analyse(d, &segs, &mut c.findings);

@@ -260,6 +260,9 @@ pub struct Analyzer<'s> {
     max_records: usize,
     fragment_reported: bool,
     limit_reported: bool,
+    /// The last segment's record when per-frame records are no longer kept
+    /// (a live view still shows it).
+    unkept: Option<SegmentRecord>,
 }
 
 impl<'s> Analyzer<'s> {
@@ -276,13 +279,16 @@ impl<'s> Analyzer<'s> {
             max_records,
             fragment_reported: false,
             limit_reported: false,
+            unkept: None,
         }
     }
 
     /// Runs one frame through the layers; returns its TCP segment's record
-    /// when the frame is a TCP segment and per-frame records are still kept.
+    /// when the frame is a TCP segment (kept in the timeline, or past
+    /// `max_records` only lent until the next frame).
     pub fn push(&mut self, frame: crate::capture::Frame<'_>) -> Option<&SegmentRecord> {
         let kept_segments = self.out.segments.len();
+        self.unkept = None;
         let meta = &frame.meta;
         self.out.stats.frames += 1;
         self.out.stats.bytes += u64::from(meta.cap_len);
@@ -369,6 +375,8 @@ impl<'s> Analyzer<'s> {
                 if keep {
                     index.segment = Some(self.out.segments.len() as u32);
                     self.out.segments.push(record);
+                } else {
+                    self.unkept = Some(record);
                 }
             }
             (Some(_), Transport::Udp) => self.out.stats.udp += 1,
@@ -379,9 +387,11 @@ impl<'s> Analyzer<'s> {
         if keep {
             self.out.frames.push(index);
         }
-        (self.out.segments.len() > kept_segments)
-            .then(|| self.out.segments.last())
-            .flatten()
+        if self.out.segments.len() > kept_segments {
+            self.out.segments.last()
+        } else {
+            self.unkept.as_ref()
+        }
     }
 
     /// The connection table so far (live views read connections and their

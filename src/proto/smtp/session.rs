@@ -145,7 +145,9 @@ impl SmtpSession {
         d: &mut Dialogue,
         f: &mut Findings,
     ) {
-        loop {
+        // Stop at the item budget: a flood of tiny lines released at once
+        // (reassembly can hand over megabytes) must not run past the limit.
+        while !d.over_budget() {
             let c = self.client_step(client, d, f);
             let s = self.server_step(server, d, f);
             if !c && !s {
@@ -439,10 +441,13 @@ impl SmtpSession {
                 // An initial response (RFC 4954 §4) is the mechanism's first
                 // client message: for LOGIN the user name, so the first line
                 // after the 334 is then the password.
-                let arg = d.commands[idx].arg.clone();
+                // The whole line's argument: the kept copy may be cut. "="
+                // is an empty initial response (RFC 4954 §4): no message yet.
                 let mut words = arg.split(|&b| b == b' ');
                 if let (Some(_), Some(initial)) = (words.next(), words.next()) {
-                    self.sasl_message(idx, initial, frame, d, f);
+                    if initial != b"=" {
+                        self.sasl_message(idx, initial, frame, d, f);
+                    }
                 }
             }
             "QUIT" => self.quit_sent = true,
@@ -807,6 +812,7 @@ impl SmtpSession {
                             };
                             self.transaction = Some(m);
                             d.messages[m].ready_frame = Some(frame);
+                            d.messages[m].ready_reply = Some(ridx);
                             self.client = ClientMode::Data(
                                 i,
                                 m,
@@ -921,7 +927,9 @@ impl SmtpSession {
             "smtp_unexpected_reply_code",
             Severity::Info,
             format!(
-                "A {code} arrived while {verb} still waited for its reply: {code} only answers {wants}, sent later, so                  the replies to {skipped} earlier command(s) are missing (not in the capture, or never sent).                  sockscope pairs the {code} with {wants} and reads on."
+                "A {code} arrived while {verb} still waited for its reply: {code} only answers {wants}, sent later, so \
+                 the replies to {skipped} earlier command(s) are missing (not in the capture, or never sent). \
+                 sockscope pairs the {code} with {wants} and reads on."
             ),
             "RFC 5321 §4.3.2",
         );

@@ -366,12 +366,9 @@ fn content_before_354(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Finding
         if content >= ready {
             continue;
         }
-        // Replies are in stream order, so their last frames never decrease.
-        let first = d.replies.partition_point(|r| r.origin.last_frame() < ready);
-        let ready_end = d.replies[first..]
-            .iter()
-            .take_while(|r| r.origin.last_frame() == ready)
-            .find(|r| r.code == Code::Smtp(354))
+        let ready_end = m
+            .ready_reply
+            .and_then(|i| d.replies.get(i))
             .map_or(0, |r| r.origin.end); // 0: no proof possible
         let seg = segments::at(segments, content);
         let Some((_, proof, provenance)) = ack_proof(seg, ready_end) else {
