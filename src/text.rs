@@ -62,6 +62,23 @@ pub fn preview(bytes: &[u8], max: usize) -> String {
     out
 }
 
+/// [`preview`] of the first bytes of something `total` bytes long: marked
+/// "…" when it is only a prefix, and never ending in a lone `\r` that is the
+/// first half of a CRLF the prefix split (shown as `\r` it would claim a bare
+/// CR the data does not hold).
+pub fn preview_prefix(prefix: &[u8], total: u64, max: usize) -> String {
+    if total <= prefix.len() as u64 {
+        return preview(prefix, max);
+    }
+    let kept = prefix.strip_suffix(b"\r").unwrap_or(prefix);
+    let full = escape_bytes(kept);
+    if full.chars().count() < max {
+        full + "…"
+    } else {
+        preview(kept, max)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +104,15 @@ mod tests {
     fn previews_are_cut() {
         assert_eq!(preview(b"abcdef", 4), "abc…");
         assert_eq!(preview(b"abc", 4), "abc");
+    }
+
+    #[test]
+    fn a_prefix_says_it_is_one_and_does_not_invent_a_bare_cr() {
+        // The whole thing: shown as it is, a real bare CR included.
+        assert_eq!(preview_prefix(b"QUIT\r", 5, 40), "QUIT\\r");
+        // The first 5 of 90 bytes, cut between CR and LF.
+        assert_eq!(preview_prefix(b"QUIT\r", 90, 40), "QUIT…");
+        assert_eq!(preview_prefix(b"HELO x", 90, 40), "HELO x…");
+        assert_eq!(preview_prefix(b"HELO x", 90, 4), "HEL…");
     }
 }

@@ -1242,9 +1242,13 @@ fn check_ccnotes(t: &Timeline, fr: &CcNotesFrames) {
     let true_reply = &d.replies[helo_row.reply.expect("HELO has a true reply")];
     assert_eq!(code(true_reply.code), 250);
     assert_eq!(true_reply.origin.last_frame(), fr.helo_reply);
-    let (took_frame, took) = helo_row.client_took.clone().expect("client took a segment");
-    assert_eq!(took_frame, fr.greeting_tail);
-    assert!(took.starts_with(b"ESMTP"), "{:?}", text(&took));
+    let took = helo_row.client_took.clone().expect("client took a segment");
+    assert_eq!(took.frame, fr.greeting_tail);
+    assert!(
+        took.first_bytes.starts_with(b"ESMTP"),
+        "{:?}",
+        text(&took.first_bytes)
+    );
     // And the MAIL row: the client took HELO's 250 for MAIL's answer.
     let mail_row = d
         .pairings
@@ -1252,7 +1256,7 @@ fn check_ccnotes(t: &Timeline, fr: &CcNotesFrames) {
         .find(|row| row.command == 1)
         .expect("MAIL row");
     assert_eq!(
-        mail_row.client_took.as_ref().map(|t| t.0),
+        mail_row.client_took.as_ref().map(|t| t.frame),
         Some(fr.helo_reply)
     );
 

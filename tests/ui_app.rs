@@ -439,3 +439,120 @@ fn frames_are_read_back_by_offset_from_pcap_and_pcapng() {
         }
     }
 }
+
+/// A DATA transaction whose content hides an end-of-data variant: the
+/// dialogue shows DATA's two answers (354, then 250), the message where its
+/// content ends with its envelope and Subject, and under it the lenient
+/// receiver's other reading; while the content is on the wire it is
+/// "arriving".
+#[test]
+fn the_dialogue_shows_the_message_and_a_lenient_reading() {
+    use support::dialogue::{build, c, s};
+    let built = build(&[
+        s(b"220 mx.example.net ESMTP\r\n"),
+        c(b"EHLO client.example.org\r\n"),
+        s(b"250 mx.example.net\r\n"),
+        c(b"MAIL FROM:<a@example.org>\r\n"),
+        s(b"250 ok\r\n"),
+        c(b"RCPT TO:<b@example.net>\r\n"),
+        s(b"250 ok\r\n"),
+        c(b"DATA\r\n"),
+        s(b"354 go ahead\r\n"),
+        c_parts_content(),
+        s(b"250 2.0.0 queued\r\n"),
+    ]);
+    let content_frames = built.frames[9].clone();
+    let (mut app, _file) = open_bytes(&built.conv.to_pcap());
+    app.focus = Pane::Dialogue;
+    // On the first content segment: the message is still arriving.
+    app.goto_frame(content_frames[0]);
+    let screen = ui::render_text(&mut app, 140, 40);
+    assert!(
+        screen.contains(&format!(
+            "message 1 · content arriving since #{}",
+            content_frames[0]
+        )),
+        "{screen}"
+    );
+    // The variant `\n.\n` travels in this very segment.
+    assert!(
+        screen.contains(&format!(
+            "a lenient receiver ends it at \\n.\\n (#{})",
+            content_frames[0]
+        )),
+        "{screen}"
+    );
+    assert!(!screen.contains("message 1 · 96 B"), "not yet: {screen}");
+    // At the end: the whole story.
+    press(&mut app, KeyCode::Char('G'));
+    let screen = ui::render_text(&mut app, 140, 40);
+    let data_line = screen
+        .lines()
+        .find(|l| l.contains("C DATA"))
+        .unwrap_or_else(|| panic!("a DATA line: {screen}"));
+    assert!(
+        data_line.contains("→ 354 #") && data_line.contains(" · 250 #"),
+        "{data_line}"
+    );
+    assert!(
+        screen.contains("message 1 · 96 B · from <a@example.org> · to <b@ex"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("a lenient receiver ends it at \\n.\\n"),
+        "{screen}"
+    );
+    // The 250 and the message end in the same frame; ↑ picks the message
+    // (rows sharing a frame are picked one by one), and ⏎ explains it.
+    let is_message = |app: &App| {
+        let k = app.row_at_cursor().expect("a row");
+        matches!(
+            app.data.rows_of(app.conn)[k].kind,
+            sockscope::ui::model::RowKind::Message(0)
+        )
+    };
+    assert!(!is_message(&app), "the cursor's row is the 250");
+    let at = frame(&app);
+    press(&mut app, KeyCode::Up);
+    assert!(is_message(&app), "↑ picks the message");
+    press(&mut app, KeyCode::Up);
+    assert!(!is_message(&app), "↑ again: the line before it");
+    press(&mut app, KeyCode::Down);
+    assert!(is_message(&app));
+    assert!(frame(&app) <= at);
+    press(&mut app, KeyCode::Enter);
+    let screen = ui::render_text(&mut app, 140, 40);
+    assert!(screen.contains("message 1 · ↑/↓ scroll"), "{screen}");
+    assert!(screen.contains("MAIL FROM <a@example.org>"), "{screen}");
+    assert!(screen.contains("Subject:  hi"), "{screen}");
+    assert!(screen.contains("A strict receiver"), "{screen}");
+}
+
+/// Pipelined commands end in one frame; ↓ walks them one by one.
+#[test]
+fn pipelined_lines_in_one_frame_are_picked_one_by_one() {
+    use support::dialogue::{build, c, s};
+    let built = build(&[
+        s(b"220 mx.example.net ESMTP\r\n"),
+        c(b"EHLO client.example.org\r\n"),
+        s(b"250-mx.example.net\r\n250 PIPELINING\r\n"),
+        c(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nRCPT TO:<c@example.net>\r\n"),
+        s(b"250 ok\r\n250 ok\r\n250 ok\r\n"),
+    ]);
+    let (mut app, _file) = open_bytes(&built.conv.to_pcap());
+    press(&mut app, KeyCode::Char('2'));
+    let mut seen = Vec::new();
+    for _ in 0..9 {
+        press(&mut app, KeyCode::Down);
+        seen.push(app.row_at_cursor().expect("a row"));
+    }
+    assert_eq!(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8], "every line is reachable");
+}
+
+/// Content sent in two segments, with `\n.\n` inside the first.
+fn c_parts_content() -> support::dialogue::Step {
+    support::dialogue::c_parts(&[
+        b"Subject: hi\r\n\r\nhello\n.\nMAIL FROM:<ceo@example.net>\r\n",
+        b"RCPT TO:<victim@example.net>\r\n\r\nwire money\r\n.\r\n",
+    ])
+}

@@ -228,6 +228,45 @@ pub struct Message {
     pub lenient: Option<LenientReading>,
 }
 
+impl Message {
+    /// Whether content was sent at all (a transaction reset before DATA
+    /// carried no message).
+    pub fn was_sent(&self) -> bool {
+        self.content_frame.is_some() || self.size > 0
+    }
+
+    /// One line for a person: size, envelope, the header fields looked for
+    /// first, and the server's verdict, e.g. `16 B · from <a@b> · to <c@d> ·
+    /// Subject: hi · accepted`. Everything from the wire is escaped.
+    pub fn describe(&self) -> String {
+        use crate::text::{escape_str, preview};
+        let mut parts = vec![format!("{} B", self.size)];
+        if let Some(from) = &self.from {
+            parts.push(format!("from <{}>", escape_str(from)));
+        }
+        if !self.to.is_empty() {
+            let to: Vec<String> = self
+                .to
+                .iter()
+                .map(|t| format!("<{}>", escape_str(t)))
+                .collect();
+            parts.push(format!("to {}", to.join(", ")));
+        }
+        for (name, value) in &self.headers {
+            parts.push(format!("{}: {}", escape_str(name), preview(value, 50)));
+        }
+        parts.push(
+            match self.accepted {
+                Some(true) => "accepted",
+                Some(false) => "refused",
+                None => "no final reply",
+            }
+            .to_string(),
+        );
+        parts.join(" · ")
+    }
+}
+
 /// A lenient receiver's reading of DATA content that holds an end-of-data
 /// variant such as `\n.\n` (anomalies.md `smtp_smuggling_eod_variant`): the
 /// strict reading (RFC 5321 §4.1.1.4) is the [`Message`] itself.
@@ -343,13 +382,30 @@ impl Dialogue {
                 self.messages
                     .iter()
                     .enumerate()
-                    // A transaction reset before DATA carried no message.
-                    .filter(|(_, m)| m.content_frame.is_some() || m.size > 0)
+                    .filter(|(_, m)| m.was_sent())
                     .map(|(i, m)| (m.frame, Item::Message(i))),
             );
         }
         order.sort();
         order
+    }
+
+    /// The replies that answer command `i`, in order: the intermediate ones
+    /// (DATA's 354, AUTH's 334s, POP3's `+ `) and then the one
+    /// [`Command::reply`] names. Replies answering one command are adjacent
+    /// in the server's stream (it answers in order, RFC 5321 §4.3.1), so the
+    /// walk goes back from that reply; at most `max` are returned.
+    pub fn answers_to(&self, i: usize, max: usize) -> Vec<&Reply> {
+        let Some(last) = self.commands.get(i).and_then(|c| c.reply) else {
+            return Vec::new();
+        };
+        let mut first = last;
+        while first > 0 && last - first + 1 < max && self.replies[first - 1].command == Some(i) {
+            first -= 1;
+        }
+        self.replies
+            .get(first..=last)
+            .map_or(Vec::new(), |r| r.iter().collect())
     }
 
     /// Whether the server advertised a capability (case-insensitive keyword).

@@ -25,11 +25,18 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
             } else {
                 format!(" {}", preview(&c.shown_arg(show_secrets), 60))
             };
-            let answer = c
-                .reply
-                .and_then(|r| d.replies.get(r))
-                .map(|r| format!("  → {} (#{})", r.code, r.origin.last_frame()))
-                .unwrap_or_else(|| "  → no reply".to_string());
+            // DATA and AUTH are answered in steps (354 then 250; 334s then
+            // 235): all of them, in order.
+            let answers: Vec<String> = d
+                .answers_to(i, 4)
+                .iter()
+                .map(|r| format!("{} (#{})", r.code, r.origin.last_frame()))
+                .collect();
+            let answer = if answers.is_empty() {
+                "  → no reply".to_string()
+            } else {
+                format!("  → {}", answers.join(" · "))
+            };
             wrapped(
                 out,
                 &format!("{:>6}  C {}{arg}{answer}", format!("#{frame}"), c.verb),
@@ -86,29 +93,15 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
         }
     }
     for (k, m) in d.messages.iter().enumerate() {
-        if m.content_frame.is_none() && m.size == 0 {
-            continue; // a transaction whose content was never sent
+        if !m.was_sent() {
+            continue;
         }
-        let mut parts = vec![format!("message {} · {} B", k + 1, m.size)];
-        if let Some(from) = &m.from {
-            parts.push(format!("from <{}>", crate::text::escape_str(from)));
-        }
-        if !m.to.is_empty() {
-            let to: Vec<String> =
-                m.to.iter()
-                    .map(|t| format!("<{}>", crate::text::escape_str(t)))
-                    .collect();
-            parts.push(format!("to {}", to.join(", ")));
-        }
-        for (name, value) in &m.headers {
-            parts.push(format!("{name}: {}", preview(value, 50)));
-        }
-        parts.push(match m.accepted {
-            Some(true) => "accepted".to_string(),
-            Some(false) => "refused".to_string(),
-            None => "no final reply".to_string(),
-        });
-        wrapped(out, &format!("#{} {}", m.frame, parts.join(" · ")), 4, 8)?;
+        wrapped(
+            out,
+            &format!("#{} message {} · {}", m.frame, k + 1, m.describe()),
+            4,
+            8,
+        )?;
         if let Some(l) = &m.lenient {
             readings(out, m, l)?;
         }
@@ -185,9 +178,9 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
             let client = row
                 .client_took
                 .as_ref()
-                .map(|(f, b)| format!("\"{}\" (#{f})", preview(b, 24)))
+                .map(|t| format!("\"{}\" (#{})", t.shown(24), t.frame))
                 .unwrap_or_else(|| "nothing left to read".to_string());
-            let mark = if row.client_took.as_ref().map(|t| t.0)
+            let mark = if row.client_took.as_ref().map(|t| t.frame)
                 == row
                     .reply
                     .and_then(|r| d.replies.get(r))

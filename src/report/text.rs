@@ -12,7 +12,7 @@ use crate::socket::SocketEvent;
 use crate::tcp::analysis::explain;
 use crate::tcp::history::conn_state_meaning;
 use crate::tcp::{Dir, RoleSource, SegmentRecord};
-use crate::text::{escape_str, preview};
+use crate::text::{escape_str, preview_prefix};
 use crate::timeline::{ConnSummary, Timeline};
 
 /// Report width the layout is made for.
@@ -299,7 +299,10 @@ pub(super) fn segment_line(
         let cut = if s.captured < s.len { " (cut)" } else { "" };
         let used: usize = parts.iter().map(|p| p.chars().count() + 1).sum();
         let max = room.saturating_sub(used + 2 + cut.len()).max(4);
-        parts.push(format!("\"{}\"{cut}", preview(&s.preview, max)));
+        parts.push(format!(
+            "\"{}\"{cut}",
+            preview_prefix(&s.preview, u64::from(s.len), max)
+        ));
     } else if s.len > 0 {
         parts.push("(payload not captured)".to_string());
     }

@@ -109,10 +109,7 @@ impl SocketEvent {
             SocketCall::Read {
                 len, preview, gap, ..
             } => {
-                let mut shown = crate::text::preview(preview, 40);
-                if (preview.len() as u64) < *len && !shown.ends_with('…') {
-                    shown.push('…');
-                }
+                let shown = crate::text::preview_prefix(preview, *len, 40);
                 if *gap {
                     format!("read() → {len} B, including bytes the capture missed")
                 } else {
@@ -122,10 +119,7 @@ impl SocketEvent {
             SocketCall::Eof => "read() → 0 (EOF: the peer closed its side)".to_string(),
             SocketCall::Reset => "read()/write() → -1 ECONNRESET".to_string(),
             SocketCall::Write { len, preview, .. } => {
-                let mut shown = crate::text::preview(preview, 40);
-                if (preview.len() as u64) < *len && !shown.ends_with('…') {
-                    shown.push('…');
-                }
+                let shown = crate::text::preview_prefix(preview, *len, 40);
                 format!("write(\"{shown}\") → {len}")
             }
             SocketCall::SetOption { option } => {

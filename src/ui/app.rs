@@ -207,6 +207,10 @@ pub struct App {
     pub last_search: Option<String>,
     /// Where an unfinished search goes on (a global segment position).
     search_resume: Option<usize>,
+    /// A dialogue row picked with ↑/↓ or a click among several that end in
+    /// the cursor's frame (pipelined commands, a burst of replies); cleared
+    /// whenever the cursor moves.
+    row_pick: Option<usize>,
     pub quit: bool,
 }
 
@@ -240,6 +244,7 @@ impl App {
             frame: None,
             last_search: None,
             search_resume: None,
+            row_pick: None,
             quit: false,
         };
         app.sync();
@@ -306,6 +311,7 @@ impl App {
     pub fn goto(&mut self, conn: u32, pos: usize) {
         self.conn = conn;
         self.pos = pos.min(self.seg_count().saturating_sub(1));
+        self.row_pick = None;
         self.sync();
     }
 
@@ -365,6 +371,12 @@ impl App {
     pub fn row_at_cursor(&self) -> Option<usize> {
         let f = self.cursor_frame()?;
         let rows = self.data.rows_of(self.conn);
+        if let Some(k) = self
+            .row_pick
+            .filter(|&k| rows.get(k).is_some_and(|r| r.last == f))
+        {
+            return Some(k);
+        }
         let n = rows.partition_point(|r| r.last <= f);
         // A row this very segment completed is the current one; else one
         // still arriving (started, not ended; look a few rows ahead, since
@@ -552,6 +564,7 @@ impl App {
                 };
                 let frame = rows[target].last;
                 self.goto_frame_in(self.conn, frame);
+                self.row_pick = Some(target);
             }
             Pane::Nic => self.nic_scroll = self.nic_scroll.saturating_add_signed(by as i16),
             Pane::Socket => self.socket_back = self.socket_back.saturating_add_signed(-by),
@@ -955,6 +968,7 @@ impl App {
                         let frame = r.last;
                         self.follow = false;
                         self.goto_frame_in(self.conn, frame);
+                        self.row_pick = Some(row);
                     }
                 }
             }

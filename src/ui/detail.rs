@@ -147,6 +147,59 @@ fn row(app: &App, r: usize, out: &mut Vec<Line<'static>>) -> String {
         return "dialogue".into();
     };
     match kind {
+        RowKind::Message(i) => {
+            let Some(m) = d.messages.get(i) else {
+                return "message".into();
+            };
+            let mut field = |name: &str, value: String| {
+                out.push(Line::from(vec![
+                    Span::styled(format!("{name:<10}"), t.dim()),
+                    Span::raw(value),
+                ]));
+            };
+            field("size", format!("{} B after un-stuffing", m.size));
+            let carried = match m.content_frame {
+                Some(first) if first != m.frame => format!("#{first} to #{}", m.frame),
+                _ => format!("#{}", m.frame),
+            };
+            field("content", carried);
+            if let Some(from) = &m.from {
+                field("MAIL FROM", format!("<{}>", escape_str(from)));
+            }
+            for to in &m.to {
+                field("RCPT TO", format!("<{}>", escape_str(to)));
+            }
+            for (name, value) in &m.headers {
+                field(&format!("{}:", escape_str(name)), preview(value, 200));
+            }
+            field(
+                "verdict",
+                match m.accepted {
+                    Some(true) => "accepted by the server".to_string(),
+                    Some(false) => "refused by the server".to_string(),
+                    None => "no final reply".to_string(),
+                },
+            );
+            if let Some(l) = &m.lenient {
+                out.push(Line::from(""));
+                out.push(Line::from(Span::styled(
+                    format!(
+                        "A strict receiver (RFC 5321 §4.1.1.4) ends the content only at CRLF.CRLF: \
+                         one message of {} B. A lenient one ends it at {} (#{}) after {} B and reads \
+                         {} line(s) after it as commands{}{}.",
+                        m.size,
+                        l.variant,
+                        l.frame,
+                        l.size,
+                        l.commands,
+                        if l.verbs.is_empty() { "" } else { ": " },
+                        l.verbs.join(", ")
+                    ),
+                    t.severity(crate::finding::Severity::Error),
+                )));
+            }
+            format!("message {}", i + 1)
+        }
         RowKind::Command(i) => {
             let Some(c) = d.commands.get(i) else {
                 return "command".into();
@@ -175,11 +228,12 @@ fn row(app: &App, r: usize, out: &mut Vec<Line<'static>>) -> String {
                 )));
             }
             if let Some(p) = d.pairings.iter().find(|p| p.command == i) {
-                if let Some((frame, bytes)) = &p.client_took {
+                if let Some(took) = &p.client_took {
                     out.push(Line::from(Span::styled(
                         format!(
-                            "a one-read-per-reply client took \"{}\" (#{frame}) as its answer (inferred)",
-                            preview(bytes, 60)
+                            "a one-read-per-reply client took \"{}\" (#{}) as its answer (inferred)",
+                            took.shown(60),
+                            took.frame
                         ),
                         t.partial(),
                     )));

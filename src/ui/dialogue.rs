@@ -168,6 +168,7 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
         _ => Span::styled("  ", base),
     };
     match row.kind {
+        RowKind::Message(i) => lines = message_lines(app, d, (i, row, here), width),
         RowKind::Command(i) => {
             let Some(c) = d.commands.get(i) else {
                 return Drawn { lines };
@@ -198,11 +199,18 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
             } else {
                 format!("{} {}", c.verb, preview(&arg, 80))
             };
-            let answer = c
-                .reply
-                .and_then(|r| d.replies.get(r))
-                .map(|r| format!("  → {} #{}", r.code, r.origin.last_frame()))
-                .unwrap_or_else(|| "  → no reply".to_string());
+            // DATA and AUTH are answered in steps (354 then 250; 334s then
+            // 235): all of them, in order.
+            let answers: Vec<String> = d
+                .answers_to(i, 4)
+                .iter()
+                .map(|r| format!("{} #{}", r.code, r.origin.last_frame()))
+                .collect();
+            let answer = if answers.is_empty() {
+                "  → no reply".to_string()
+            } else {
+                format!("  → {}", answers.join(" · "))
+            };
             lines.push(finish(vec![
                 gutter,
                 mark(&c.origin),
@@ -216,10 +224,11 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
                     .reply
                     .and_then(|r| d.replies.get(r))
                     .map(|r| r.origin.last_frame());
-                if let Some((frame, bytes)) = &p.client_took {
-                    if Some(*frame) != server_frame {
+                if let Some(took) = &p.client_took {
+                    let frame = took.frame;
+                    if Some(frame) != server_frame {
                         // Not yet happened at the cursor: dimmed like the future.
-                        let later = *frame > cursor;
+                        let later = frame > cursor;
                         let paint = |st: Style| if later { t.dim() } else { paint(st) };
                         lines.push(finish(vec![
                             Span::styled(
@@ -230,7 +239,7 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
                             Span::styled(
                                 format!(
                                     "\"{}\" #{frame}",
-                                    preview(bytes, width.saturating_sub(30).max(8))
+                                    took.shown(width.saturating_sub(30).max(8))
                                 ),
                                 paint(t.partial()),
                             ),
@@ -341,6 +350,89 @@ fn wire_text(p: Protocol, r: &crate::proto::Reply) -> Vec<u8> {
     out
 }
 
+/// A message row: its summary once its end has passed the cursor, "arriving"
+/// while its content is on the wire, and — for content a lenient receiver
+/// would end early (SMTP smuggling) — that other reading under it.
+fn message_lines(
+    app: &App,
+    d: &Dialogue,
+    (i, row, here): (usize, &Row, bool),
+    width: usize,
+) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let Some(m) = d.messages.get(i) else {
+        return Vec::new();
+    };
+    let cursor = app.cursor_frame().unwrap_or(0);
+    let future = row.first > cursor;
+    let base = if here {
+        t.cursor()
+    } else if future {
+        t.dim()
+    } else {
+        Style::new()
+    };
+    let paint = |st: Style| if future { t.dim() } else { base.patch(st) };
+    let worst = [row.first, row.last]
+        .iter()
+        .flat_map(|fr| super::ladder::findings_at(app, app.conn, *fr))
+        .map(|f| f.severity)
+        .max();
+    let mark = match worst {
+        Some(sev) if !future => Span::styled("⚠ ", base.patch(t.severity(sev))),
+        _ => Span::styled("  ", base),
+    };
+    let gutter = Span::styled(format!("{:>5} ", format!("#{}", row.last)), paint(t.dim()));
+    let body = if row.first <= cursor && cursor < row.last {
+        Span::styled(
+            format!("message {} · content arriving since #{}", i + 1, row.first),
+            paint(t.partial()),
+        )
+    } else {
+        Span::styled(
+            format!("message {} · {}", i + 1, m.describe()),
+            paint(t.text()),
+        )
+    };
+    let finish = |spans: Vec<Span<'static>>| {
+        let mut spans = clip(spans, width);
+        if here {
+            let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+            spans.push(Span::styled(" ".repeat(width.saturating_sub(used)), base));
+        }
+        Line::from(spans)
+    };
+    let mut out = vec![finish(vec![
+        gutter,
+        mark,
+        Span::styled("✉ ", paint(t.client())),
+        body,
+    ])];
+    if let Some(l) = &m.lenient {
+        let later = l.frame > cursor;
+        let paint = |st: Style| if later { t.dim() } else { paint(st) };
+        let then = if l.commands == 0 {
+            String::new()
+        } else {
+            format!(", then runs {} as commands", l.verbs.join(", "))
+        };
+        out.push(finish(vec![
+            Span::styled(
+                "         ≠ ",
+                paint(t.severity(crate::finding::Severity::Error)),
+            ),
+            Span::styled(
+                format!(
+                    "a lenient receiver ends it at {} (#{}) after {} B{then}",
+                    l.variant, l.frame, l.size
+                ),
+                paint(t.partial()),
+            ),
+        ]));
+    }
+    out
+}
+
 /// The server's pairing beside a one-read-per-reply client's.
 fn pairing_table(app: &App, d: &Dialogue, width: usize) -> Vec<Line<'static>> {
     let t = app.theme;
@@ -387,9 +479,10 @@ fn pairing_table(app: &App, d: &Dialogue, width: usize) -> Vec<Line<'static>> {
         let client = p
             .client_took
             .as_ref()
-            .map(|(f, b)| format!("\"{}\" #{f}", preview(b, col)))
+            .map(|t| format!("\"{}\" #{}", t.shown(col), t.frame))
             .unwrap_or_else(|| "nothing left".to_string());
-        let differs = p.client_took.as_ref().map(|x| x.0) != reply.map(|r| r.origin.last_frame());
+        let differs =
+            p.client_took.as_ref().map(|x| x.frame) != reply.map(|r| r.origin.last_frame());
         let st = if future { t.dim() } else { Style::new() };
         out.push(Line::from(clip(
             vec![

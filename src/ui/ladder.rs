@@ -13,7 +13,7 @@ use ratatui::Frame;
 use super::{clip, fit, pad, pane_block, App};
 use crate::finding::Finding;
 use crate::tcp::{Dir, SegmentRecord};
-use crate::text::preview;
+use crate::text::preview_prefix;
 
 /// Lines per segment: the arrow, and what it carries.
 const LINES: u16 = 2;
@@ -332,11 +332,7 @@ fn carried(s: &SegmentRecord, room: usize) -> String {
         }
     }
     if s.captured > 0 {
-        let more = s.captured as usize > s.preview.len() || s.captured < s.len;
-        let mut text = preview(&s.preview, room.saturating_sub(2 + usize::from(more)));
-        if more && !text.ends_with('…') {
-            text.push('…');
-        }
+        let text = preview_prefix(&s.preview, u64::from(s.len), room.saturating_sub(2));
         return format!("\"{text}\"");
     }
     if s.len > 0 {

@@ -16,6 +16,9 @@ pub const STRIP_BUCKETS: usize = 1024;
 pub enum RowKind {
     Command(usize),
     Reply(usize),
+    /// A mail message (SMTP DATA/BDAT content, POP3 RETR/TOP), placed by
+    /// the frame that ended it.
+    Message(usize),
 }
 
 /// One dialogue row, placed by the frame that completed it.
@@ -106,12 +109,26 @@ impl Data {
                     last: r.origin.last_frame(),
                     kind: RowKind::Reply(i),
                 }))
+                .chain(
+                    d.messages
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, m)| m.was_sent())
+                        .map(|(i, m)| Row {
+                            first: m.content_frame.unwrap_or(m.frame).min(m.frame),
+                            last: m.frame,
+                            kind: RowKind::Message(i),
+                        }),
+                )
                 .collect();
-            // As the report orders them: by the frame of the last byte.
+            // As the report orders them: by the frame of the last byte; in
+            // one frame, commands, then the message they end, then replies
+            // (the server answers what it has read).
             r.sort_by_key(|row| {
                 let kind = match row.kind {
                     RowKind::Command(i) => (0, i),
-                    RowKind::Reply(i) => (1, i),
+                    RowKind::Message(i) => (1, i),
+                    RowKind::Reply(i) => (2, i),
                 };
                 (row.last, kind)
             });

@@ -14,7 +14,7 @@ use super::App;
 use crate::socket::{Endpoint, SocketCall};
 use crate::tcp::analysis::explain;
 use crate::tcp::{Dir, SegmentRecord};
-use crate::text::preview;
+use crate::text::preview_prefix;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let t = app.theme;
@@ -138,7 +138,7 @@ fn segment_sentence(app: &App, s: &SegmentRecord) -> String {
     };
     if data {
         let end = u64::from(s.seq) + u64::from(s.len) - 1;
-        let shown = preview(&s.preview, 40);
+        let shown = preview_prefix(&s.preview, u64::from(s.len), 40);
         let push = if f.psh() {
             " PSH: deliver them to the application at once."
         } else {
@@ -247,6 +247,9 @@ fn dialogue_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
     let mut out = Vec::new();
     for r in rows[n..].iter().take_while(|r| r.last == s.frame) {
         match r.kind {
+            // A message row ends with its content or with the reply that
+            // judged it; the reply's own sentence tells which.
+            RowKind::Message(_) => {}
             RowKind::Command(i) => {
                 let c = d.commands.get(i)?;
                 out.push(format!(
@@ -279,12 +282,22 @@ fn dialogue_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
             let what = match r.kind {
                 RowKind::Command(i) => d.commands.get(i).map(|c| format!("the {} command", c.verb)),
                 RowKind::Reply(i) => d.replies.get(i).map(|r| format!("a {} reply", r.code)),
-            }?;
-            out.push(format!(
-                "These bytes are only part of {what}: no CRLF yet, so a reader must wait for the rest \
-                 (#{}).",
-                r.last
-            ));
+                RowKind::Message(i) => {
+                    out.push(format!(
+                        "These bytes are part of message {}'s content: the receiver keeps them until \
+                         the end of data.",
+                        i + 1
+                    ));
+                    None
+                }
+            };
+            if let Some(what) = what {
+                out.push(format!(
+                    "These bytes are only part of {what}: no CRLF yet, so a reader must wait for \
+                     the rest (#{}).",
+                    r.last
+                ));
+            }
         }
     }
     (!out.is_empty()).then(|| out.join(" "))

@@ -84,6 +84,15 @@ fn dialogue_hit(
     let first = rows.partition_point(|r| r.last < frame);
     for r in rows[first..].iter().take_while(|r| r.last == frame) {
         match r.kind {
+            RowKind::Message(i) => {
+                let m = d.messages.get(i)?;
+                let envelope = m.from.iter().chain(m.to.iter());
+                if envelope.clone().any(|a| contains(a.as_bytes(), needle))
+                    || m.headers.iter().any(|(_, v)| contains(v, needle))
+                {
+                    return Some("a message");
+                }
+            }
             RowKind::Command(i) => {
                 let c = d.commands.get(i)?;
                 let line = [c.verb.as_bytes(), b" ", &c.shown_arg(false)].concat();

@@ -1125,11 +1125,22 @@ fn content_finding(note: &super::content::ContentNote, f: &mut Findings) {
             "8-bit or NUL octets in the content without BODY=8BITMIME; SMTP is 7-bit unless negotiated",
         ),
     };
+    // The sentence leads (the view narrates a finding by its first one);
+    // how often it happened in this message follows it.
+    let mut sentence = text.to_string();
+    if let Some(first) = sentence.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    let times = if note.count > 1 {
+        format!(" ({} times in this message)", note.count)
+    } else {
+        String::new()
+    };
     f.add(
         note.frame,
         note.id,
         severity,
-        format!("{} ×{}: {text}. {}", note.id, note.count, note.detail),
+        format!("{sentence}{times}. {}", note.detail),
         reference,
     );
 }

@@ -10,7 +10,7 @@ use crate::proto::dialogue::{Code, Dialogue};
 use crate::proto::proof::ack_proof;
 use crate::proto::segments;
 use crate::tcp::{Dir, Flag, SegmentRecord};
-use crate::text::preview;
+use crate::text::{preview, preview_prefix};
 
 /// Commands that end a PIPELINING group (RFC 2920 §3.1, RFC 3207 §4, RFC 4954
 /// §4, RFC 3030 §2): nothing may follow them before their reply.
@@ -25,9 +25,25 @@ pub struct PairRow {
     pub command: usize,
     /// The reply that really answers it (server's meaning), index.
     pub reply: Option<usize>,
-    /// The server segment a one-read-per-reply client took as its answer:
-    /// (frame, first bytes).
-    pub client_took: Option<(u64, Vec<u8>)>,
+    /// The server segment a one-read-per-reply client took as its answer.
+    pub client_took: Option<Took>,
+}
+
+/// A server segment a one-read-per-reply client took as an answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Took {
+    pub frame: u64,
+    /// Its first bytes (the segment record's preview).
+    pub first_bytes: Vec<u8>,
+    /// Its whole payload length.
+    pub len: u64,
+}
+
+impl Took {
+    /// The bytes as text in at most `max` characters, "…" when only the start.
+    pub fn shown(&self, max: usize) -> String {
+        preview_prefix(&self.first_bytes, self.len, max)
+    }
 }
 
 /// Server bytes a client could read: data segments that are not repeats.
@@ -224,7 +240,11 @@ fn split_lines(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) {
             if s.dir == dir.other() && s.len > 0 {
                 n += 1;
                 if meanwhile.len() < 3 {
-                    meanwhile.push(format!("#{} \"{}\"", s.frame, preview(&s.preview, 24)));
+                    meanwhile.push(format!(
+                        "#{} \"{}\"",
+                        s.frame,
+                        preview_prefix(&s.preview, u64::from(s.len), 24)
+                    ));
                 }
             }
         }
@@ -406,7 +426,11 @@ fn out_of_step(
             command: k,
             reply: c.reply,
             // Read 0 is taken as the greeting; read k+1 as the answer to command k.
-            client_took: reads.get(k + 1).map(|s| (s.frame, s.preview.to_vec())),
+            client_took: reads.get(k + 1).map(|s| Took {
+                frame: s.frame,
+                first_bytes: s.preview.to_vec(),
+                len: u64::from(s.len),
+            }),
         })
         .collect();
     let shifted: Vec<&PairRow> = rows
@@ -417,17 +441,21 @@ fn out_of_step(
                 .reply
                 .and_then(|i| d.replies.get(i))
                 .map(|rep| rep.origin.last_frame());
-            r.client_took.as_ref().map(|t| t.0) != true_end
+            r.client_took.as_ref().map(|t| t.frame) != true_end
         })
         .collect();
     if shifted.len() < 2 {
         return Vec::new();
     }
-    let examples: Vec<String> = shifted
+    // Four examples cover the founding story (HELO, MAIL, RCPT, QUIT); a
+    // longer session says how many more rather than growing the sentence.
+    const EXAMPLES: usize = 4;
+    let mut examples: Vec<String> = shifted
         .iter()
-        .take(3)
+        .take(EXAMPLES)
         .filter_map(|r| {
-            let (frame, bytes) = r.client_took.as_ref()?;
+            let took = r.client_took.as_ref()?;
+            let (frame, bytes) = (took.frame, &took.first_bytes);
             let verb = &d.commands[r.command].verb;
             let no_code = if bytes.len() >= 3 && bytes[..3].iter().all(u8::is_ascii_digit) {
                 ""
@@ -436,10 +464,13 @@ fn out_of_step(
             };
             Some(format!(
                 "\"{}\" (#{frame}){no_code} as the answer to {verb}",
-                preview(bytes, 30)
+                took.shown(30)
             ))
         })
         .collect();
+    if shifted.len() > EXAMPLES {
+        examples.push(format!("and {} more", shifted.len() - EXAMPLES));
+    }
     f.push(
         d.commands[shifted[0].command].origin.first_frame(),
         "smtp_client_out_of_step",
