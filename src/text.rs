@@ -72,11 +72,11 @@ pub fn preview_prefix(prefix: &[u8], total: u64, max: usize) -> String {
     }
     let kept = prefix.strip_suffix(b"\r").unwrap_or(prefix);
     let full = escape_bytes(kept);
-    if full.chars().count() < max {
-        full + "…"
-    } else {
-        preview(kept, max)
-    }
+    // Room for the ellipsis is kept whatever the length: a prefix that
+    // happens to fill the width exactly must still say it is one.
+    let mut out: String = full.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 #[cfg(test)]
@@ -114,5 +114,8 @@ mod tests {
         assert_eq!(preview_prefix(b"QUIT\r", 90, 40), "QUIT…");
         assert_eq!(preview_prefix(b"HELO x", 90, 40), "HELO x…");
         assert_eq!(preview_prefix(b"HELO x", 90, 4), "HEL…");
+        // Exactly as wide as the room: still marked, one character given up.
+        assert_eq!(preview_prefix(b"HELO x", 90, 6), "HELO …");
+        assert_eq!(preview_prefix(b"HELO x", 90, 7), "HELO x…");
     }
 }

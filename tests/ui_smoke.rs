@@ -104,3 +104,56 @@ fn into_a_pipe_it_prints_the_report() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("sockscope report"), "{text}");
 }
+
+/// Whether process `pid` has ended (gone, or a zombie nobody reaped yet).
+fn ended(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        // The state follows the command name in parentheses.
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
+    }
+}
+
+/// Killing the terminal under the view (a closed window, a dropped ssh link)
+/// ends it: no orphan left spinning on a dead tty (crossterm#793).
+#[test]
+fn the_view_ends_when_its_terminal_goes_away() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("skipped: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_sockscope");
+    let session = format!("sockscope-hangup-{}", std::process::id());
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-c",
+        env!("CARGO_MANIFEST_DIR"),
+        bin,
+    ]);
+    assert!(started.is_some(), "tmux could not start");
+    let kill = Kill(session.clone());
+    wait_for(&session, "what happens at #1", Duration::from_secs(20)).unwrap();
+    let pid = tmux(&["display-message", "-p", "-t", &session, "#{pane_pid}"])
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    assert!(!pid.is_empty() && !ended(&pid), "the view runs as {pid:?}");
+    drop(kill);
+    let limit = Instant::now() + Duration::from_secs(10);
+    while !ended(&pid) && Instant::now() < limit {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    if !ended(&pid) {
+        let _ = Command::new("kill").args(["-9", &pid]).status();
+        panic!("the view outlived its terminal by 10 s");
+    }
+}

@@ -69,14 +69,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         Some(path) => {
             let f =
                 File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            let mut w = PcapngWriter::new(BufWriter::new(f), false)?;
-            w.add_interface(
-                cap.link_type(),
-                live::READ_BUFFER as u32,
-                Some(cap.name()),
-                Some(9),
-            )?;
-            Some(w)
+            Some(pcapng_for(BufWriter::new(f), &cap)?)
         }
         None => None,
     };
@@ -204,30 +197,30 @@ impl Write for Shared {
     }
 }
 
-/// `live` on a terminal: the terminal view over the frames as they come,
-/// following the newest segment unless paused. The capture runs here; the
-/// view in its own thread, re-analysing what was captured so far.
-fn view(args: &LiveArgs, mut cap: LiveCapture) -> Result<ExitCode> {
-    let bytes = Arc::new(Mutex::new(Vec::new()));
-    let mut kept = PcapngWriter::new(Shared(bytes.clone()), false)?;
-    kept.add_interface(
+/// A pcapng writer over `out` with the capture's one interface described
+/// (link type, snap length, name, nanosecond stamps: `if_tsresol` 9).
+fn pcapng_for<W: Write>(out: W, cap: &LiveCapture) -> Result<PcapngWriter<W>> {
+    let mut w = PcapngWriter::new(out, false)?;
+    w.add_interface(
         cap.link_type(),
         live::READ_BUFFER as u32,
         Some(cap.name()),
         Some(9),
     )?;
+    Ok(w)
+}
+
+/// `live` on a terminal: the terminal view over the frames as they come,
+/// following the newest segment unless paused. The capture runs here; the
+/// view in its own thread, re-analysing what was captured so far.
+fn view(args: &LiveArgs, mut cap: LiveCapture) -> Result<ExitCode> {
+    let bytes = Arc::new(Mutex::new(Vec::new()));
+    let mut kept = pcapng_for(Shared(bytes.clone()), &cap)?;
     let mut file = match &args.write {
         Some(path) => {
             let f =
                 File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            let mut w = PcapngWriter::new(BufWriter::new(f), false)?;
-            w.add_interface(
-                cap.link_type(),
-                live::READ_BUFFER as u32,
-                Some(cap.name()),
-                Some(9),
-            )?;
-            Some(w)
+            Some(pcapng_for(BufWriter::new(f), &cap)?)
         }
         None => None,
     };

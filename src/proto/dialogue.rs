@@ -408,6 +408,17 @@ impl Dialogue {
             .map_or(Vec::new(), |r| r.iter().collect())
     }
 
+    /// What reply `i` is to the dialogue: `answers HELO`, `greeting` (the
+    /// first reply, unsolicited by design) or `answers nothing`.
+    pub fn reply_role(&self, i: usize) -> String {
+        let command = self.replies.get(i).and_then(|r| r.command);
+        match command.and_then(|c| self.commands.get(c)) {
+            Some(c) => format!("answers {}", c.verb),
+            None if i == 0 => "greeting".to_string(),
+            None => "answers nothing".to_string(),
+        }
+    }
+
     /// Whether the server advertised a capability (case-insensitive keyword).
     /// At most [`MAX_CAPABILITIES`] are kept, so this stays cheap however
     /// long the server's list was.

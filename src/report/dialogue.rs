@@ -69,12 +69,7 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
                     } else {
                         String::new()
                     };
-                    let answers = match r.command.and_then(|c| d.commands.get(c)) {
-                        Some(c) => format!(" · answers {}", c.verb),
-                        None if i == 0 => " · greeting".to_string(),
-                        None => " · answers nothing".to_string(),
-                    };
-                    format!("{built}{answers}")
+                    format!("{built} · {}", d.reply_role(i))
                 } else {
                     String::new()
                 };

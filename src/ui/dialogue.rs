@@ -13,7 +13,8 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::model::{Row, RowKind};
-use super::{clip, fit, pane_block, App};
+use super::{clip, fit, pane_block, App, Theme};
+use crate::finding::Severity;
 use crate::proto::{Dialogue, Origin, Protocol};
 use crate::text::preview;
 
@@ -138,37 +139,80 @@ fn arrived(o: &Origin, cursor: u64) -> Option<(u64, u64)> {
     Some((so_far, o.end.saturating_sub(o.offset)))
 }
 
+/// How one row is drawn: highlighted across the pane at the cursor, dimmed
+/// while it has not happened yet.
+struct RowPaint {
+    t: Theme,
+    base: Style,
+    future: bool,
+    here: bool,
+    width: usize,
+}
+
+impl RowPaint {
+    fn new(app: &App, row: &Row, here: bool, width: usize) -> Self {
+        let t = app.theme;
+        let future = row.first > app.cursor_frame().unwrap_or(0);
+        let base = if here {
+            t.cursor()
+        } else if future {
+            t.dim()
+        } else {
+            Style::new()
+        };
+        RowPaint {
+            t,
+            base,
+            future,
+            here,
+            width,
+        }
+    }
+
+    fn paint(&self, st: Style) -> Style {
+        if self.future {
+            self.t.dim()
+        } else {
+            self.base.patch(st)
+        }
+    }
+
+    /// The line clipped to the pane, filled to its edge at the cursor.
+    fn finish(&self, spans: Vec<Span<'static>>) -> Line<'static> {
+        let mut spans = clip(spans, self.width);
+        if self.here {
+            let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+            spans.push(Span::styled(
+                " ".repeat(self.width.saturating_sub(used)),
+                self.base,
+            ));
+        }
+        Line::from(spans)
+    }
+
+    /// The gutter's finding mark, in the worst severity's colour.
+    fn mark(&self, worst: Option<Severity>) -> Span<'static> {
+        match worst {
+            Some(sev) if !self.future => Span::styled("⚠ ", self.base.patch(self.t.severity(sev))),
+            _ => Span::styled("  ", self.base),
+        }
+    }
+}
+
 fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> Drawn {
     let t = app.theme;
     let Some(row) = rows.get(k) else {
         return Drawn { lines: Vec::new() };
     };
     let cursor = app.cursor_frame().unwrap_or(0);
-    let here = app.row_at_cursor() == Some(k);
-    let future = row.first > cursor;
-    let base = if here {
-        t.cursor()
-    } else if future {
-        t.dim()
-    } else {
-        Style::new()
-    };
-    let paint = |st: Style| if future { t.dim() } else { base.patch(st) };
+    let p = RowPaint::new(app, row, app.row_at_cursor() == Some(k), width);
+    let base = p.base;
+    let paint = |st: Style| p.paint(st);
+    let finish = |spans: Vec<Span<'static>>| p.finish(spans);
+    let mark = |o: &Origin| p.mark(marks(app, o));
     let mut lines = Vec::new();
-    let finish = |spans: Vec<Span<'static>>| {
-        let mut spans = clip(spans, width);
-        if here {
-            let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-            spans.push(Span::styled(" ".repeat(width.saturating_sub(used)), base));
-        }
-        Line::from(spans)
-    };
-    let mark = |o: &Origin| match marks(app, o) {
-        Some(sev) if !future => Span::styled("⚠ ", base.patch(t.severity(sev))),
-        _ => Span::styled("  ", base),
-    };
     match row.kind {
-        RowKind::Message(i) => lines = message_lines(app, d, (i, row, here), width),
+        RowKind::Message(i) => lines = message_lines(app, d, i, row, &p),
         RowKind::Command(i) => {
             let Some(c) = d.commands.get(i) else {
                 return Drawn { lines };
@@ -317,11 +361,7 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
                     } else {
                         String::new()
                     };
-                    let answers = match r.command.and_then(|c| d.commands.get(c)) {
-                        Some(c) => format!(" · answers {}", c.verb),
-                        None if i == 0 => " · greeting".to_string(),
-                        None => " · answers nothing".to_string(),
-                    };
+                    let answers = format!(" · {}", d.reply_role(i));
                     spans.push(Span::styled(format!("{built}{answers}"), paint(t.dim())));
                 }
                 lines.push(finish(spans));
@@ -353,35 +393,20 @@ fn wire_text(p: Protocol, r: &crate::proto::Reply) -> Vec<u8> {
 /// A message row: its summary once its end has passed the cursor, "arriving"
 /// while its content is on the wire, and — for content a lenient receiver
 /// would end early (SMTP smuggling) — that other reading under it.
-fn message_lines(
-    app: &App,
-    d: &Dialogue,
-    (i, row, here): (usize, &Row, bool),
-    width: usize,
-) -> Vec<Line<'static>> {
+fn message_lines(app: &App, d: &Dialogue, i: usize, row: &Row, p: &RowPaint) -> Vec<Line<'static>> {
     let t = app.theme;
     let Some(m) = d.messages.get(i) else {
         return Vec::new();
     };
     let cursor = app.cursor_frame().unwrap_or(0);
-    let future = row.first > cursor;
-    let base = if here {
-        t.cursor()
-    } else if future {
-        t.dim()
-    } else {
-        Style::new()
-    };
-    let paint = |st: Style| if future { t.dim() } else { base.patch(st) };
+    let paint = |st: Style| p.paint(st);
+    let finish = |spans: Vec<Span<'static>>| p.finish(spans);
     let worst = [row.first, row.last]
         .iter()
         .flat_map(|fr| super::ladder::findings_at(app, app.conn, *fr))
         .map(|f| f.severity)
         .max();
-    let mark = match worst {
-        Some(sev) if !future => Span::styled("⚠ ", base.patch(t.severity(sev))),
-        _ => Span::styled("  ", base),
-    };
+    let mark = p.mark(worst);
     let gutter = Span::styled(format!("{:>5} ", format!("#{}", row.last)), paint(t.dim()));
     let body = if row.first <= cursor && cursor < row.last {
         Span::styled(
@@ -393,14 +418,6 @@ fn message_lines(
             format!("message {} · {}", i + 1, m.describe()),
             paint(t.text()),
         )
-    };
-    let finish = |spans: Vec<Span<'static>>| {
-        let mut spans = clip(spans, width);
-        if here {
-            let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-            spans.push(Span::styled(" ".repeat(width.saturating_sub(used)), base));
-        }
-        Line::from(spans)
     };
     let mut out = vec![finish(vec![
         gutter,

@@ -3,6 +3,12 @@
 //! the [`App`]. Every queued event is handled before the next draw, so a held
 //! key never lags behind. SIGTERM and SIGHUP end the loop like `q`, so the
 //! terminal is restored then too.
+//!
+//! A watchdog thread ends the process when the terminal is gone (its window
+//! closed, the ssh link dropped, tmux killed) or a signal went unanswered:
+//! crossterm 0.29's reader spins forever on a hung-up tty without returning
+//! (crossterm-rs/crossterm#793), so the loop above would never see `stop`,
+//! and an orphaned view would burn a core.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +26,11 @@ use super::{draw, App};
 const IDLE: Duration = Duration::from_millis(500);
 /// How often the loader is asked for news while it works.
 const LOADER_POLL: Duration = Duration::from_millis(100);
+/// How often the watchdog looks at the terminal and the stop flag.
+const WATCH: Duration = Duration::from_millis(250);
+/// How long the loop has to restore the terminal after a signal before the
+/// watchdog ends the process itself (the loop wakes at least every IDLE).
+const GRACE: Duration = Duration::from_millis(1500);
 
 /// Runs the view until the user quits; the terminal is restored whatever
 /// happens (the [`Session`] guard, and its panic hook).
@@ -40,11 +51,47 @@ pub fn run_until(
             ids.push(id);
         }
     }
+    let done = Arc::new(AtomicBool::new(false));
+    let watchdog = {
+        let (stop, done) = (stop.clone(), done.clone());
+        std::thread::Builder::new()
+            .name("tty watchdog".into())
+            .spawn(move || watch(&stop, &done))
+    };
     let result = event_loop(app, &mut loader, &stop);
+    done.store(true, Ordering::Relaxed);
+    if let Ok(handle) = watchdog {
+        let _ = handle.join();
+    }
     for id in ids {
         signal_hook::low_level::unregister(id);
     }
     result
+}
+
+/// Until the loop is `done`: a terminal that no longer answers (a hung-up
+/// tty fails every ioctl with EIO, so its size cannot be read) ends the
+/// process at once — there is nothing left to restore; a `stop` the loop has
+/// not honoured within [`GRACE`] ends it too. Exit status 129 = 128 + SIGHUP,
+/// as a shell reports a hung-up job.
+fn watch(stop: &AtomicBool, done: &AtomicBool) {
+    let mut stopped_at: Option<Instant> = None;
+    while !done.load(Ordering::Relaxed) {
+        std::thread::sleep(WATCH);
+        if done.load(Ordering::Relaxed) {
+            return;
+        }
+        if crossterm::terminal::size().is_err() {
+            std::process::exit(129);
+        }
+        if stop.load(Ordering::Relaxed) {
+            let since = *stopped_at.get_or_insert_with(Instant::now);
+            if since.elapsed() > GRACE {
+                super::terminal::restore();
+                std::process::exit(129);
+            }
+        }
+    }
 }
 
 fn event_loop(app: &mut App, loader: &mut Option<Loader>, stop: &AtomicBool) -> io::Result<()> {
