@@ -1940,3 +1940,35 @@ fn json_records_follow_the_contract() {
     assert_eq!(split[0]["frame"], json!(b.frames[0][0]));
     assert_eq!(split[0]["severity"], "info");
 }
+
+/// DATA is owed two replies (354, then the verdict on the content): a
+/// one-read-per-reply client reads both, so in the shipped pipelining-abuse
+/// lesson (an early command, then DATA answered 354 · 250 in separate
+/// segments) it stays in step: no out-of-step error, no table of pairings.
+#[test]
+fn data_owes_two_replies_so_pipelining_abuse_stays_in_step() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/pipelining-abuse.pcapng");
+    let t = sockscope::timeline::analyze_file(&path, &mut ()).expect("shipped capture");
+    assert!(
+        !t.findings.iter().any(|f| f.id == "smtp_client_out_of_step"),
+        "{:#?}",
+        t.findings
+            .iter()
+            .map(|f| (f.frame, f.id))
+            .collect::<Vec<_>>()
+    );
+    let d = &t.dialogues[0];
+    let data = d
+        .commands
+        .iter()
+        .position(|c| c.verb == "DATA")
+        .expect("a DATA");
+    let owed = d.answers_to(data, 8);
+    assert_eq!(
+        owed.iter().map(|r| code(r.code)).collect::<Vec<_>>(),
+        [354, 250]
+    );
+    // In step: no side-by-side table of pairings either.
+    assert!(d.pairings.is_empty(), "{:#?}", d.pairings);
+}

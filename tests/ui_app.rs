@@ -76,14 +76,21 @@ fn n_and_shift_n_walk_the_findings() {
     assert_eq!(frame(&app), 4, "the split greeting");
     press(&mut app, KeyCode::Char('n'));
     assert_eq!(frame(&app), 6, "the early HELO");
+    assert_eq!(app.finding_sel, 1, "its first finding: smtp_pregreet");
+    // Two findings share #6: n visits the second too, the lesson's error.
     press(&mut app, KeyCode::Char('n'));
     assert_eq!(frame(&app), 6);
+    assert_eq!(app.finding_sel, 2, "smtp_client_out_of_step");
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!((frame(&app), app.finding_sel), (6, 2));
     assert!(app
         .status
         .as_deref()
         .is_some_and(|s| s.contains("no later")));
     press(&mut app, KeyCode::Char('N'));
-    assert_eq!(frame(&app), 4);
+    assert_eq!((frame(&app), app.finding_sel), (6, 1));
+    press(&mut app, KeyCode::Char('N'));
+    assert_eq!((frame(&app), app.finding_sel), (4, 0));
 }
 
 #[test]
@@ -405,7 +412,7 @@ fn the_dialogue_shows_the_greeting_still_arriving_at_4() {
     app.focus = Pane::Dialogue;
     let screen = ui::render_text(&mut app, 80, 24);
     assert!(
-        screen.contains("\"220 smtp.tele.fi \"  17 of 38 B, no CRLF yet"),
+        screen.contains("\"220 smtp.tele.fi \"  17 B so far, no CRLF yet"),
         "{screen}"
     );
     app.goto_frame(8);

@@ -396,16 +396,25 @@ impl Dialogue {
     /// in the server's stream (it answers in order, RFC 5321 §4.3.1), so the
     /// walk goes back from that reply; at most `max` are returned.
     pub fn answers_to(&self, i: usize, max: usize) -> Vec<&Reply> {
-        let Some(last) = self.commands.get(i).and_then(|c| c.reply) else {
-            return Vec::new();
-        };
+        self.answer_range(i, max)
+            .and_then(|r| self.replies.get(r))
+            .map_or(Vec::new(), |r| r.iter().collect())
+    }
+
+    /// Indexes in [`Dialogue::replies`] of [`Dialogue::answers_to`].
+    pub fn answer_range(&self, i: usize, max: usize) -> Option<std::ops::RangeInclusive<usize>> {
+        let last = self.commands.get(i).and_then(|c| c.reply)?;
         let mut first = last;
-        while first > 0 && last - first + 1 < max && self.replies[first - 1].command == Some(i) {
+        while first > 0
+            && last - first + 1 < max
+            && self
+                .replies
+                .get(first - 1)
+                .is_some_and(|r| r.command == Some(i))
+        {
             first -= 1;
         }
-        self.replies
-            .get(first..=last)
-            .map_or(Vec::new(), |r| r.iter().collect())
+        Some(first..=last)
     }
 
     /// What reply `i` is to the dialogue: `answers HELO`, `greeting` (the

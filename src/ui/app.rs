@@ -604,7 +604,19 @@ impl App {
         let t = &self.data.timeline;
         let frame_of = |i: u32| t.findings.get(i as usize).map_or(0, |f| f.frame);
         let own = self.data.findings_of(self.conn);
-        let hit = if forward {
+        // Several findings at one frame (the ccNotes HELO has two) are
+        // visited one by one: from the selected one when it is at the cursor.
+        let selected_here = own
+            .get(self.finding_sel)
+            .is_some_and(|&i| frame_of(i) == here);
+        let hit = if selected_here {
+            let k = if forward {
+                self.finding_sel.checked_add(1)
+            } else {
+                self.finding_sel.checked_sub(1)
+            };
+            k.and_then(|k| own.get(k)).copied()
+        } else if forward {
             let k = own.partition_point(|&i| frame_of(i) <= here);
             own.get(k).copied()
         } else {

@@ -59,7 +59,10 @@ pub fn lines(app: &App, what: Detail) -> (String, Vec<Line<'static>>) {
                     )));
                     for e in calls {
                         let mut spans = super::socket::line(app, e, false);
-                        spans.push(Span::styled(format!(" ({})", e.provenance), t.dim()));
+                        // The pane's line names only the inferred ones.
+                        if e.provenance != crate::finding::Provenance::Inferred {
+                            spans.push(Span::styled(format!(" ({})", e.provenance), t.dim()));
+                        }
                         out.push(Line::from(spans));
                     }
                 }

@@ -125,8 +125,8 @@ fn marks(app: &App, o: &Origin) -> Option<crate::finding::Severity> {
 }
 
 /// Bytes of a line that had arrived by the cursor frame, when it is still
-/// arriving: (bytes so far, total).
-fn arrived(o: &Origin, cursor: u64) -> Option<(u64, u64)> {
+/// arriving. (Not its total: at the cursor nobody can know it yet.)
+fn arrived(o: &Origin, cursor: u64) -> Option<u64> {
     if o.first_frame() > cursor || o.last_frame() <= cursor {
         return None;
     }
@@ -136,7 +136,7 @@ fn arrived(o: &Origin, cursor: u64) -> Option<(u64, u64)> {
         .filter(|(f, _)| *f <= cursor)
         .map(|(_, n)| u64::from(*n))
         .sum();
-    Some((so_far, o.end.saturating_sub(o.offset)))
+    Some(so_far)
 }
 
 /// How one row is drawn: highlighted across the pane at the cursor, dimmed
@@ -219,7 +219,7 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
             };
             let gutter = Span::styled(format!("{:>5} ", format!("#{}", row.last)), paint(t.dim()));
             let who = Span::styled("C ", paint(t.client()));
-            if let Some((so_far, total)) = arrived(&c.origin, cursor) {
+            if let Some(so_far) = arrived(&c.origin, cursor) {
                 let text = [c.verb.as_bytes(), b" ", &c.shown_arg(false)].concat();
                 let part = &text[..(so_far as usize).min(text.len())];
                 lines.push(finish(vec![
@@ -231,7 +231,7 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
                         paint(t.partial()),
                     ),
                     Span::styled(
-                        format!("  {so_far} of {total} B, no CRLF yet"),
+                        format!("  {so_far} B so far, no CRLF yet"),
                         paint(t.partial()),
                     ),
                 ]));
@@ -298,7 +298,7 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
                 return Drawn { lines };
             };
             let who = || Span::styled("S ", paint(t.server()));
-            if let Some((so_far, total)) = arrived(&r.origin, cursor) {
+            if let Some(so_far) = arrived(&r.origin, cursor) {
                 let wire = wire_text(d.protocol, r);
                 let part = &wire[..(so_far as usize).min(wire.len())];
                 lines.push(finish(vec![
@@ -313,7 +313,7 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
                         paint(t.partial()),
                     ),
                     Span::styled(
-                        format!("  {so_far} of {total} B, no CRLF yet"),
+                        format!("  {so_far} B so far, no CRLF yet"),
                         paint(t.partial()),
                     ),
                 ]));

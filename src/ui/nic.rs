@@ -135,7 +135,13 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         out.push(field(
             app,
             "",
-            format!("TTL {}{id} · header {} B", ip.ttl, ip.header_len),
+            // IPv6 calls the same field the hop limit (RFC 8200 §3).
+            format!(
+                "{} {}{id} · header {} B",
+                if ip.src.is_ipv4() { "TTL" } else { "hop limit" },
+                ip.ttl,
+                ip.header_len
+            ),
         ));
     }
     if let Some(tcp) = p.tcp() {

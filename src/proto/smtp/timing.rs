@@ -23,7 +23,8 @@ const GROUP_ENDERS: &[&str] = &[
 pub struct PairRow {
     /// Command index.
     pub command: usize,
-    /// The reply that really answers it (server's meaning), index.
+    /// The reply a client should read first after it (server's meaning):
+    /// its only reply, or the 354 of a DATA, the first 334 of an AUTH.
     pub reply: Option<usize>,
     /// The server segment a one-read-per-reply client took as its answer.
     pub client_took: Option<Took>,
@@ -418,19 +419,25 @@ fn out_of_step(
     f: &mut Findings,
 ) -> Vec<PairRow> {
     let reads = server_reads(segments);
-    let rows: Vec<PairRow> = d
-        .commands
-        .iter()
-        .enumerate()
-        .map(|(k, c)| PairRow {
-            command: k,
-            reply: c.reply,
-            // Read 0 is taken as the greeting; read k+1 as the answer to command k.
-            client_took: reads.get(k + 1).map(|s| Took {
-                frame: s.frame,
-                first_bytes: s.preview.to_vec(),
-                len: u64::from(s.len),
-            }),
+    // Read 0 is taken as the greeting; then each command takes one read per
+    // reply it is owed — one, but two for DATA (the 354, then the verdict on
+    // the content) and one per step of an AUTH exchange — and is paired with
+    // the first of them.
+    let mut next = 1usize;
+    let rows: Vec<PairRow> = (0..d.commands.len())
+        .map(|k| {
+            let owed = d.answer_range(k, 8);
+            let row = PairRow {
+                command: k,
+                reply: owed.as_ref().map(|r| *r.start()),
+                client_took: reads.get(next).map(|s| Took {
+                    frame: s.frame,
+                    first_bytes: s.preview.to_vec(),
+                    len: u64::from(s.len),
+                }),
+            };
+            next += owed.map_or(1, |r| r.count());
+            row
         })
         .collect();
     let shifted: Vec<&PairRow> = rows
