@@ -712,6 +712,28 @@ fn auth_login_continuations_are_no_commands() {
         r.t.findings
     );
     assert!(r.findings("smtp_unexpected_reply_code").is_empty());
+    // Neither base64 line shows in a segment's or a socket call's preview:
+    // the ladder and the socket pane mask what the dialogue masks.
+    let pass_frame = r.last(7);
+    let seg =
+        r.t.segments
+            .iter()
+            .find(|s| s.frame == pass_frame)
+            .expect("the password's segment");
+    assert_eq!(
+        &*seg.preview,
+        format!("{}\r\n", "*".repeat(p64s.len())).as_bytes()
+    );
+    for s in &r.t.segments {
+        let shown = text(&s.preview);
+        assert!(
+            !shown.contains(&p64s[..8]) && !shown.contains(&u64s[..8]),
+            "{shown}"
+        );
+    }
+    for e in &r.t.socket {
+        assert!(!e.describe().contains(&p64s[..8]), "{}", e.describe());
+    }
 }
 
 #[test]

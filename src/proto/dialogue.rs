@@ -115,6 +115,31 @@ pub struct Command {
 }
 
 impl Command {
+    /// The client-stream bytes of the part [`Command::shown_arg`] masks, its
+    /// line terminator excluded; None when nothing is secret.
+    pub fn secret_range(&self) -> Option<std::ops::Range<u64>> {
+        let keep = match self.verb.as_str() {
+            "PASS" => 0,
+            "APOP" | "AUTH" => 1,
+            _ => return None,
+        };
+        // The verb, one space, then the kept words each with its space.
+        let mut skip = self.verb.len() as u64 + 1;
+        let mut words = self.arg.splitn(keep + 1, |&b| b == b' ');
+        for _ in 0..keep {
+            skip += words.next().map_or(0, |w| w.len() as u64 + 1);
+        }
+        words.next().filter(|rest| !rest.is_empty())?;
+        let terminator = match self.line_end {
+            LineEnd::CrLf => 2,
+            LineEnd::Lf => 1,
+            LineEnd::Cut => 0,
+        };
+        let start = self.origin.offset + skip;
+        let end = self.origin.end.saturating_sub(terminator);
+        (start < end).then_some(start..end)
+    }
+
     /// The argument as a report may show it: the secret part of PASS, APOP
     /// and an AUTH initial response is masked unless `show_secrets`.
     pub fn shown_arg(&self, show_secrets: bool) -> std::borrow::Cow<'_, [u8]> {
@@ -324,6 +349,10 @@ pub struct Dialogue {
     pub pairings: Vec<crate::proto::smtp::timing::PairRow>,
     /// Credentials seen in clear (decoded from base64 where needed).
     pub credentials: Vec<Credential>,
+    /// Client-stream byte ranges of SASL response lines (AUTH continuations:
+    /// base64 user names and passwords), at most [`MAX_SECRETS`]; with the
+    /// secret parts of commands, see [`Dialogue::secret_ranges`].
+    pub sasl_lines: Vec<std::ops::Range<u64>>,
     /// The readers stop once the dialogue holds this many items (see
     /// [`Dialogue::items`]); the tracker sets it from its limits.
     pub(crate) item_budget: usize,
@@ -333,7 +362,34 @@ pub struct Dialogue {
 /// commands).
 pub const MAX_CREDENTIALS: usize = 100;
 
+/// SASL response lines remembered per dialogue for masking.
+pub const MAX_SECRETS: usize = 200;
+
 impl Dialogue {
+    /// Remembers that a SASL response line occupied `range` of the client's
+    /// stream, so previews can mask it.
+    pub fn add_sasl_line(&mut self, range: std::ops::Range<u64>) {
+        if self.sasl_lines.len() < MAX_SECRETS {
+            self.sasl_lines.push(range);
+        }
+    }
+
+    /// Every client-stream byte range that holds a secret: the masked part
+    /// of PASS, APOP and AUTH initial responses, and SASL response lines. The
+    /// previews of segments and socket calls over them are masked
+    /// ([`crate::timeline`]), as the dialogue masks them unless
+    /// `--show-secrets`.
+    pub fn secret_ranges(&self) -> Vec<std::ops::Range<u64>> {
+        let mut out: Vec<_> = self
+            .commands
+            .iter()
+            .filter_map(Command::secret_range)
+            .take(MAX_SECRETS)
+            .collect();
+        out.extend(self.sasl_lines.iter().cloned());
+        out
+    }
+
     /// Records credentials seen in clear, up to [`MAX_CREDENTIALS`].
     pub fn add_credential(&mut self, c: Credential) {
         if self.credentials.len() < MAX_CREDENTIALS {
@@ -348,6 +404,7 @@ impl Dialogue {
             commands: Vec::new(),
             replies: Vec::new(),
             messages: Vec::new(),
+            sasl_lines: Vec::new(),
             capabilities: Vec::new(),
             tls_from: None,
             tls_records: Vec::new(),

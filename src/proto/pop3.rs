@@ -147,7 +147,8 @@ impl Pop3Session {
                 false
             }
             ClientMode::Sasl(cmd) => match q.line() {
-                Some(_) => {
+                Some(line) => {
+                    d.add_sasl_line(line.offset..line.offset + line.bytes.len() as u64);
                     self.awaiting.push_back(cmd);
                     self.client = ClientMode::AwaitReply;
                     true

@@ -80,6 +80,13 @@ impl Preview {
         self.len += n as u8;
     }
 
+    /// Replaces byte `k` with `*` (a secret, see `timeline::secrets`).
+    pub fn mask(&mut self, k: usize) {
+        if k < usize::from(self.len) {
+            self.bytes[k] = b'*';
+        }
+    }
+
     pub fn is_full(&self) -> bool {
         usize::from(self.len) == PREVIEW_LEN
     }

@@ -448,6 +448,7 @@ impl<'s> Analyzer<'s> {
         out.use_recorded_calls();
         let (dialogues, findings) = up.tracker.finish(|id| out.segments_of(id).collect());
         out.dialogues = dialogues;
+        super::secrets::mask(&mut out);
         if !findings.is_empty() {
             out.findings.extend(findings);
             out.findings.sort_by_key(|f| (f.frame, f.conn));

@@ -5,6 +5,7 @@
 mod analyze;
 pub mod frame_bytes;
 pub mod kernel_at;
+mod secrets;
 mod stats;
 
 pub use analyze::Analyzer;

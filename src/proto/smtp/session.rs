@@ -615,6 +615,7 @@ impl SmtpSession {
     }
 
     fn sasl_response(&mut self, cmd: usize, line: &Taken, d: &mut Dialogue, f: &mut Findings) {
+        d.add_sasl_line(line.offset..line.offset + line.bytes.len() as u64);
         self.sasl_message(cmd, &line.bytes, line.last_frame(), d, f);
     }
 

@@ -1,0 +1,101 @@
+//! Credentials out of the previews: once the dialogues know which client
+//! bytes were a password or a SASL response (PASS, APOP, AUTH and its
+//! continuation lines), the same bytes are masked with `*` in the previews
+//! of the segments and socket calls that carried them. The dialogue masks
+//! them unless `--show-secrets`; without this pass, the ladder, the
+//! narration and the socket pane would print them beside it.
+//!
+//! Left as they are: the raw bytes in the hex view (the file itself), and
+//! `live`'s per-segment lines, printed before the line is known to be one.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::Timeline;
+use crate::socket::{Endpoint, SocketCall};
+use crate::tcp::{Dir, Preview};
+
+/// Masks every preview byte that falls in a secret range of its
+/// connection's client stream.
+pub(crate) fn mask(out: &mut Timeline) {
+    let secrets: HashMap<u32, Vec<Range<u64>>> = out
+        .dialogues
+        .iter()
+        .map(|d| (d.conn, d.secret_ranges()))
+        .filter(|(_, r)| !r.is_empty())
+        .collect();
+    if secrets.is_empty() {
+        return;
+    }
+    for s in &mut out.segments {
+        if let (Dir::C2s, Some(ranges)) = (s.dir, secrets.get(&s.conn)) {
+            // Relative seq 1 is the first data byte (the SYN took 0).
+            mask_preview(&mut s.preview, u64::from(s.seq.wrapping_sub(1)), ranges);
+        }
+    }
+    for ev in &mut out.socket {
+        let Some(ranges) = secrets.get(&ev.conn) else {
+            continue;
+        };
+        // The client's stream: what the client wrote and the server read.
+        match (&mut ev.call, ev.endpoint) {
+            (
+                SocketCall::Write {
+                    offset, preview, ..
+                },
+                Endpoint::Client,
+            )
+            | (
+                SocketCall::Read {
+                    offset, preview, ..
+                },
+                Endpoint::Server,
+            ) => mask_preview(preview, *offset, ranges),
+            _ => {}
+        }
+    }
+}
+
+/// `preview` starts at stream offset `start`. Offsets are compared modulo
+/// 2³² — a segment's relative sequence number is — so streams past 4 GiB
+/// mask the right bytes too.
+fn mask_preview(preview: &mut Preview, start: u64, ranges: &[Range<u64>]) {
+    let n = preview.len() as u64;
+    for r in ranges {
+        let width = r.end.saturating_sub(r.start);
+        for k in 0..n {
+            let at = (start + k).wrapping_sub(r.start) & 0xffff_ffff;
+            if at < width {
+                preview.mask(k as usize);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_secret_bytes_are_masked() {
+        // "PASS hunter2\r\n" at stream offset 100: the secret is 105..112
+        // (and a SASL line far away).
+        let secrets = [105..112, 900..950];
+        let mut p = Preview::of(b"PASS hunter2\r\n");
+        mask_preview(&mut p, 100, &secrets);
+        assert_eq!(&*p, b"PASS *******\r\n");
+        // A preview that starts inside the secret, past 4 GiB.
+        let base = 5 << 32;
+        let mut p = Preview::of(b"er2\r\nQUIT");
+        mask_preview(
+            &mut p,
+            (base + 109) & 0xffff_ffff,
+            &[base + 105..base + 112, base + 900..base + 950],
+        );
+        assert_eq!(&*p, b"***\r\nQUIT");
+        // Elsewhere: untouched.
+        let mut p = Preview::of(b"USER bob\r\n");
+        mask_preview(&mut p, 0, &secrets);
+        assert_eq!(&*p, b"USER bob\r\n");
+    }
+}
