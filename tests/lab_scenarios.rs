@@ -243,3 +243,50 @@ fn has_capabilities(caps: &[u32]) -> bool {
         .unwrap_or(0);
     caps.iter().all(|&c| effective & (1 << c) != 0)
 }
+
+/// Recorded calls sit where they happened in time, each side's in the order
+/// they returned: the lazy ccNotes server read HELO only after writing the
+/// greeting's tail (#8), and wrote 221 before it closed; the slow reader's
+/// first read comes 1.5 s after the data, just before its window update.
+#[test]
+fn recorded_calls_are_placed_by_their_time() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let t = analyze_file(&dir.join("ccnotes.pcapng"), &mut ()).expect("ccnotes");
+    let helo_read = t
+        .socket
+        .iter()
+        .find(|e| e.describe().starts_with("read() → 24 B \"HELO"))
+        .expect("the server's read of HELO");
+    assert_eq!(helo_read.frame, 8, "read after the greeting's tail");
+    let server: Vec<String> = t
+        .socket
+        .iter()
+        .filter(|e| e.endpoint == sockscope::socket::Endpoint::Server)
+        .map(|e| e.describe())
+        .collect();
+    let write_221 = server.iter().position(|d| d.contains("221")).expect("221");
+    let close = server
+        .iter()
+        .position(|d| d.starts_with("close()"))
+        .expect("close");
+    assert!(write_221 < close, "{server:#?}");
+
+    let t = analyze_file(&dir.join("slow-reader.pcapng"), &mut ()).expect("slow-reader");
+    let big = t
+        .socket
+        .iter()
+        .find(|e| e.describe().starts_with("read() → 4096 B"))
+        .expect("the first large read");
+    let at = t
+        .segments
+        .iter()
+        .find(|s| s.frame == big.frame)
+        .expect("its segment");
+    let start = t.segments[0].time;
+    assert!(
+        at.time.secs_since(start) > 0.5,
+        "placed at #{} ({} s), long after the data",
+        big.frame,
+        at.time.secs_since(start)
+    );
+}

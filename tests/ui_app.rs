@@ -563,3 +563,29 @@ fn c_parts_content() -> support::dialogue::Step {
         b"RCPT TO:<victim@example.net>\r\n\r\nwire money\r\n.\r\n",
     ])
 }
+
+/// ⏎ on a segment repeats the narration in full (the line under the panes
+/// may cut it); after STARTTLS's 220 the narration says TLS began.
+#[test]
+fn details_narrate_in_full_and_tls_is_named() {
+    use support::dialogue::{build, c, s};
+    let built = build(&[
+        s(b"220 mx.example.net ESMTP\r\n"),
+        c(b"EHLO client.example.org\r\n"),
+        s(b"250-mx.example.net\r\n250 STARTTLS\r\n"),
+        c(b"STARTTLS\r\n"),
+        s(b"220 2.0.0 go ahead\r\n"),
+        // A TLS record header: handshake (22), TLS 1.0, 4 bytes: ClientHello.
+        c(b"\x16\x03\x01\x00\x04\x01\x00\x00\x00"),
+    ]);
+    let hello = built.frames[5][0];
+    let (mut app, _file) = open_bytes(&built.conv.to_pcap());
+    app.goto_frame(hello);
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Enter);
+    let screen = ui::render_text(&mut app, 140, 40);
+    assert!(screen.contains("what happens"), "{screen}");
+    // (Wrapped in the overlay: short pieces.)
+    assert!(screen.contains("handshake begins here"), "{screen}");
+    assert!(screen.contains("Handshake: ClientHello"), "{screen}");
+}

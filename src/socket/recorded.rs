@@ -159,6 +159,10 @@ pub fn observe(calls: &[RecordedCall], conns: &[ConnView<'_>]) -> (Vec<SocketEve
         // Bytes moved so far by each side's write() and read() calls.
         let mut written = [0u64; 2];
         let mut read = [0u64; 2];
+        // Each side's calls keep the order in which they returned: none is
+        // placed at an earlier frame than the call before it (a close()
+        // after a write() is not listed before it).
+        let mut at_least = [0u64; 2];
         for k in mine {
             let side = k.side as usize;
             let own = match k.side {
@@ -206,8 +210,11 @@ pub fn observe(calls: &[RecordedCall], conns: &[ConnView<'_>]) -> (Vec<SocketEve
                     let offset = read[side];
                     read[side] += n;
                     let last = offset + n - 1;
-                    let frame =
-                        carrying(c, own.other(), last).unwrap_or_else(|| by_time(c, k.time()));
+                    // Not before its last byte arrived, and not before it
+                    // was made: a slow reader reads long after the data.
+                    let frame = carrying(c, own.other(), last)
+                        .unwrap_or(0)
+                        .max(by_time(c, k.time()));
                     (
                         frame,
                         SocketCall::Read {
@@ -241,6 +248,8 @@ pub fn observe(calls: &[RecordedCall], conns: &[ConnView<'_>]) -> (Vec<SocketEve
                     },
                 ),
             };
+            let frame = frame.max(at_least[side]);
+            at_least[side] = frame;
             events.push(SocketEvent {
                 conn: c.id,
                 frame,

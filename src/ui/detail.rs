@@ -19,6 +19,11 @@ pub fn lines(app: &App, what: Detail) -> (String, Vec<Line<'static>>) {
     let mut out: Vec<Line<'static>> = Vec::new();
     let title = match what {
         Detail::Segment => {
+            // The narration in full: the line under the panes may cut it.
+            let (text, _) = super::narration::narrate(app);
+            out.push(Line::from(Span::styled("what happens", t.title())));
+            out.push(Line::from(text));
+            out.push(Line::from(""));
             out.extend(super::nic::lines(app));
             if let Some(s) = app.segment() {
                 for flag in s.analysis.iter() {

@@ -68,6 +68,9 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         "  seq/ack are relative (0 = the sender's SYN), as Wireshark shows them; #N is a frame number",
     ));
     out.push(Line::from(
+        "  a narrow arrow writes seq/ack and length short: PSH,ACK 194/105 90B = seq 194 ack 105 len 90",
+    ));
+    out.push(Line::from(
         "  80×24: the panes fold into tabs (Tab or 1…6); wider than 110×28 they sit side by side",
     ));
     out.push(Line::from(

@@ -148,7 +148,9 @@ fn header(f: &mut Frame, area: Rect, app: &App) {
     let short = name.rsplit('/').next().unwrap_or(&name).to_string();
     let mut spans = vec![Span::styled(" sockscope ", t.title())];
     let sep = || Span::styled(" · ", t.dim());
-    spans.push(Span::raw(if w >= 110 { name.clone() } else { short }));
+    // The whole path only where it leaves room for the position and pace.
+    let whole = w >= 110 && name.chars().count() <= w / 4;
+    spans.push(Span::raw(if whole { name.clone() } else { short }));
     if let Some(c) = tl.connection(app.conn) {
         spans.push(sep());
         let proto = c

@@ -242,6 +242,35 @@ fn socket_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
 /// waiting for its CRLF.
 fn dialogue_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
     let d = app.data.dialogue(s.conn)?;
+    // After STARTTLS/STLS and its go-ahead (the reply at `tls_from`), the
+    // bytes are TLS records.
+    if let Some(from) = d.tls_from.filter(|&from| s.frame > from && s.len > 0) {
+        let names: Vec<String> = d
+            .tls_records
+            .iter()
+            .filter(|(f, _)| *f == s.frame)
+            .take(4)
+            .map(|(_, n)| crate::text::escape_str(n))
+            .collect();
+        let records = if names.is_empty() {
+            String::new()
+        } else {
+            format!(" (TLS {})", names.join(", "))
+        };
+        let first = d.tls_records.first().map(|(f, _)| *f);
+        let start = if first == Some(s.frame) {
+            format!(
+                "The TLS handshake begins here: after the server's go-ahead (#{from}) the connection \
+                 carries TLS records"
+            )
+        } else {
+            format!("Since the server's go-ahead (#{from}) the connection carries TLS records")
+        };
+        return Some(format!(
+            "{start}{records}, not SMTP/POP3 lines; their content is encrypted, so nothing more is \
+             decoded."
+        ));
+    }
     let rows = app.data.rows_of(s.conn);
     let n = rows.partition_point(|r| r.last < s.frame);
     let mut out = Vec::new();
