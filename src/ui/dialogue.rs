@@ -153,13 +153,7 @@ impl RowPaint {
     fn new(app: &App, row: &Row, here: bool, width: usize) -> Self {
         let t = app.theme;
         let future = row.first > app.cursor_frame().unwrap_or(0);
-        let base = if here {
-            t.cursor()
-        } else if future {
-            t.dim()
-        } else {
-            Style::new()
-        };
+        let base = t.row(here, future);
         RowPaint {
             t,
             base,

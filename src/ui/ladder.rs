@@ -186,13 +186,7 @@ fn rows(
     let t = app.theme;
     let here = pos == app.pos;
     let future = pos > app.pos;
-    let base = if here {
-        t.cursor()
-    } else if future {
-        t.dim()
-    } else {
-        Style::new()
-    };
+    let base = t.row(here, future);
     let paint = |st: Style| if future { t.dim() } else { base.patch(st) };
     let side = match s.dir {
         Dir::C2s => t.client(),

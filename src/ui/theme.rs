@@ -65,6 +65,18 @@ impl Theme {
         }
     }
 
+    /// A row's base style: the cursor's highlight, dimmed while it has not
+    /// happened yet, else plain.
+    pub fn row(&self, here: bool, future: bool) -> Style {
+        if here {
+            self.cursor()
+        } else if future {
+            self.dim()
+        } else {
+            Style::new()
+        }
+    }
+
     pub fn title(&self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
