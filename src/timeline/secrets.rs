@@ -21,7 +21,14 @@ pub(crate) fn mask(out: &mut Timeline) {
     let secrets: HashMap<u32, Vec<Range<u64>>> = out
         .dialogues
         .iter()
-        .map(|d| (d.conn, d.secret_ranges()))
+        .map(|d| {
+            // Disjoint stretches of one stream: sorted, each preview finds
+            // its few by binary search (a hostile client may send hundreds
+            // of AUTH lines over millions of segments).
+            let mut r = d.secret_ranges();
+            r.sort_by_key(|r| r.start);
+            (d.conn, r)
+        })
         .filter(|(_, r)| !r.is_empty())
         .collect();
     if secrets.is_empty() {
@@ -30,7 +37,7 @@ pub(crate) fn mask(out: &mut Timeline) {
     for s in &mut out.segments {
         if let (Dir::C2s, Some(ranges)) = (s.dir, secrets.get(&s.conn)) {
             // Relative seq 1 is the first data byte (the SYN took 0).
-            mask_preview(&mut s.preview, u64::from(s.seq.wrapping_sub(1)), ranges);
+            mask_segment(&mut s.preview, s.seq.wrapping_sub(1), ranges);
         }
     }
     for ev in &mut out.socket {
@@ -56,18 +63,26 @@ pub(crate) fn mask(out: &mut Timeline) {
     }
 }
 
-/// `preview` starts at stream offset `start`. Offsets are compared modulo
-/// 2³² — a segment's relative sequence number is — so streams past 4 GiB
-/// mask the right bytes too.
+/// A segment knows its stream offset only modulo 2³² (its relative
+/// sequence number): every stream offset it could stand for, up to the last
+/// secret, is tried — one for streams under 4 GiB.
+fn mask_segment(preview: &mut Preview, offset32: u32, ranges: &[Range<u64>]) {
+    let last = ranges.last().map_or(0, |r| r.end);
+    let mut start = u64::from(offset32);
+    while start < last {
+        mask_preview(preview, start, ranges);
+        start += 1 << 32;
+    }
+}
+
+/// `preview` starts at stream offset `start`; `ranges` are sorted and
+/// disjoint.
 fn mask_preview(preview: &mut Preview, start: u64, ranges: &[Range<u64>]) {
-    let n = preview.len() as u64;
-    for r in ranges {
-        let width = r.end.saturating_sub(r.start);
-        for k in 0..n {
-            let at = (start + k).wrapping_sub(r.start) & 0xffff_ffff;
-            if at < width {
-                preview.mask(k as usize);
-            }
+    let end = start + preview.len() as u64;
+    let first = ranges.partition_point(|r| r.end <= start);
+    for r in ranges[first..].iter().take_while(|r| r.start < end) {
+        for at in r.start.max(start)..r.end.min(end) {
+            preview.mask((at - start) as usize);
         }
     }
 }
@@ -87,9 +102,9 @@ mod tests {
         // A preview that starts inside the secret, past 4 GiB.
         let base = 5 << 32;
         let mut p = Preview::of(b"er2\r\nQUIT");
-        mask_preview(
+        mask_segment(
             &mut p,
-            (base + 109) & 0xffff_ffff,
+            ((base + 109) & 0xffff_ffff) as u32,
             &[base + 105..base + 112, base + 900..base + 950],
         );
         assert_eq!(&*p, b"***\r\nQUIT");
