@@ -197,7 +197,14 @@ enum Call {
     Accept,
     /// offset, len, gap
     Read(u64, u64, bool),
+    /// offset, len
+    Write(u64, u64),
+    /// close() or shutdown(SHUT_WR)
+    FinSent,
+    Abort,
     Eof,
+    /// EOF after the reader's own FIN
+    EofClosedFirst,
     Reset,
 }
 
@@ -216,7 +223,13 @@ fn calls(a: &Timeline, conn: u32, endpoint: Endpoint) -> Vec<(u64, Call)> {
                 SocketCall::Read {
                     offset, len, gap, ..
                 } => Call::Read(*offset, *len, *gap),
-                SocketCall::Eof => Call::Eof,
+                SocketCall::Write { offset, len, .. } => Call::Write(*offset, *len),
+                SocketCall::FinSent => Call::FinSent,
+                SocketCall::Abort => Call::Abort,
+                SocketCall::Eof {
+                    closed_first: false,
+                } => Call::Eof,
+                SocketCall::Eof { closed_first: true } => Call::EofClosedFirst,
                 SocketCall::Reset => Call::Reset,
                 other => panic!("a capture without recorded calls inferred {other:?}"),
             };
@@ -372,25 +385,32 @@ fn in_order_data_both_ways() {
     assert_eq!(seg(&a, 11).states, [TimeWait, LastAck]);
     assert_eq!(seg(&a, 12).states, [TimeWait, Closed]);
 
-    // The socket layer: connect, listening, accept, one read per arrival, EOF
-    // when the peer's FIN arrives.
+    // The socket layer: connect, listening, accept, one read per arrival, a
+    // write per PSH-ended run of new bytes, close() at the FIN; the EOF of
+    // the peer's FIN after the client's own FIN is only seen after a
+    // shutdown(SHUT_WR).
     assert_eq!(
         calls(&a, 1, Endpoint::Client),
         vec![
             (1, Call::Connect),
             (2, Call::ConnectReturned),
             (4, Call::Read(0, 8, false)),
+            (6, Call::Write(0, 6)),
             (8, Call::Read(8, 9, false)),
-            (11, Call::Eof),
+            (10, Call::FinSent),
+            (11, Call::EofClosedFirst),
         ]
     );
     assert_eq!(
         calls(&a, 1, Endpoint::Server),
         vec![
-            (2, Call::Listening(25)),
+            (1, Call::Listening(25)),
             (3, Call::Accept),
+            (4, Call::Write(0, 8)),
             (6, Call::Read(0, 6, false)),
+            (8, Call::Write(8, 9)),
             (10, Call::Eof),
+            (11, Call::FinSent),
         ]
     );
     assert!(a.socket.windows(2).all(|w| w[0].frame <= w[1].frame));
@@ -443,7 +463,7 @@ fn out_of_order_within_the_rtt() {
     assert_eq!(
         calls(&a, 1, Endpoint::Server),
         vec![
-            (2, Call::Listening(25)),
+            (1, Call::Listening(25)),
             (3, Call::Accept),
             (5, Call::Read(0, 11, false))
         ]
@@ -773,8 +793,15 @@ fn fin_from_the_client_first() {
     assert_eq!(conn.state, "SF");
     assert_eq!(conn.history, "ShADdFaf");
     assert_eq!(s.data(1, Dir::S2c), b"221 bye\r\n");
-    assert_eq!(calls(&a, 1, Endpoint::Server).last(), Some(&(6, Call::Eof)));
-    assert_eq!(calls(&a, 1, Endpoint::Client).last(), Some(&(8, Call::Eof)));
+    let tail = |e| calls(&a, 1, e).split_off(calls(&a, 1, e).len() - 2);
+    assert_eq!(
+        tail(Endpoint::Server),
+        vec![(6, Call::Eof), (8, Call::FinSent)]
+    );
+    assert_eq!(
+        tail(Endpoint::Client),
+        vec![(6, Call::FinSent), (8, Call::EofClosedFirst)]
+    );
 }
 
 #[test]
@@ -798,8 +825,15 @@ fn fin_from_the_server_first() {
     assert_eq!(conn.state, "SF");
     assert_eq!(conn.history, "ShADdfFa");
     assert_eq!(s.data(1, Dir::C2s), b"QUIT\r\n");
-    assert_eq!(calls(&a, 1, Endpoint::Client).last(), Some(&(6, Call::Eof)));
-    assert_eq!(calls(&a, 1, Endpoint::Server).last(), Some(&(8, Call::Eof)));
+    let tail = |e| calls(&a, 1, e).split_off(calls(&a, 1, e).len() - 2);
+    assert_eq!(
+        tail(Endpoint::Client),
+        vec![(6, Call::Eof), (8, Call::FinSent)]
+    );
+    assert_eq!(
+        tail(Endpoint::Server),
+        vec![(6, Call::FinSent), (8, Call::EofClosedFirst)]
+    );
 }
 
 #[test]
@@ -824,20 +858,27 @@ fn half_close_the_server_keeps_sending() {
     assert_eq!(
         calls(&a, 1, Endpoint::Server),
         vec![
-            (2, Call::Listening(25)),
+            (1, Call::Listening(25)),
             (3, Call::Accept),
             (4, Call::Read(0, 6, false)),
             (5, Call::Eof),
+            (7, Call::Write(0, 8)),
+            (9, Call::Write(8, 8)),
+            (11, Call::FinSent),
         ]
     );
+    // The client shut down writing (its FIN at 5) and still reads: that is
+    // when the EOF after its own FIN is seen.
     assert_eq!(
         calls(&a, 1, Endpoint::Client),
         vec![
             (1, Call::Connect),
             (2, Call::ConnectReturned),
+            (4, Call::Write(0, 6)),
+            (5, Call::FinSent),
             (7, Call::Read(0, 8, false)),
             (9, Call::Read(8, 8, false)),
-            (11, Call::Eof),
+            (11, Call::EofClosedFirst),
         ]
     );
     use TcpState::*;
@@ -1244,4 +1285,84 @@ fn zeek_history_follows_update_history() {
     c.push(fin_rst);
     let (a, _) = run_ok(c.to_pcap());
     assert_eq!(a.connections[0].history, "ShAFi", "{}", ladder(&a));
+}
+
+#[test]
+fn one_write_runs_to_its_psh_and_a_rst_while_connected_is_an_abort() {
+    let mut c = Conv::new();
+    c.handshake();
+    let first = c.client_seg("A", b"MAIL ");
+    c.push(first); // 4: no PSH, the write goes on
+    c.client_sends(b"FROM:<a@b>\r\n"); // 5: PSH ends it
+    let again = c.segs[4].clone();
+    c.push(Seg {
+        time_us: 300_000,
+        ..again
+    }); // 6: a retransmission writes nothing
+    c.server_rst(); // 7: the server aborts, not having closed
+    let (a, _) = run_ok(c.to_pcap());
+
+    assert_eq!(
+        calls(&a, 1, Endpoint::Client),
+        vec![
+            (1, Call::Connect),
+            (2, Call::ConnectReturned),
+            (4, Call::Write(0, 17)),
+            (7, Call::Reset),
+        ]
+    );
+    assert_eq!(
+        calls(&a, 1, Endpoint::Server),
+        vec![
+            (1, Call::Listening(25)),
+            (3, Call::Accept),
+            (4, Call::Read(0, 5, false)),
+            (5, Call::Read(5, 12, false)),
+            (7, Call::Abort),
+        ]
+    );
+    let write = a
+        .socket
+        .iter()
+        .find_map(|e| match &e.call {
+            SocketCall::Write { preview, .. } => Some(preview.to_vec()),
+            _ => None,
+        })
+        .expect("a write");
+    assert_eq!(write, b"MAIL FROM:<a@b>\r\n");
+}
+
+#[test]
+fn a_refused_connection_and_a_rst_after_close_are_no_calls() {
+    // A RST answering the SYN comes from a kernel with no listener; a RST
+    // after the side's own FIN is its kernel refusing bytes for a closed
+    // socket. Neither is an application's close().
+    let mut c = Conv::new();
+    let syn = c.client_seg("S", &[]);
+    c.push(syn);
+    let mut refused = c.server_seg("RA", &[]);
+    refused.ack = c.client_isn().wrapping_add(1);
+    c.push(refused);
+    let (a, _) = run_ok(c.to_pcap());
+    assert!(!a.socket.iter().any(|e| e.call == SocketCall::Abort));
+
+    let mut c = Conv::new();
+    c.handshake()
+        .server_fin()
+        .client_sends(b"late\r\n")
+        .server_rst();
+    let (a, _) = run_ok(c.to_pcap());
+    assert_eq!(
+        calls(&a, 1, Endpoint::Server),
+        vec![
+            (1, Call::Listening(25)),
+            (3, Call::Accept),
+            (4, Call::FinSent),
+            (5, Call::Read(0, 6, false)),
+        ]
+    );
+    assert_eq!(
+        calls(&a, 1, Endpoint::Client).last(),
+        Some(&(6, Call::Reset))
+    );
 }

@@ -5,9 +5,15 @@
 //!
 //! The mapping, after seed 000 ("the little guy listening") and RFC 9293 §3.9:
 //! a SYN means the client called connect(); a SYN/ACK means a socket was
-//! listening on the server's port; accept() returns when the handshake
-//! completes; each in-order arrival of bytes wakes a reader, and read() would
-//! return what arrived; the peer's FIN makes read() return 0 (EOF); a RST makes
+//! listening on the server's port (so listen() came before the SYN);
+//! accept() returns when the handshake completes; new bytes leaving a side
+//! were handed over by write(), one write() running up to the segment that
+//! carries PSH (§3.9.1.2: the PUSH marks the end of what SEND was given;
+//! Linux sets it at the end of each send()); each in-order arrival of bytes
+//! wakes a reader, and read() would return what arrived; a side's first FIN
+//! means close() or shutdown(SHUT_WR) (§3.9.1.4); a RST from a connected side
+//! that had not closed means close() aborted it (unread bytes or SO_LINGER 0,
+//! RFC 2525 §2.17); the peer's FIN makes read() return 0 (EOF); a RST makes
 //! it fail with ECONNRESET (or connect() with ECONNREFUSED).
 
 pub mod recorded;
@@ -32,6 +38,13 @@ impl Endpoint {
         match dir {
             Dir::C2s => Endpoint::Server,
             Dir::S2c => Endpoint::Client,
+        }
+    }
+    /// The endpoint that sends the bytes of `dir`.
+    pub fn sender_of(dir: Dir) -> Self {
+        match dir {
+            Dir::C2s => Endpoint::Client,
+            Dir::S2c => Endpoint::Server,
         }
     }
     pub fn name(self) -> &'static str {
@@ -64,8 +77,10 @@ pub enum SocketCall {
         /// Bytes the capture missed are part of this range.
         gap: bool,
     },
-    /// read() returns 0: the peer closed its side.
-    Eof,
+    /// read() returns 0: the peer closed its side. `closed_first`: this
+    /// side had sent its own FIN already, so it sees the EOF only if it
+    /// shut down writing rather than closing.
+    Eof { closed_first: bool },
     /// read()/write() fail with ECONNRESET.
     Reset,
     /// write() handed these bytes to the kernel (observed only).
@@ -81,6 +96,11 @@ pub enum SocketCall {
     Shutdown { how: String },
     /// close().
     Close,
+    /// close() or shutdown(SHUT_WR): its first FIN left (inferred only).
+    FinSent,
+    /// close() that aborted the connection: its RST left while connected
+    /// (inferred only).
+    Abort,
     /// A read() or write() that failed with this error.
     Failed { call: &'static str, error: String },
 }
@@ -116,7 +136,16 @@ impl SocketEvent {
                     format!("read() → {len} B \"{shown}\"")
                 }
             }
-            SocketCall::Eof => "read() → 0 (EOF: the peer closed its side)".to_string(),
+            SocketCall::Eof {
+                closed_first: false,
+            } => "read() → 0 (EOF: the peer closed its side)".to_string(),
+            SocketCall::Eof { closed_first: true } => {
+                "read() → 0 (EOF), only if it shut down writing: its own FIN left first".to_string()
+            }
+            SocketCall::FinSent => "close() or shutdown(SHUT_WR) → 0 (its FIN left)".to_string(),
+            SocketCall::Abort => {
+                "close() → 0, aborting (its RST left: unread bytes or SO_LINGER 0)".to_string()
+            }
             SocketCall::Reset => "read()/write() → -1 ECONNRESET".to_string(),
             SocketCall::Write { len, preview, .. } => {
                 let shown = crate::text::preview_prefix(preview, *len, 40);
@@ -147,6 +176,16 @@ impl SocketEvent {
 struct ConnProgress {
     connecting: bool,
     connected: bool,
+    /// The client's SYN (frame, time): listen() came before it.
+    syn: Option<(u64, Timestamp)>,
+    /// The connection carried a handshake's end or bytes (it is, or was,
+    /// connected, even where the capture missed the SYN).
+    talking: bool,
+    /// Per endpoint: its FIN left.
+    fin_sent: [bool; 2],
+    /// Per endpoint: the index in the events of a write() not yet ended by
+    /// a PSH, which the next new bytes extend.
+    open_write: [Option<usize>; 2],
 }
 
 /// Turns TCP events into socket events.
@@ -210,13 +249,17 @@ impl SocketInference {
         match *ev {
             ConnEvent::Syn { .. } => {
                 self.progress[i].connecting = true;
+                self.progress[i].syn = Some((frame, time));
                 self.push(conn, frame, time, Endpoint::Client, SocketCall::Connect);
             }
             ConnEvent::SynAck { .. } => {
+                // The listener existed before the SYN it answered: dated
+                // there (the timeline puts it before connect()).
+                let (at, when) = self.progress[i].syn.unwrap_or((frame, time));
                 self.push(
                     conn,
-                    frame,
-                    time,
+                    at,
+                    when,
                     Endpoint::Server,
                     SocketCall::Listening { port: server_port },
                 );
@@ -232,7 +275,55 @@ impl SocketInference {
                 }
             }
             ConnEvent::Established { .. } => {
+                self.progress[i].talking = true;
                 self.push(conn, frame, time, Endpoint::Server, SocketCall::Accept);
+            }
+            ConnEvent::Sent {
+                dir,
+                offset,
+                len,
+                bytes,
+                push,
+                fin,
+            } => {
+                let endpoint = Endpoint::sender_of(dir);
+                let k = endpoint as usize;
+                self.progress[i].talking = true;
+                if len > 0 {
+                    let open = self.progress[i].open_write[k];
+                    let extended = open
+                        .and_then(|at| self.events.get_mut(at))
+                        .is_some_and(|e| match &mut e.call {
+                            SocketCall::Write {
+                                offset: o,
+                                len: l,
+                                preview,
+                            } if e.conn == conn && e.endpoint == endpoint && *o + *l == offset => {
+                                *l += len;
+                                preview.extend(bytes);
+                                true
+                            }
+                            _ => false,
+                        });
+                    if !extended {
+                        let call = SocketCall::Write {
+                            offset,
+                            len,
+                            preview: Preview::of(bytes),
+                        };
+                        self.push(conn, frame, time, endpoint, call);
+                        self.progress[i].open_write[k] =
+                            (!self.stopped).then(|| self.events.len() - 1);
+                    }
+                    if push || fin {
+                        self.progress[i].open_write[k] = None;
+                    }
+                }
+                if fin {
+                    self.progress[i].fin_sent[k] = true;
+                    self.progress[i].open_write[k] = None;
+                    self.push(conn, frame, time, endpoint, SocketCall::FinSent);
+                }
             }
             ConnEvent::Delivered { dir, delivery } => {
                 let endpoint = Endpoint::receiver_of(dir);
@@ -272,17 +363,26 @@ impl SocketInference {
                 self.push(conn, frame, time, endpoint, call);
             }
             ConnEvent::Eof { dir, .. } => {
+                let endpoint = Endpoint::receiver_of(dir);
+                let closed_first = self.progress[i].fin_sent[endpoint as usize];
                 self.push(
                     conn,
                     frame,
                     time,
-                    Endpoint::receiver_of(dir),
-                    SocketCall::Eof,
+                    endpoint,
+                    SocketCall::Eof { closed_first },
                 );
             }
             ConnEvent::Reset { dir, .. } => {
-                let endpoint = Endpoint::receiver_of(dir);
                 let p = self.progress[i];
+                let sender = Endpoint::sender_of(dir);
+                // A connected side that had not closed: its application's
+                // close() aborted. After its FIN, a RST is its kernel
+                // refusing bytes for a closed socket, no call.
+                if (p.connected || p.talking) && !p.fin_sent[sender as usize] {
+                    self.push(conn, frame, time, sender, SocketCall::Abort);
+                }
+                let endpoint = Endpoint::receiver_of(dir);
                 let call = if endpoint == Endpoint::Client && p.connecting && !p.connected {
                     SocketCall::ConnectRefused
                 } else {

@@ -225,9 +225,12 @@ pub fn observe(calls: &[RecordedCall], conns: &[ConnView<'_>]) -> (Vec<SocketEve
                         },
                     )
                 }
-                CallKind::Read if k.ret == 0 => {
-                    (flagged(c, own.other(), |s| s.flags.fin()), SocketCall::Eof)
-                }
+                CallKind::Read if k.ret == 0 => (
+                    flagged(c, own.other(), |s| s.flags.fin()),
+                    SocketCall::Eof {
+                        closed_first: false,
+                    },
+                ),
                 CallKind::Shutdown => (
                     flagged(c, own, |s| s.flags.fin()),
                     SocketCall::Shutdown {

@@ -43,6 +43,22 @@ pub enum ConnEvent<'a> {
     SynAck { frame: u64, time: Timestamp },
     /// The handshake completed as seen from this side of the tap.
     Established { frame: u64, time: Timestamp },
+    /// The sender of `dir` sent bytes (or a FIN) for the first time: its
+    /// application handed them over (write()) or closed before this.
+    /// Retransmitted and keep-alive bytes are not reported again.
+    Sent {
+        dir: Dir,
+        /// Stream offset of the first new byte.
+        offset: u64,
+        /// New payload bytes (the segment's length, not what was captured).
+        len: u64,
+        /// The new bytes the capture holds (fewer when the frame was cut).
+        bytes: &'a [u8],
+        /// The segment carries PSH: the end of what was handed over.
+        push: bool,
+        /// The sender's first FIN.
+        fin: bool,
+    },
     /// Bytes of direction `dir` became readable by its receiver.
     Delivered { dir: Dir, delivery: Delivery<'a> },
     /// The sender of `dir` closed its side and every byte before the FIN was
@@ -91,6 +107,8 @@ struct Half {
     data_after_peer_fin_reported: bool,
     zero_window: bool,
     reasm: Reassembler,
+    /// Stream offset one past the last byte sent for the first time.
+    sent: u64,
     state: TcpState,
     zeek: ZeekEndpoint,
     segments: u64,
@@ -439,6 +457,30 @@ impl Connection {
         if f.ack() && !f.syn() && self.irtt.is_none() && client && self.halves[1].syn_seen {
             if let Some(t) = self.syn_time {
                 self.irtt = Some(time.nanos_since(t).max(1));
+            }
+        }
+
+        // --- What the application handed over (for the socket layer) ---
+        if !f.rst() {
+            let start = rel_seq + i64::from(f.syn()) - 1;
+            let end = start + seglen;
+            let h = &mut self.halves[fi];
+            let from = start.max(h.sent as i64).max(0);
+            let fin = f.fin() && h.fin.is_none();
+            let new_bytes = end > from;
+            if new_bytes {
+                h.sent = end as u64;
+            }
+            if new_bytes || fin {
+                let skip = usize::try_from(from - start).unwrap_or(usize::MAX);
+                sink(ConnEvent::Sent {
+                    dir,
+                    offset: from as u64,
+                    len: (end - from).max(0) as u64,
+                    bytes: seg.payload.get(skip..).unwrap_or(&[]),
+                    push: f.psh(),
+                    fin,
+                });
             }
         }
 

@@ -436,6 +436,13 @@ impl<'s> Analyzer<'s> {
         }
         out.findings.sort_by_key(|f| (f.frame, f.conn));
         out.socket = up.socket.into_events();
+        // listen() is dated at the SYN it answered but learned at the
+        // SYN/ACK: it goes before connect(). Nearly sorted already, so the
+        // stable sort costs about one pass.
+        out.socket.sort_by_key(|e| {
+            let later = !matches!(e.call, crate::socket::SocketCall::Listening { .. });
+            (e.frame, later)
+        });
         // The listening port is the server's, known once roles are settled.
         for ev in &mut out.socket {
             if let crate::socket::SocketCall::Listening { port } = &mut ev.call {

@@ -86,6 +86,13 @@ struct Half {
     /// The peer's FIN was received in order (it occupies one number).
     fin_in: bool,
     window: Option<u64>,
+    /// Highest acknowledgement it sent.
+    acked: Option<i64>,
+    /// Right edge of the window it advertised last (its ACK + window): the
+    /// peer's bytes past it are outside the window and dropped.
+    right: Option<i64>,
+    /// It sent a SYN the capture saw, so its window scale is known.
+    syn_seen: bool,
     segments: u64,
     retransmissions: u64,
     state: TcpState,
@@ -218,6 +225,12 @@ impl KernelIndex {
         let observed = c.reads.first().is_some_and(|(m, _)| m.observed);
         let side = |e: Endpoint| {
             let h = &snap.halves[e as usize];
+            // A listening socket has no connection yet: the SYN passing the
+            // capture point creates one only when the stack answers it
+            // (RFC 9293 §3.10.7.2; Linux keeps the listener in LISTEN and
+            // the half-open connection in a separate request socket), so
+            // it expects no sequence number of its own yet.
+            let listening = h.state == TcpState::Listen;
             // Offset 0 of the stream is relative sequence number 1 (the byte
             // after the SYN); a FIN takes a number but carries no byte.
             let received = h
@@ -227,7 +240,7 @@ impl KernelIndex {
                 state: h.state,
                 snd_una: h.una.map(clamp),
                 snd_nxt: h.nxt.map(clamp),
-                rcv_nxt: h.rcv.map(clamp),
+                rcv_nxt: h.rcv.filter(|_| !listening).map(clamp),
                 window: h.window,
                 received,
                 read: read_end[e as usize].min(received),
@@ -291,22 +304,44 @@ fn step(snap: &mut Snapshot, s: &SegmentRecord) {
         h.nxt = Some(h.nxt.map_or(end, |n| n.max(end)));
         h.window = Some(s.window_scaled);
         h.state = s.states[me];
+        h.syn_seen |= syn == 1;
         if s.flags.ack() {
-            // What the sender acknowledges is what it has received in order.
+            // Its ACK is its RCV.NXT when it sent it (RFC 9293 §3.3.1).
+            // Bytes that passed the capture point but lie past it were
+            // dropped (a full buffer: the slow reader) or are still on
+            // their way; either way it does not hold them yet. An ACK
+            // older than one it sent already (reordered) says nothing new.
             let ack = near(s.ack, h.rcv.or(peer_nxt));
-            h.rcv = Some(h.rcv.map_or(ack, |r| r.max(ack)));
+            if h.acked.is_none_or(|a| ack >= a) {
+                if h.rcv.is_some_and(|r| ack < r) {
+                    h.fin_in = false;
+                }
+                h.rcv = Some(ack);
+                h.acked = Some(ack);
+            }
+            h.right = Some(ack + s.window_scaled.min(i64::MAX as u64 / 4) as i64);
         }
     }
     {
+        let both_syns = snap.halves[0].syn_seen && snap.halves[1].syn_seen;
         let p = &mut snap.halves[peer];
         p.state = s.states[peer];
-        // The receiver takes the bytes if they are next in order.
+        // RFC 9293 §3.10.7.4: the receiver keeps only the bytes inside the
+        // window it advertised (a zero-window probe's byte is dropped). A
+        // FIN needs no window room (Linux accepts one at a zero window), but
+        // counts only if every byte before it was taken. Without both SYNs
+        // the window scale is unknown and the edge too low to trust.
+        let data_end = end - i64::from(fin);
+        let edge = if both_syns { p.right } else { None };
+        let took = edge.map_or(data_end, |right| data_end.min(right));
+        let whole = took == data_end;
+        let new_end = if whole { end } else { took };
         match p.rcv {
-            None => p.rcv = Some(end),
-            Some(r) if seq <= r && end > r => p.rcv = Some(end),
+            None => p.rcv = Some(new_end),
+            Some(r) if seq <= r && new_end > r => p.rcv = Some(new_end),
             _ => {}
         }
-        if fin == 1 && p.rcv == Some(end) {
+        if fin == 1 && whole && p.rcv == Some(end) {
             p.fin_in = true;
         }
     }
@@ -371,5 +406,71 @@ mod tests {
         assert_eq!((c.una, c.nxt), (Some(1), Some(1)));
         step(&mut snap, &seg(Dir::C2s, A, 1, 18, 0));
         assert_eq!(snap.halves[1].una, Some(18), "acknowledged: none in flight");
+    }
+
+    #[test]
+    fn bytes_past_the_advertised_window_are_not_received() {
+        const S: u16 = TcpFlags::SYN;
+        const A: u16 = TcpFlags::ACK;
+        const F: u16 = TcpFlags::FIN;
+        let mut snap = Snapshot::default();
+        let mut zero = seg(Dir::C2s, A, 1, 1, 0);
+        zero.window_scaled = 0;
+        for s in [
+            seg(Dir::C2s, S, 0, 0, 0),
+            seg(Dir::S2c, S | A, 0, 1, 0),
+            zero,
+            seg(Dir::S2c, A, 1, 1, 1),
+        ] {
+            step(&mut snap, &s);
+        }
+        assert_eq!(
+            snap.halves[0].rcv,
+            Some(1),
+            "a zero-window probe is dropped"
+        );
+        let mut open = seg(Dir::C2s, A, 1, 1, 0);
+        open.window_scaled = 10;
+        step(&mut snap, &open);
+        step(&mut snap, &seg(Dir::S2c, A, 1, 1, 30));
+        assert_eq!(
+            snap.halves[0].rcv,
+            Some(11),
+            "only the window's 10 B are taken"
+        );
+        step(&mut snap, &seg(Dir::S2c, F | A, 11, 1, 20));
+        assert_eq!(snap.halves[0].rcv, Some(11));
+        assert!(
+            !snap.halves[0].fin_in,
+            "a FIN after dropped bytes is not taken"
+        );
+    }
+
+    #[test]
+    fn the_receivers_own_ack_says_what_it_holds() {
+        const S: u16 = TcpFlags::SYN;
+        const A: u16 = TcpFlags::ACK;
+        let mut snap = Snapshot::default();
+        for s in [
+            seg(Dir::C2s, S, 0, 0, 0),
+            seg(Dir::S2c, S | A, 0, 1, 0),
+            seg(Dir::C2s, A, 1, 1, 0),
+            seg(Dir::S2c, A, 1, 1, 50),
+            seg(Dir::S2c, A, 51, 1, 50),
+        ] {
+            step(&mut snap, &s);
+        }
+        assert_eq!(
+            snap.halves[0].rcv,
+            Some(101),
+            "in the window: assumed taken"
+        );
+        // Its buffer was full after all (the slow reader's kernel dropped
+        // the second segment): its ACK says so.
+        step(&mut snap, &seg(Dir::C2s, A, 1, 51, 0));
+        assert_eq!(snap.halves[0].rcv, Some(51));
+        // A reordered older ACK changes nothing.
+        step(&mut snap, &seg(Dir::C2s, A, 1, 1, 0));
+        assert_eq!(snap.halves[0].rcv, Some(51));
     }
 }

@@ -30,7 +30,7 @@ pub const ROWS: &[(&str, &str)] = &[
     ),
     (
         "RCV.NXT",
-        "next sequence number it expects from the peer (relative).",
+        "next sequence number it expects from the peer (relative): its last ACK, plus the in-order bytes inside its window seen going to it since.",
     ),
     (
         "window",
@@ -110,17 +110,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
         }
         lines.push(Line::from(clip(spans, w)));
     }
-    let reads = if now.client.reads_observed {
-        "unread: from the recorded read() calls"
+    // The footnote in the longest form that fits the pane, so it is never
+    // cut mid-word.
+    let notes: [&str; 3] = if now.client.reads_observed {
+        [
+            "unread: from the recorded read() calls · highlighted: changed here · ⏎ explains",
+            "unread: recorded read()s · highlighted: changed",
+            "unread: recorded reads · ⏎ explains",
+        ]
     } else {
-        "unread: assumes read() at each wake-up"
+        [
+            "unread: assumes read() at each wake-up · highlighted: changed here · ⏎ explains",
+            "unread: read() at each wake-up · highlighted: changed",
+            "unread: reads assumed · ⏎ explains",
+        ]
     };
-    lines.push(Line::from(Span::styled(
-        super::fit(
-            &format!("{reads} · highlighted: changed here · ⏎ explains"),
-            w,
-        ),
-        t.dim(),
-    )));
+    let note = notes
+        .iter()
+        .find(|n| n.chars().count() <= w)
+        .unwrap_or(&notes[2]);
+    lines.push(Line::from(Span::styled(super::fit(note, w), t.dim())));
     f.render_widget(Paragraph::new(lines), inner);
 }

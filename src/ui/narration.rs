@@ -225,7 +225,21 @@ fn socket_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
             SocketCall::Write { len, .. } => {
                 format!("They are the bytes of the {who}'s write() of {len} B ({how}).")
             }
-            SocketCall::Eof => format!("The {who}'s read() returns 0: end of file ({how})."),
+            SocketCall::Eof {
+                closed_first: false,
+            } => format!("The {who}'s read() returns 0: end of file ({how})."),
+            SocketCall::Eof { closed_first: true } => format!(
+                "The {who} closed first: its read() would return 0 (end of file) only if it had \
+                 shut down writing rather than closed ({how})."
+            ),
+            SocketCall::FinSent => format!(
+                "The {who}'s application called close() or shutdown(SHUT_WR): its FIN says it will \
+                 send no more ({how})."
+            ),
+            SocketCall::Abort => format!(
+                "The {who}'s application closed with unread bytes or SO_LINGER 0, so its kernel \
+                 aborted with a RST instead of a FIN ({how})."
+            ),
             SocketCall::Accept => format!("accept() returns on the {who} ({how})."),
             SocketCall::ConnectReturned => format!("connect() returns 0 on the {who} ({how})."),
             SocketCall::Reset => format!("The {who}'s next call fails with ECONNRESET ({how})."),
