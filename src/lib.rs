@@ -17,3 +17,4 @@ pub mod text;
 pub mod timeline;
 pub mod ui;
 pub mod wire;
+pub mod wrap;

@@ -325,6 +325,21 @@ pub enum Item {
     Command(usize),
     Reply(usize),
     Message(usize),
+    Stray(usize),
+}
+
+/// A server line that is no reply: no SMTP code, neither `+OK` nor `-ERR`,
+/// or a line after a one-line POP3 `-ERR`. A client still reads it, so the
+/// dialogue shows it where it arrived, with the finding that explains it.
+#[derive(Clone, Debug)]
+pub struct StrayLine {
+    /// The line without its line end, cut to [`MAX_KEPT_BYTES`].
+    pub text: Vec<u8>,
+    pub origin: Origin,
+    /// Why it is no reply, in a few words ("neither +OK nor -ERR").
+    pub why: &'static str,
+    /// The finding raised for it.
+    pub finding: &'static str,
 }
 
 /// Capabilities kept from an EHLO or CAPA reply (real servers list a dozen or two).
@@ -338,6 +353,8 @@ pub struct Dialogue {
     pub commands: Vec<Command>,
     pub replies: Vec<Reply>,
     pub messages: Vec<Message>,
+    /// Server lines that are no reply, in order.
+    pub stray: Vec<StrayLine>,
     /// Capabilities the server advertised (EHLO keywords / CAPA lines).
     pub capabilities: Vec<String>,
     /// From this frame on, the connection is TLS (after STARTTLS/STLS).
@@ -404,6 +421,7 @@ impl Dialogue {
             commands: Vec::new(),
             replies: Vec::new(),
             messages: Vec::new(),
+            stray: Vec::new(),
             sasl_lines: Vec::new(),
             capabilities: Vec::new(),
             tls_from: None,
@@ -414,9 +432,22 @@ impl Dialogue {
         }
     }
 
-    /// Commands, replies and messages kept.
+    /// Commands, replies, messages and stray lines kept.
     pub fn items(&self) -> usize {
-        self.commands.len() + self.replies.len() + self.messages.len()
+        self.commands.len() + self.replies.len() + self.messages.len() + self.stray.len()
+    }
+
+    /// Keeps a server line that is no reply (within the item budget).
+    pub fn add_stray(&mut self, line: &Taken, why: &'static str, finding: &'static str) {
+        if self.over_budget() {
+            return;
+        }
+        self.stray.push(StrayLine {
+            text: kept(&line.bytes),
+            origin: Origin::from_taken(line),
+            why,
+            finding,
+        });
     }
 
     /// Whether the readers must stop: the item budget is spent.
@@ -433,6 +464,12 @@ impl Dialogue {
         let mut order: Vec<(u64, Item)> = commands
             .map(|(i, c)| (c.origin.last_frame(), Item::Command(i)))
             .chain(replies.map(|(i, r)| (r.origin.last_frame(), Item::Reply(i))))
+            .chain(
+                self.stray
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| (l.origin.last_frame(), Item::Stray(i))),
+            )
             .collect();
         if messages {
             order.extend(

@@ -445,6 +445,11 @@ impl Pop3Session {
             // A -ERR is one line (RFC 1939 §3): whatever the server sends
             // before the next status is a body that should not be there.
             self.after_err_lines += 1;
+            d.add_stray(
+                &line,
+                "a line after a one-line -ERR",
+                "pop3_multiline_unterminated",
+            );
             if self.after_err_lines == 1 {
                 unterminated(
                     frame,
@@ -471,6 +476,7 @@ impl Pop3Session {
             }
             return;
         } else {
+            d.add_stray(&line, "neither +OK nor -ERR", "pop3_bad_status");
             f.add_with(
                 frame,
                 "pop3_bad_status",

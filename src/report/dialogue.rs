@@ -43,6 +43,20 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
                 2,
                 14,
             )?;
+        } else if let Item::Stray(i) = item {
+            let l = &d.stray[i];
+            wrapped(
+                out,
+                &format!(
+                    "{:>6}  S \"{}\"  ✗ no reply: {} ({})",
+                    format!("#{frame}"),
+                    preview(&l.text, 60),
+                    l.why,
+                    l.finding
+                ),
+                2,
+                14,
+            )?;
         } else if let Item::Reply(i) = item {
             let r = &d.replies[i];
             let n = r.lines.len();

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::Selection;
-use crate::proto::dialogue::Item;
+use crate::proto::dialogue::{Item, StrayLine};
 use crate::proto::{Command, Dialogue, Message, Reply};
 use crate::timeline::{ConnSummary, Timeline};
 
@@ -126,6 +126,7 @@ fn dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> io::Result
             Item::Command(i) => command(d, &d.commands[i], show_secrets),
             Item::Reply(i) => reply(d, &d.replies[i]),
             Item::Message(i) => message(d, &d.messages[i]),
+            Item::Stray(i) => stray(d, &d.stray[i]),
         };
         line(out, &v)?;
     }
@@ -164,6 +165,21 @@ fn reply(d: &Dialogue, r: &Reply) -> Value {
         obj.insert("more_lines".into(), r.more_lines.into());
     }
     v
+}
+
+/// A server line that is no reply (`stray_line`, sockscope's own record:
+/// the contract's `reply` is for lines with a code).
+fn stray(d: &Dialogue, l: &StrayLine) -> Value {
+    json!({
+        "type": "stray_line",
+        "conn": d.conn,
+        "frame": l.origin.last_frame(),
+        "protocol": d.protocol.name(),
+        "text": text(&l.text),
+        "why": l.why,
+        "finding": l.finding,
+        "frames": l.origin.frames.iter().map(|f| f.0).collect::<Vec<_>>(),
+    })
 }
 
 fn message(d: &Dialogue, m: &Message) -> Value {

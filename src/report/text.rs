@@ -337,49 +337,14 @@ pub(super) fn wrapped(
     first: usize,
     rest: usize,
 ) -> io::Result<()> {
-    let mut line = " ".repeat(first);
-    let mut len = first;
-    let mut empty = true;
-    let mut words: Vec<String> = text.split(' ').rev().map(str::to_string).collect();
-    while let Some(word) = words.pop() {
-        let w = word.chars().count();
-        if !empty && len + 1 + w > WIDTH {
-            writeln!(out, "{line}")?;
-            line = " ".repeat(rest);
-            len = rest;
-            empty = true;
-        }
-        if empty && len + w > WIDTH {
-            // Too long for any line: cut it into line-sized pieces, in one pass
-            // (hostile captures make very long words).
-            let mut rest_of_word = word.as_str();
-            while len + rest_of_word.chars().take(WIDTH + 1).count() > WIDTH {
-                let fit = WIDTH.saturating_sub(len).max(1);
-                let cut = rest_of_word
-                    .char_indices()
-                    .nth(fit)
-                    .map_or(rest_of_word.len(), |(i, _)| i);
-                line.push_str(&rest_of_word[..cut]);
-                writeln!(out, "{line}")?;
-                line = " ".repeat(rest);
-                len = rest;
-                rest_of_word = &rest_of_word[cut..];
-            }
-            line.push_str(rest_of_word);
-            len += rest_of_word.chars().count();
-            empty = rest_of_word.is_empty();
-            continue;
-        }
-        if !empty {
-            line.push(' ');
-            len += 1;
-        }
-        line.push_str(&word);
-        len += w;
-        empty = false;
-    }
-    if !empty {
-        writeln!(out, "{line}")?;
+    let lines = crate::wrap::wrap(
+        text,
+        WIDTH.saturating_sub(first),
+        WIDTH.saturating_sub(rest),
+    );
+    for (i, line) in lines.iter().enumerate() {
+        let indent = if i == 0 { first } else { rest };
+        writeln!(out, "{:indent$}{line}", "")?;
     }
     Ok(())
 }

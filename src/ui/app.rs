@@ -490,6 +490,12 @@ impl App {
             Action::FocusPrev => self.focus = Pane::ALL[(self.focus.index() + 5) % 6],
             Action::Focus(p) => self.focus = p,
             Action::Enter => self.enter(),
+            Action::Narration => {
+                self.overlay = Some(Overlay::Detail {
+                    what: Detail::Segment,
+                    scroll: 0,
+                })
+            }
             Action::Back => {
                 if self.play.playing {
                     self.play.playing = false;
@@ -933,7 +939,7 @@ impl App {
         if let Some(Overlay::Picker { filter, .. }) = &self.overlay {
             let rows = self.picker_rows(filter);
             let area = super::picker::area(self.size);
-            if let Some(i) = super::picker::row_at(self, area, y, rows.len()) {
+            if let Some(i) = super::picker::row_at(self, area, y, &rows) {
                 if let Some(id) = rows.get(i) {
                     self.overlay = None;
                     self.open_connection(id);
@@ -951,6 +957,13 @@ impl App {
             if let Some(p) = super::tabs_hit(tabs, x) {
                 self.focus = p;
             }
+            return;
+        }
+        if contains(a.narration, x, y) {
+            self.overlay = Some(Overlay::Detail {
+                what: Detail::Segment,
+                scroll: 0,
+            });
             return;
         }
         if contains(a.strip, x, y) {

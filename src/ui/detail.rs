@@ -275,6 +275,28 @@ fn row(app: &App, r: usize, out: &mut Vec<Line<'static>>) -> String {
             }
             format!("reply {}", rep.code)
         }
+        RowKind::Stray(i) => {
+            let Some(l) = d.stray.get(i) else {
+                return "line".into();
+            };
+            out.push(Line::from(vec![
+                Span::styled("S ", t.server()),
+                Span::raw(preview(&l.text, 200)),
+            ]));
+            out.push(Line::from(Span::styled(
+                format!("no reply: {} ({})", l.why, l.finding),
+                t.severity(crate::finding::Severity::Error),
+            )));
+            out.push(Line::from(Span::styled(
+                format!("built from {}", l.origin.describe()),
+                t.dim(),
+            )));
+            out.push(Line::from(
+                "A client reads it all the same: it waits for a verdict, so the server's next \
+                 line may be taken as the answer to the wrong command.",
+            ));
+            "server line, no reply".into()
+        }
     }
 }
 

@@ -314,9 +314,28 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
                 return Drawn { lines };
             }
             let n = r.lines.len();
-            let shown = n.min(MAX_REPLY_LINES);
-            for (li, text) in r.lines.iter().take(shown).enumerate() {
-                let last = li + 1 == shown;
+            // A long reply folds in the middle: its first lines, how many
+            // are left out, and always its last line (SMTP's final line,
+            // the one with a space after the code, is the one that counts).
+            // (Folding away a single line would save nothing.)
+            let folded = n > MAX_REPLY_LINES + 1;
+            let shown: Vec<usize> = if folded {
+                (0..MAX_REPLY_LINES - 1).chain([n - 1]).collect()
+            } else {
+                (0..n).collect()
+            };
+            for (k, &li) in shown.iter().enumerate() {
+                let Some(text) = r.lines.get(li) else { break };
+                let last = k + 1 == shown.len();
+                if folded && last {
+                    lines.push(finish(vec![
+                        Span::styled("        ", base),
+                        Span::styled(
+                            format!("  … {} more lines", n - MAX_REPLY_LINES),
+                            paint(t.dim()),
+                        ),
+                    ]));
+                }
                 let sep = if li + 1 < n && d.protocol == Protocol::Smtp {
                     "-"
                 } else {
@@ -344,9 +363,9 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
                     Span::styled(preview(text, 100), paint(t.text())),
                 ];
                 if last {
-                    if n > shown {
+                    if r.more_lines > 0 {
                         spans.push(Span::styled(
-                            format!("  … {} more lines", n - shown),
+                            format!("  (+{} lines not kept)", r.more_lines),
                             paint(t.dim()),
                         ));
                     }
@@ -360,6 +379,22 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
                 }
                 lines.push(finish(spans));
             }
+        }
+        RowKind::Stray(i) => {
+            let Some(l) = d.stray.get(i) else {
+                return Drawn { lines };
+            };
+            let bad = t.severity(crate::finding::Severity::Error);
+            lines.push(finish(vec![
+                Span::styled(format!("{:>5} ", format!("#{}", row.last)), paint(t.dim())),
+                mark(&l.origin),
+                Span::styled("S ", paint(t.server())),
+                Span::styled(
+                    format!("\"{}\"", preview(&l.text, width.saturating_sub(40).max(8))),
+                    paint(t.partial()),
+                ),
+                Span::styled(format!("  ✗ no reply: {}", l.why), paint(bad)),
+            ]));
         }
     }
     Drawn { lines }

@@ -28,6 +28,8 @@ pub enum Action {
     FocusPrev,
     Focus(Pane),
     Enter,
+    /// The whole narration of the segment at the cursor, from any pane.
+    Narration,
     Back,
     Help,
     Quit,
@@ -76,6 +78,11 @@ pub const BINDINGS: &[(&str, &str, Action)] = &[
         "details (NIC: the frame's bytes in hex)",
         Action::Enter,
     ),
+    (
+        "w",
+        "what happens: the whole narration of this segment",
+        Action::Narration,
+    ),
     ("Esc", "back", Action::Back),
     ("?", "this help", Action::Help),
     ("q", "quit", Action::Quit),
@@ -116,6 +123,7 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::BackTab => Action::FocusPrev,
         KeyCode::Char(d @ '1'..='6') => Action::Focus(Pane::ALL[(d as u8 - b'1') as usize]),
         KeyCode::Enter => Action::Enter,
+        KeyCode::Char('w') => Action::Narration,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('?') | KeyCode::F(1) => Action::Help,
         KeyCode::Char('q') => Action::Quit,

@@ -39,8 +39,14 @@ pub fn segment_at(app: &App, area: Rect, y: u16) -> Option<usize> {
 
 /// A finding's id as a short tag for a margin: `reply split across
 /// segments` becomes `reply split`, `client out of step` stays whole.
-pub fn tag(f: &Finding) -> String {
+/// `dir` is the direction of the segment it is anchored at: the catalogue
+/// applies the split id to commands too (anomalies.md), and a command's
+/// split is tagged as one.
+pub fn tag(f: &Finding, dir: Dir) -> String {
     let id = f.id;
+    if id == "smtp_reply_split_across_segments" && dir == Dir::C2s {
+        return "command split".to_string();
+    }
     let short = ["smtp_", "pop3_", "tcp_"]
         .iter()
         .find_map(|p| id.strip_prefix(p))
@@ -273,7 +279,7 @@ fn rows(
         .collect();
     tags.extend(
         findings_at(app, s.conn, s.frame)
-            .map(|f| (format!(" ⚠ {}", tag(f)), t.severity(f.severity))),
+            .map(|f| (format!(" ⚠ {}", tag(f, s.dir)), t.severity(f.severity))),
     );
     if tags.len() > 2 {
         tags[1].0 = format!(" ⚠ +{} more", tags.len() - 1);

@@ -304,13 +304,22 @@ fn footer(f: &mut Frame, area: Rect, app: &App) {
             ("⏎", "details"),
             ("c", "conn"),
             ("/", "search"),
+            ("w", "whole narration"),
         ];
-        // The essentials first, so a narrow footer still names help and quit.
+        // The essentials first, so a narrow footer still names help and
+        // quit; a key that does not fit whole is left out, never cut.
         let gap = if w >= 100 { "  " } else { " " };
         let mut spans = vec![Span::raw(" ")];
+        let mut used = 1;
         for (k, what) in keys {
+            let item = format!(" {what}{gap}");
+            let n = k.chars().count() + item.trim_end().chars().count();
+            if used + n > w {
+                continue;
+            }
+            used += k.chars().count() + item.chars().count();
             spans.push(Span::styled(*k, t.key()));
-            spans.push(Span::styled(format!(" {what}{gap}"), t.dim()));
+            spans.push(Span::styled(item, t.dim()));
         }
         Line::from(spans)
     };

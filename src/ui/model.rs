@@ -19,6 +19,8 @@ pub enum RowKind {
     /// A mail message (SMTP DATA/BDAT content, POP3 RETR/TOP), placed by
     /// the frame that ended it.
     Message(usize),
+    /// A server line that is no reply ([`crate::proto::dialogue::StrayLine`]).
+    Stray(usize),
 }
 
 /// One dialogue row, placed by the frame that completed it.
@@ -109,6 +111,11 @@ impl Data {
                     last: r.origin.last_frame(),
                     kind: RowKind::Reply(i),
                 }))
+                .chain(d.stray.iter().enumerate().map(|(i, l)| Row {
+                    first: l.origin.first_frame(),
+                    last: l.origin.last_frame(),
+                    kind: RowKind::Stray(i),
+                }))
                 .chain(
                     d.messages
                         .iter()
@@ -128,7 +135,7 @@ impl Data {
                 let kind = match row.kind {
                     RowKind::Command(i) => (0, i),
                     RowKind::Message(i) => (1, i),
-                    RowKind::Reply(i) => (2, i),
+                    RowKind::Reply(i) | RowKind::Stray(i) => (2, i),
                 };
                 (row.last, kind)
             });

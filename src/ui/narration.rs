@@ -5,8 +5,9 @@
 //! any finding raised at it.
 
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 use super::model::RowKind;
@@ -27,16 +28,39 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         .border_style(t.dim())
         .title(Span::styled(title, t.title()));
     let (text, finding) = narrate(app);
-    // A finding here is the point of the moment: it comes first.
-    let mut lines = Vec::new();
+    let inner = block.inner(area);
+    let w = usize::from(inner.width);
+    // A finding here is the point of the moment: it comes first. What does
+    // not fit says so, and where to read on.
+    let mut lines: Vec<Line> = Vec::new();
     if let Some((sev, s)) = finding {
-        lines.push(Line::from(Span::styled(format!("⚠ {s}"), t.severity(sev))));
+        let style = t.severity(sev);
+        for (i, l) in crate::wrap::wrap(&s, w.saturating_sub(2), w)
+            .into_iter()
+            .enumerate()
+        {
+            let l = if i == 0 { format!("⚠ {l}") } else { l };
+            lines.push(Line::from(Span::styled(l, style)));
+        }
     }
-    lines.push(Line::from(Span::raw(text)));
-    f.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
-        area,
-    );
+    for l in crate::wrap::wrap(&text, w, w) {
+        lines.push(Line::from(Span::raw(l)));
+    }
+    let room = usize::from(inner.height);
+    if lines.len() > room && room > 0 {
+        lines.truncate(room);
+        const MORE: &str = " … w reads on";
+        if let Some(last) = lines.last_mut() {
+            let style = last.spans.first().map_or(Style::new(), |s| s.style);
+            let kept: String = last.spans.iter().map(|s| s.content.as_ref()).collect();
+            let room = w.saturating_sub(MORE.chars().count());
+            let cut: String = kept.chars().take(room).collect();
+            let cut = cut.trim_end().to_string();
+            *last = Line::from(vec![Span::styled(cut, style), Span::styled(MORE, t.key())]);
+        }
+    }
+    f.render_widget(block, area);
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 /// The narration, and the first sentence of the worst finding at the cursor.
@@ -65,7 +89,10 @@ pub fn narrate(app: &App) -> (String, Option<(crate::finding::Severity, String)>
     let worst = super::ladder::findings_at(app, s.conn, s.frame).max_by_key(|f| f.severity);
     let finding = worst.map(|f| {
         let first = first_sentence(&crate::text::escape_str(&f.message));
-        (f.severity, format!("{}: {first}", super::ladder::tag(f)))
+        (
+            f.severity,
+            format!("{}: {first}", super::ladder::tag(f, s.dir)),
+        )
     });
     (parts.join(" "), finding)
 }
@@ -313,6 +340,15 @@ fn dialogue_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
                     rep.code
                 ));
             }
+            RowKind::Stray(i) => {
+                let l = d.stray.get(i)?;
+                out.push(format!(
+                    "The server's line \"{}\" is complete, but it is no reply ({}): a client \
+                     still reads it while it waits for a verdict.",
+                    preview_prefix(&l.text, l.text.len() as u64, 40),
+                    l.why
+                ));
+            }
         }
     }
     // A line that this segment started or continued but did not finish.
@@ -325,6 +361,7 @@ fn dialogue_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
             let what = match r.kind {
                 RowKind::Command(i) => d.commands.get(i).map(|c| format!("the {} command", c.verb)),
                 RowKind::Reply(i) => d.replies.get(i).map(|r| format!("a {} reply", r.code)),
+                RowKind::Stray(_) => Some("a server line".to_string()),
                 RowKind::Message(i) => {
                     out.push(format!(
                         "These bytes are part of message {}'s content: the receiver keeps them until \

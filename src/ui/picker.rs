@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
+use super::app::PickerRows;
 use super::{centered, clip, pad, pane_block, App};
 
 /// Where the picker sits on a screen of `size`.
@@ -25,20 +26,117 @@ fn list_rect(area: Rect) -> Rect {
     }
 }
 
+/// The columns after the endpoints: state, segment count and history give
+/// way, in that order, so that the endpoints are never cut.
+#[derive(Clone, Copy, Debug)]
+struct Columns {
+    history: bool,
+    state: bool,
+    segs: bool,
+}
+
+/// How the rows of one screen are laid out.
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    cols: Columns,
+    /// Lines per row: 1 ("client → server" then the columns) or 2 (the
+    /// client, and "→ server" under it; for IPv6 on narrow screens).
+    per: usize,
+    /// Width of the endpoints' column.
+    ends: usize,
+}
+
+/// The conn column and its gap.
+const CONN: usize = 7;
+const PROTO: usize = 6;
+const FINDINGS: usize = 8;
+const HISTORY: usize = 13;
+const STATE: usize = 5;
+const SEGS: usize = 7;
+
+impl Columns {
+    fn width(self) -> usize {
+        PROTO
+            + FINDINGS
+            + if self.history { HISTORY } else { 0 }
+            + if self.state { STATE } else { 0 }
+            + if self.segs { SEGS } else { 0 }
+    }
+
+    /// All the columns that leave `need` characters for the endpoints of a
+    /// list `w` wide.
+    fn fitting(w: usize, need: usize) -> Columns {
+        let mut c = Columns {
+            history: true,
+            state: true,
+            segs: true,
+        };
+        for drop in [
+            |c: &mut Columns| c.state = false,
+            |c: &mut Columns| c.segs = false,
+            |c: &mut Columns| c.history = false,
+        ] {
+            if CONN + need + c.width() <= w {
+                break;
+            }
+            drop(&mut c);
+        }
+        c
+    }
+}
+
+/// The plan for the rows that could be on screen: one line per row if every
+/// "client → server" fits beside the columns (dropping some), else two.
+/// Only the rows of one screen are measured.
+fn plan(app: &App, rows: &PickerRows, sel: usize, list_h: usize, w: usize) -> Plan {
+    let top = first(sel, list_h);
+    let (mut one, mut short) = (0, 0);
+    for (a, b) in (top..(top + list_h).min(rows.len())).filter_map(|i| {
+        let c = app.data.timeline.connection(rows.get(i)?)?;
+        Some((c.client.to_string(), c.server.to_string()))
+    }) {
+        let (a, b) = (a.chars().count(), b.chars().count());
+        one = one.max(a + 3 + b + 1);
+        // In two lines, the columns go beside the shorter of the two.
+        short = short.max(a.min(b + 2) + 1);
+    }
+    let cols = Columns::fitting(w, one.max(16));
+    if CONN + one + cols.width() <= w {
+        return Plan {
+            cols,
+            per: 1,
+            ends: w.saturating_sub(CONN + cols.width()),
+        };
+    }
+    let cols = Columns::fitting(w, short);
+    Plan {
+        cols,
+        per: 2,
+        ends: w.saturating_sub(CONN + cols.width()),
+    }
+}
+
 fn first(sel: usize, rows: usize) -> usize {
     sel.saturating_sub(rows.saturating_sub(1))
 }
 
-/// The list row at screen row `y`, for a click.
-pub fn row_at(app: &App, area: Rect, y: u16, n: usize) -> Option<usize> {
-    let list = list_rect(area);
-    let k = usize::from(y.checked_sub(list.y)?);
-    let sel = match &app.overlay {
+fn selected(app: &App) -> usize {
+    match &app.overlay {
         Some(super::Overlay::Picker { sel, .. }) => *sel,
         _ => 0,
-    };
-    let i = first(sel, usize::from(list.height)) + k;
-    (k < usize::from(list.height) && i < n).then_some(i)
+    }
+}
+
+/// The list row at screen row `y`, for a click.
+pub fn row_at(app: &App, area: Rect, y: u16, rows: &PickerRows) -> Option<usize> {
+    let list = list_rect(area);
+    let k = usize::from(y.checked_sub(list.y)?);
+    let sel = selected(app).min(rows.len().saturating_sub(1));
+    let h = usize::from(list.height);
+    let p = plan(app, rows, sel, h, usize::from(list.width));
+    let shown = h / p.per;
+    let i = first(sel, shown) + k / p.per;
+    (k / p.per < shown && i < rows.len()).then_some(i)
 }
 
 pub fn draw(f: &mut Frame, app: &App, sel: usize, filter: &str) {
@@ -64,28 +162,29 @@ pub fn draw(f: &mut Frame, app: &App, sel: usize, filter: &str) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = usize::from(inner.width);
+    let list = list_rect(area);
+    let h = usize::from(list.height);
+    let sel = sel.min(rows.len().saturating_sub(1));
+    let p = plan(app, &rows, sel, h, w);
+    let mut header = format!("{:>5}  ", "conn");
+    let title = if p.per == 2 {
+        "client / → server"
+    } else {
+        "client → server"
+    };
+    header.push_str(&pad(title, p.ends));
+    header.push_str(&column_header(p.cols));
     let mut lines = vec![
         Line::from(vec![
             Span::styled("filter: ", t.dim()),
             Span::raw(crate::text::escape_str(filter)),
             Span::styled("▏", t.key()),
         ]),
-        Line::from(Span::styled(
-            super::fit(
-                &format!(
-                    "{:>5}  {:<47} {:<5} {:<12} {:<4} {:>6} {:>8}",
-                    "conn", "client → server", "proto", "history", "state", "segs", "findings"
-                ),
-                w,
-            ),
-            t.dim(),
-        )),
+        Line::from(Span::styled(super::fit(&header, w), t.dim())),
     ];
-    let list = list_rect(area);
-    let h = usize::from(list.height);
-    let sel = sel.min(rows.len().saturating_sub(1));
-    let top = first(sel, h);
-    for i in top..(top + h).min(rows.len()) {
+    let shown = h / p.per;
+    let top = first(sel, shown);
+    for i in top..(top + shown).min(rows.len()) {
         let Some(c) = rows.get(i).and_then(|id| app.data.timeline.connection(id)) else {
             continue;
         };
@@ -102,28 +201,82 @@ pub fn draw(f: &mut Frame, app: &App, sel: usize, filter: &str) {
         } else {
             ratatui::style::Style::new()
         };
-        let ends = pad(&format!("{} → {}", c.client, c.server), 47);
         let found = if count > 0 {
             format!("{count:>6} ⚠")
         } else {
             format!("{:>8}", "—")
         };
-        let mut spans = vec![
-            Span::styled(format!("{:>5}  ", c.id), base),
-            Span::styled(format!("{ends} "), base),
-            Span::styled(pad(c.protocol.map_or("", |p| p.name()), 5) + " ", base),
-            Span::styled(pad(&c.history, 12) + " ", base),
-            Span::styled(pad(c.state, 4) + " ", base),
-            Span::styled(format!("{:>6} ", c.segments_c2s + c.segments_s2c), base),
-            Span::styled(found, base.patch(worst.map_or(t.dim(), |s| t.severity(s)))),
-        ];
-        spans = clip(spans, w);
-        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-        spans.push(Span::styled(" ".repeat(w.saturating_sub(used)), base));
-        lines.push(Line::from(spans));
+        let mut columns = vec![Span::styled(
+            pad(c.protocol.map_or("", |p| p.name()), 5) + " ",
+            base,
+        )];
+        if p.cols.history {
+            columns.push(Span::styled(pad(&c.history, 12) + " ", base));
+        }
+        if p.cols.state {
+            columns.push(Span::styled(pad(c.state, 4) + " ", base));
+        }
+        if p.cols.segs {
+            columns.push(Span::styled(
+                format!("{:>6} ", c.segments_c2s + c.segments_s2c),
+                base,
+            ));
+        }
+        columns.push(Span::styled(
+            found,
+            base.patch(worst.map_or(t.dim(), |s| t.severity(s))),
+        ));
+        let id = Span::styled(format!("{:>5}  ", c.id), base);
+        if p.per == 1 {
+            let ends = format!("{} → {}", c.client, c.server);
+            let mut one = vec![id, Span::styled(pad(&ends, p.ends), base)];
+            one.extend(columns);
+            lines.push(filled(one, w, base));
+            continue;
+        }
+        // Two lines: the columns beside whichever endpoint leaves room.
+        let client = c.client.to_string();
+        let server = format!("→ {}", c.server);
+        let on_second = server.chars().count() < p.ends;
+        let mut top_line = vec![id];
+        let mut second = vec![Span::styled("       ", base)];
+        if on_second {
+            top_line.push(Span::styled(client, base));
+            second.push(Span::styled(pad(&server, p.ends), base));
+            second.extend(columns);
+        } else {
+            top_line.push(Span::styled(pad(&client, p.ends), base));
+            top_line.extend(columns);
+            second.push(Span::styled(server, base));
+        }
+        lines.push(filled(top_line, w, base));
+        lines.push(filled(second, w, base));
     }
     if rows.is_empty() {
         lines.push(Line::from(Span::styled("no connection matches", t.dim())));
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn column_header(c: Columns) -> String {
+    let mut s = "proto ".to_string();
+    if c.history {
+        s.push_str(&pad("history", HISTORY));
+    }
+    if c.state {
+        s.push_str(&pad("state", STATE));
+    }
+    if c.segs {
+        s.push_str(&format!("{:>6} ", "segs"));
+    }
+    s.push_str(&format!("{:>8}", "findings"));
+    s
+}
+
+/// A row cut to `w` and padded with its background to the full width.
+fn filled(spans: Vec<Span<'static>>, w: usize, base: ratatui::style::Style) -> Line<'static> {
+    let mut spans = clip(spans, w);
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    spans.push(Span::styled(" ".repeat(w.saturating_sub(used)), base));
+    Line::from(spans)
 }

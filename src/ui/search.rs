@@ -109,6 +109,11 @@ fn dialogue_hit(
                     return Some("a reply");
                 }
             }
+            RowKind::Stray(i) => {
+                if d.stray.get(i).is_some_and(|l| contains(&l.text, needle)) {
+                    return Some("a server line");
+                }
+            }
         }
     }
     None

@@ -1,5 +1,6 @@
 //! The timeline strip: the whole capture, left to right in capture time.
-//! The upper line marks findings (⚠, by severity) and the cursor (▼); the
+//! The upper line marks findings (⚠, by severity) and the cursor (▼, or
+//! the ⚠ on the cursor's background where its column has a finding); the
 //! lower line is the frames' density, brighter where the selected connection
 //! was alive. A click jumps to that moment.
 
@@ -62,8 +63,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             .fold(0u32, |x, y| x.saturating_add(*y));
         let worst = s.marks[a..b].iter().copied().max().flatten();
         let here = cursor_col == Some(col);
+        // At the cursor a finding keeps its ⚠ (on the cursor's background,
+        // as the bar below it): the cursor must not hide what happened there.
         marks.push(match (here, worst) {
-            (true, _) => Span::styled("▼", t.key()),
+            (true, Some(sev)) => Span::styled("⚠", t.cursor().patch(t.severity(sev))),
+            (true, None) => Span::styled("▼", t.key()),
             (false, Some(sev)) => Span::styled("⚠", t.severity(sev)),
             (false, None) => Span::raw(" "),
         });

@@ -292,6 +292,7 @@ impl SmtpSession {
         let cut = (line.frames.len() > 1).then(|| line.first_frame());
         match reply::parse_line(&line.bytes) {
             ReplyLine::Malformed => {
+                d.add_stray(&line, "no reply code", "smtp_malformed_reply");
                 f.add_with(
                     line.last_frame(),
                     "smtp_malformed_reply",

@@ -1,0 +1,191 @@
+//! What the panes show in the cases a person's review of the view found
+//! wrong: the kernel at a zero window and at the SYN, server lines that are
+//! no reply, long replies, the strip's cursor over a finding, the picker at
+//! 80 columns, long narration, and a command split across segments.
+
+mod support;
+
+use std::io::Write;
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use sockscope::tcp::TcpState;
+use sockscope::ui::app::Overlay;
+use sockscope::ui::{self, source, App, Theme};
+use support::dialogue::{build, build_on, c, c_parts, s};
+use support::Conv;
+
+const CCNOTES: &[u8] = include_bytes!("../captures/ccnotes.pcapng");
+const SLOW_READER: &[u8] = include_bytes!("../captures/slow-reader.pcapng");
+
+fn open_static(name: &str, bytes: &'static [u8], w: u16, h: u16) -> App {
+    let o = source::open_static(name, bytes).expect("opens");
+    App::new(o.data, o.store, Theme::plain(), Rect::new(0, 0, w, h))
+}
+
+fn open_bytes(bytes: &[u8], w: u16, h: u16) -> (App, tempfile::NamedTempFile) {
+    let mut f = tempfile::NamedTempFile::new().expect("temp file");
+    f.write_all(bytes).expect("write");
+    f.flush().expect("flush");
+    let mut o = source::open_path(f.path()).expect("opens");
+    if let Some(l) = o.loader.take() {
+        if let Some(d) = l.wait() {
+            o.data = d;
+        }
+    }
+    (
+        App::new(o.data, o.store, Theme::plain(), Rect::new(0, 0, w, h)),
+        f,
+    )
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE), Instant::now());
+}
+
+#[test]
+fn the_kernel_holds_no_bytes_past_a_zero_window_and_listens_at_the_syn() {
+    let mut app = open_static("slow-reader.pcapng", SLOW_READER, 140, 40);
+    let d = app.data.clone();
+    let at = |pos| d.kernel.at(&d.timeline, 1, pos).expect("kernel");
+    let syn = at(0);
+    assert_eq!(syn.server.state, TcpState::Listen);
+    assert_eq!(syn.server.rcv_nxt, None, "a listener expects no number yet");
+    assert!(app.goto_frame(22));
+    // #21 carried bytes 6234..7258, but the server's own ACK at #22 says it
+    // holds up to 6233 and has no room: #21's bytes were not taken.
+    let k = at(app.pos);
+    assert_eq!(k.server.rcv_nxt, Some(6234));
+    assert_eq!(k.server.window, Some(0));
+    // #23 sends them again into the zero window: still not taken.
+    assert!(app.goto_frame(23));
+    assert_eq!(at(app.pos).server.rcv_nxt, Some(6234));
+    let screen = ui::render_text(&mut app, 140, 40);
+    assert!(screen.contains("RCV.NXT   199          6234"), "{screen}");
+}
+
+#[test]
+fn pop3_lines_that_are_no_reply_are_dialogue_rows() {
+    let built = build_on(
+        Conv::new().ports(40000, 110),
+        &[
+            s(b"+OK ready\r\n"),
+            c(b"STAT\r\n"),
+            s(b"x\r\n"),
+            s(b"+OK 1 236\r\n"),
+        ],
+    );
+    let bad = built.frames[2][0];
+    let (mut app, _f) = open_bytes(&built.conv.to_pcap(), 140, 40);
+    assert!(app.goto_frame(bad));
+    let screen = ui::render_text(&mut app, 140, 40);
+    assert!(
+        screen.contains("S \"x\"  ✗ no reply: neither +OK nor -ERR"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("is no reply"),
+        "the narration says so: {screen}"
+    );
+}
+
+#[test]
+fn a_long_reply_folds_in_the_middle_and_keeps_its_last_line() {
+    let ehlo: Vec<u8> = (1..=9)
+        .map(|i| format!("250-EXT{i}\r\n"))
+        .chain(["250 LASTLINE\r\n".to_string()])
+        .collect::<String>()
+        .into_bytes();
+    let built = build(&[
+        s(b"220 mx.example.net ESMTP\r\n"),
+        c(b"EHLO client.example.org\r\n"),
+        s(&ehlo),
+        c(b"QUIT\r\n"),
+    ]);
+    let (mut app, _f) = open_bytes(&built.conv.to_pcap(), 140, 40);
+    assert!(app.goto_frame(built.frames[2][0]));
+    let screen = ui::render_text(&mut app, 140, 40);
+    assert!(screen.contains("250 LASTLINE"), "{screen}");
+    assert!(screen.contains("250-EXT5"), "{screen}");
+    assert!(!screen.contains("250-EXT6"), "{screen}");
+    assert!(screen.contains("… 4 more lines"), "{screen}");
+}
+
+#[test]
+fn the_strip_cursor_does_not_hide_a_finding() {
+    let mut app = open_static("slow-reader.pcapng", SLOW_READER, 140, 40);
+    assert!(app.goto_frame(22), "the zero window");
+    let strip = app.areas().strip;
+    let screen = ui::render_text(&mut app, 140, 40);
+    let marks = screen.lines().nth(usize::from(strip.y)).expect("strip row");
+    assert!(!marks.contains('▼'), "{marks}");
+    assert!(marks.starts_with('⚠'), "{marks}");
+    // Where nothing was found the cursor is the ▼ (#27, 0.83 s: no
+    // finding in its column).
+    assert!(app.goto_frame(27));
+    let screen = ui::render_text(&mut app, 140, 40);
+    let marks = screen.lines().nth(usize::from(strip.y)).expect("strip row");
+    assert!(marks.contains('▼'), "{marks}");
+}
+
+#[test]
+fn the_picker_shows_whole_endpoints_at_80_columns() {
+    let mut app = open_static("ccnotes.pcapng", CCNOTES, 80, 24);
+    press(&mut app, KeyCode::Char('c'));
+    assert!(matches!(app.overlay, Some(Overlay::Picker { .. })));
+    let screen = ui::render_text(&mut app, 80, 24);
+    assert!(
+        screen.contains("127.0.0.1:48150 → 127.0.0.1:39581"),
+        "{screen}"
+    );
+    assert!(screen.contains("findings"), "{screen}");
+    assert!(screen.contains("3 ⚠"), "{screen}");
+    // IPv6: the client, then "→ server" under it, both whole.
+    let long = |last| {
+        std::net::IpAddr::V6(std::net::Ipv6Addr::new(
+            0x2001, 0x470, 0xe5bf, 0xdead, 0x4957, 0x2174, 0xe82c, last,
+        ))
+    };
+    let mut v6 = Conv::between(long(0x4887), long(0x1a));
+    v6.handshake().client_sends(b"EHLO x\r\n");
+    let (mut app, _f) = open_bytes(&v6.to_pcap(), 80, 24);
+    press(&mut app, KeyCode::Char('c'));
+    let screen = ui::render_text(&mut app, 80, 24);
+    let c = &app.data.timeline.connections[0];
+    assert!(screen.contains(&c.client.to_string()), "{screen}");
+    assert!(screen.contains(&format!("→ {}", c.server)), "{screen}");
+    assert!(
+        !screen.contains(&format!("{} →", c.client)),
+        "two lines: {screen}"
+    );
+}
+
+#[test]
+fn a_narration_too_long_to_fit_says_where_to_read_on() {
+    let mut app = open_static("slow-reader.pcapng", SLOW_READER, 80, 24);
+    assert!(app.goto_frame(22));
+    let screen = ui::render_text(&mut app, 80, 24);
+    assert!(screen.contains("… w reads on"), "{screen}");
+    // w opens the whole narration from any pane.
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('w'));
+    assert!(matches!(app.overlay, Some(Overlay::Detail { .. })));
+    let screen = ui::render_text(&mut app, 80, 24);
+    assert!(screen.contains("buffer is full"), "{screen}");
+}
+
+#[test]
+fn a_command_split_across_segments_is_tagged_as_a_command() {
+    let built = build(&[
+        s(b"220 mx.example.net ESMTP\r\n"),
+        c_parts(&[b"EHLO cli", b"ent.example.org\r\n"]),
+        s(b"250 mx.example.net\r\n"),
+    ]);
+    let first = built.frames[1][0];
+    let (mut app, _f) = open_bytes(&built.conv.to_pcap(), 140, 40);
+    assert!(app.goto_frame(first));
+    let screen = ui::render_text(&mut app, 140, 40);
+    assert!(screen.contains("command split"), "{screen}");
+    assert!(!screen.contains("reply split"), "{screen}");
+}
