@@ -189,3 +189,31 @@ fn a_command_split_across_segments_is_tagged_as_a_command() {
     assert!(screen.contains("command split"), "{screen}");
     assert!(!screen.contains("reply split"), "{screen}");
 }
+
+#[test]
+fn the_hex_view_masks_a_password_as_the_dialogue_does() {
+    let built = build_on(
+        Conv::new().ports(40000, 110),
+        &[
+            s(b"+OK ready\r\n"),
+            c(b"USER bob\r\n"),
+            s(b"+OK\r\n"),
+            c(b"PASS hunter2\r\n"),
+            s(b"+OK in\r\n"),
+        ],
+    );
+    let pass = built.frames[3][0];
+    let (mut app, _f) = open_bytes(&built.conv.to_pcap(), 140, 40);
+    assert!(app.goto_frame(pass));
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.overlay, Some(Overlay::Hex { .. })));
+    let screen = ui::render_text(&mut app, 140, 40);
+    assert!(!screen.contains("hunter"), "{screen}");
+    assert!(screen.contains("PASS *******"), "{screen}");
+    assert!(screen.contains("** = a password"), "{screen}");
+    // The user name is no secret: its frame is shown as it is.
+    assert!(app.goto_frame(built.frames[1][0]));
+    let screen = ui::render_text(&mut app, 140, 40);
+    assert!(screen.contains("USER bob"), "{screen}");
+}

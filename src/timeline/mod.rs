@@ -15,4 +15,5 @@ pub use analyze::{
 };
 pub use frame_bytes::{FrameBytesError, FrameStore};
 pub use kernel_at::{EndpointKernel, KernelAt, KernelIndex};
+pub use secrets::secret_bytes;
 pub use stats::CaptureStats;

@@ -5,8 +5,9 @@
 //! them unless `--show-secrets`; without this pass, the ladder, the
 //! narration and the socket pane would print them beside it.
 //!
-//! Left as they are: the raw bytes in the hex view (the file itself), and
-//! `live`'s per-segment lines, printed before the line is known to be one.
+//! The view's hex view masks the same bytes of the frame ([`secret_bytes`]).
+//! Left as they are: `live`'s per-segment lines, printed before the line is
+//! known to be one.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -63,6 +64,33 @@ pub(crate) fn mask(out: &mut Timeline) {
     }
 }
 
+/// Positions in a client segment's payload (`len` bytes from relative
+/// sequence number `seq`) that hold a secret of `conn`'s dialogue, as
+/// sorted ranges; empty when there is none.
+pub fn secret_bytes(t: &Timeline, conn: u32, seq: u32, len: usize) -> Vec<Range<usize>> {
+    let Some(d) = t.dialogue(conn) else {
+        return Vec::new();
+    };
+    let mut ranges = d.secret_ranges();
+    ranges.sort_by_key(|r| r.start);
+    let last = ranges.last().map_or(0, |r| r.end);
+    let mut out = Vec::new();
+    // Relative seq 1 is stream offset 0; past 4 GiB every offset the 32-bit
+    // number could stand for is tried (as `mask_segment` does).
+    let mut start = u64::from(seq.wrapping_sub(1));
+    while start < last {
+        let end = start + len as u64;
+        let first = ranges.partition_point(|r| r.end <= start);
+        for r in ranges[first..].iter().take_while(|r| r.start < end) {
+            let (a, b) = (r.start.max(start), r.end.min(end));
+            out.push((a - start) as usize..(b - start) as usize);
+        }
+        start += 1 << 32;
+    }
+    out.sort_by_key(|r| r.start);
+    out
+}
+
 /// A segment knows its stream offset only modulo 2³² (its relative
 /// sequence number): every stream offset it could stand for, up to the last
 /// secret, is tried — one for streams under 4 GiB.
@@ -112,5 +140,21 @@ mod tests {
         let mut p = Preview::of(b"USER bob\r\n");
         mask_preview(&mut p, 0, &secrets);
         assert_eq!(&*p, b"USER bob\r\n");
+    }
+
+    #[test]
+    fn the_hex_view_finds_the_secret_bytes_of_a_frame() {
+        use crate::proto::{Dialogue, Protocol};
+        let mut d = Dialogue::new(1, Protocol::Pop3);
+        d.add_sasl_line(105..112);
+        let mut t = Timeline::default();
+        t.dialogues.push(d);
+        // "PASS hunter2\r\n" from relative seq 101 (stream offset 100).
+        assert_eq!(secret_bytes(&t, 1, 101, 14), vec![5..12]);
+        assert!(secret_bytes(&t, 1, 1, 14).is_empty());
+        assert!(
+            secret_bytes(&t, 2, 101, 14).is_empty(),
+            "another connection"
+        );
     }
 }

@@ -73,6 +73,32 @@ pub fn layers(link: LinkType, bytes: &[u8]) -> Vec<Layer> {
     out
 }
 
+/// Frame byte positions that hold a secret of the dialogue (a client
+/// segment's payload over a PASS argument or a SASL line).
+fn secrets(app: &App, number: u64, layers: &[Layer]) -> Vec<std::ops::Range<usize>> {
+    let t = &app.data.timeline;
+    let Some(seg) = t
+        .frames
+        .get((number as usize).wrapping_sub(1))
+        .filter(|f| f.number == number)
+        .and_then(|f| f.segment)
+        .and_then(|i| t.segments.get(i as usize))
+    else {
+        return Vec::new();
+    };
+    let Some(payload) = layers.iter().find(|l| l.kind == 3) else {
+        return Vec::new();
+    };
+    if seg.dir != crate::tcp::Dir::C2s {
+        return Vec::new();
+    }
+    let len = payload.end - payload.start;
+    crate::timeline::secret_bytes(t, seg.conn, seg.seq, len)
+        .into_iter()
+        .map(|r| r.start + payload.start..r.end + payload.start)
+        .collect()
+}
+
 /// `0–13` for a range.
 pub fn range(l: &Layer) -> String {
     format!("{}–{}", l.start, l.end - 1)
@@ -108,6 +134,8 @@ pub fn draw(f: &mut Frame, app: &App, scroll: u16) {
         .get((number as usize).wrapping_sub(1))
         .map_or(LinkType::ETHERNET, |fi| fi.link_type);
     let layers = layers(link, bytes);
+    let hidden = secrets(app, number, &layers);
+    let secret = |i: usize| hidden.iter().any(|r| r.contains(&i));
     let w = usize::from(inner.width);
     let mut lines = Vec::new();
     // The legend: each layer in its colour with its byte range.
@@ -120,7 +148,15 @@ pub fn draw(f: &mut Frame, app: &App, scroll: u16) {
         legend.push(Span::styled("  ", t.dim()));
     }
     lines.push(Line::from(clip(legend, w)));
-    lines.push(Line::from(""));
+    lines.push(Line::from(if hidden.is_empty() {
+        Span::raw("")
+    } else {
+        // The dialogue masks the password; its bytes here would give it away.
+        Span::styled(
+            "** = a password's bytes, masked as in the dialogue (sockscope report --show-secrets shows them)",
+            t.partial(),
+        )
+    }));
     let style_at = |i: usize| {
         layers
             .iter()
@@ -138,12 +174,19 @@ pub fn draw(f: &mut Frame, app: &App, scroll: u16) {
             if k == 8 {
                 spans.push(Span::raw(" "));
             }
-            spans.push(Span::styled(format!("{b:02x} "), style_at(at + k)));
+            let hex = if secret(at + k) {
+                "** ".to_string()
+            } else {
+                format!("{b:02x} ")
+            };
+            spans.push(Span::styled(hex, style_at(at + k)));
         }
         let pad = (16 - chunk.len()) * 3 + usize::from(chunk.len() <= 8);
         spans.push(Span::raw(" ".repeat(pad + 1)));
         for (k, b) in chunk.iter().enumerate() {
-            let c = if (0x20..0x7f).contains(b) {
+            let c = if secret(at + k) {
+                '*'
+            } else if (0x20..0x7f).contains(b) {
                 *b as char
             } else {
                 '.'
