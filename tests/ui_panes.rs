@@ -65,6 +65,31 @@ fn the_kernel_holds_no_bytes_past_a_zero_window_and_listens_at_the_syn() {
     assert!(screen.contains("RCV.NXT   199          6234"), "{screen}");
 }
 
+/// ndpi's smtp.pcap was captured near the client: the server's ACK of an
+/// earlier segment (#82, ack 8119, window open) comes back after #81 left.
+/// #81's bytes are on their way, not lost: RCV.NXT keeps them.
+#[test]
+fn an_ack_of_earlier_bytes_does_not_take_back_bytes_in_flight() {
+    let path = "../shared/captures-public/ndpi__smtp/smtp.pcap";
+    let Ok(bytes) = std::fs::read(path) else {
+        eprintln!("SKIPPED: {path} is absent (the shared public captures)");
+        return;
+    };
+    let (mut app, _f) = open_bytes(&bytes, 140, 40);
+    let d = app.data.clone();
+    let mut rcv = |frame| {
+        assert!(app.goto_frame(frame));
+        d.kernel
+            .at(&d.timeline, app.conn, app.pos)
+            .expect("kernel")
+            .server
+            .rcv_nxt
+    };
+    assert_eq!(rcv(81), Some(9579));
+    assert_eq!(rcv(82), Some(9579));
+    assert_eq!(rcv(86), Some(15419), "tshark: #87 acks 15419");
+}
+
 #[test]
 fn pop3_lines_that_are_no_reply_are_dialogue_rows() {
     let built = build_on(

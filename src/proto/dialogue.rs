@@ -16,6 +16,11 @@ pub const MAX_KEPT_BYTES: usize = 1024;
 /// [`Reply::more_lines`]).
 pub const MAX_KEPT_LINES: usize = 1000;
 
+/// The first `n` bytes of a command line, as text: its verb as sent.
+pub fn verb_as_sent(line: &[u8], n: usize) -> String {
+    String::from_utf8_lossy(&line[..n.min(line.len())]).into_owned()
+}
+
 /// The first [`MAX_KEPT_BYTES`] of `bytes`, to keep.
 pub fn kept(bytes: &[u8]) -> Vec<u8> {
     bytes[..bytes.len().min(MAX_KEPT_BYTES)].to_vec()
@@ -106,6 +111,9 @@ impl Origin {
 pub struct Command {
     /// Upper-cased verb, e.g. `MAIL`; for a line that is no command, its first word.
     pub verb: String,
+    /// The verb as the client sent it (`ehlo`, `Mail`): what a reader
+    /// quoting the wire shows.
+    pub verb_as_sent: String,
     /// The rest of the line, raw (escape before display).
     pub arg: Vec<u8>,
     pub origin: Origin,
@@ -540,6 +548,7 @@ mod tests {
 
     fn cmd(verb: &str, arg: &str) -> Command {
         Command {
+            verb_as_sent: verb.to_string(),
             verb: verb.to_string(),
             arg: arg.as_bytes().to_vec(),
             origin: Origin {

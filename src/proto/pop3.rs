@@ -8,7 +8,8 @@ use std::collections::{HashMap, VecDeque};
 use crate::finding::Findings;
 use crate::finding::Severity;
 use crate::proto::dialogue::{
-    keep_line, kept, Code, Command, Credential, Dialogue, Message, Origin, Reply, MAX_CAPABILITIES,
+    keep_line, kept, verb_as_sent, Code, Command, Credential, Dialogue, Message, Origin, Reply,
+    MAX_CAPABILITIES,
 };
 use crate::proto::smtp::content::DataReader;
 use crate::proto::stream::{ByteQueue, LineEnd, Taken};
@@ -254,6 +255,7 @@ impl Pop3Session {
         }
         let idx = d.commands.len();
         d.commands.push(Command {
+            verb_as_sent: verb_as_sent(&line.bytes, verb.len()),
             verb: verb.clone(),
             arg: kept(&arg),
             origin: Origin::from_taken(&line),

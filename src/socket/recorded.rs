@@ -326,14 +326,19 @@ fn carrying(c: &ConnView<'_>, dir: Dir, at: u64) -> Option<u64> {
         .map(|s| s.frame)
 }
 
-/// The last segment at or before `t`, else the first.
+/// The segment nearest in time to `t`: the last one at or before it, or the
+/// next one when that is closer. A call is listed beside what it relates
+/// to: a read() made 0.7 s after the last segment and 26 µs before the
+/// window update it causes is listed at the update, not 0.7 s early.
 fn by_time(c: &ConnView<'_>, t: Timestamp) -> u64 {
-    c.segments
-        .iter()
-        .take_while(|s| s.time <= t)
-        .last()
-        .or(c.segments.first())
-        .map_or(0, |s| s.frame)
+    let i = c.segments.partition_point(|s| s.time <= t);
+    let before = i.checked_sub(1).and_then(|k| c.segments.get(k));
+    let after = c.segments.get(i);
+    match (before, after) {
+        (Some(b), Some(a)) if a.time.nanos_since(t) < t.nanos_since(b.time) => a.frame,
+        (Some(b), _) => b.frame,
+        (None, a) => a.map_or(0, |s| s.frame),
+    }
 }
 
 #[cfg(test)]

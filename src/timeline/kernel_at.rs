@@ -106,8 +106,9 @@ struct Snapshot {
 /// One read() of the application, for the unread count.
 #[derive(Clone, Copy, Debug)]
 struct ReadMark {
-    /// When the read happened: the call's own time (recorded calls), never
-    /// before the segment that brought its last byte.
+    /// The frame the socket layer lists it at (the socket pane shows it
+    /// from there on, and so does the unread count), and its time.
+    frame: u64,
     time: Timestamp,
     endpoint: Endpoint,
     /// Stream offset one past the last byte read.
@@ -124,7 +125,7 @@ struct ConnKernel {
     socket: Vec<u32>,
     /// Snapshot before segment `k * CHECKPOINT` of the connection.
     checkpoints: Vec<Snapshot>,
-    /// Reads sorted by time, with the running maximum of `end` per endpoint.
+    /// Reads sorted by frame, with the running maximum of `end` per endpoint.
     reads: Vec<(ReadMark, [u64; 2])>,
 }
 
@@ -150,10 +151,10 @@ impl KernelIndex {
             if let Some(c) = slot(&mut conns, e.conn) {
                 c.socket.push(i as u32);
                 if let SocketCall::Read { offset, len, .. } = e.call {
-                    let anchor = frame_time(t, e.frame).unwrap_or(e.time);
                     c.reads.push((
                         ReadMark {
-                            time: e.time.max(anchor),
+                            frame: e.frame,
+                            time: e.time,
                             endpoint: e.endpoint,
                             end: offset.saturating_add(len),
                             observed: e.provenance != Provenance::Inferred,
@@ -164,7 +165,7 @@ impl KernelIndex {
             }
         }
         for c in &mut conns {
-            c.reads.sort_by_key(|(m, _)| m.time);
+            c.reads.sort_by_key(|(m, _)| (m.frame, m.time));
             let mut best = [0u64; 2];
             for (m, run) in &mut c.reads {
                 let k = m.endpoint as usize;
@@ -206,18 +207,13 @@ impl KernelIndex {
         for &i in &c.segments[pos / CHECKPOINT * CHECKPOINT..=pos] {
             step(&mut snap, t.segments.get(i as usize)?);
         }
-        // Reads made after this segment and before the next one belong to
-        // it: the socket pane lists them there too. A read much later (a
-        // slow reader) counts only once its time has come.
-        let next = c
+        // The reads listed at this frame or before it: the socket pane and
+        // the unread count agree.
+        let frame = t
             .segments
-            .get(pos + 1)
-            .and_then(|&i| t.segments.get(i as usize))
-            .map(|s| s.time);
-        let n = match next {
-            Some(next) => c.reads.partition_point(|(m, _)| m.time < next),
-            None => c.reads.len(),
-        };
+            .get(c.segments[pos] as usize)
+            .map_or(0, |s| s.frame);
+        let n = c.reads.partition_point(|(m, _)| m.frame <= frame);
         let read_end = n
             .checked_sub(1)
             .and_then(|i| c.reads.get(i))
@@ -258,12 +254,6 @@ impl KernelIndex {
 
 fn slot(conns: &mut [ConnKernel], conn: u32) -> Option<&mut ConnKernel> {
     conns.get_mut((conn as usize).checked_sub(1)?)
-}
-
-fn frame_time(t: &Timeline, number: u64) -> Option<Timestamp> {
-    // Frames are kept in file order, numbered from 1.
-    let f = t.frames.get((number as usize).checked_sub(1)?)?;
-    (f.number == number).then_some(f.time)
 }
 
 fn clamp(v: i64) -> u64 {
@@ -307,16 +297,22 @@ fn step(snap: &mut Snapshot, s: &SegmentRecord) {
         h.syn_seen |= syn == 1;
         if s.flags.ack() {
             // Its ACK is its RCV.NXT when it sent it (RFC 9293 §3.3.1).
-            // Bytes that passed the capture point but lie past it were
-            // dropped (a full buffer: the slow reader) or are still on
-            // their way; either way it does not hold them yet. An ACK
-            // older than one it sent already (reordered) says nothing new.
+            // Bytes that passed the capture point past it are usually still
+            // on their way (a capture near the sender sees them leave before
+            // the ACK of earlier ones comes back): they stay counted. But an
+            // ACK below them that also closes the window says its buffer is
+            // full: those bytes were dropped (the slow reader), and it holds
+            // what its ACK says. An ACK older than one it sent already
+            // (reordered) says nothing new.
             let ack = near(s.ack, h.rcv.or(peer_nxt));
             if h.acked.is_none_or(|a| ack >= a) {
-                if h.rcv.is_some_and(|r| ack < r) {
+                let dropped = s.window_scaled == 0 && h.rcv.is_some_and(|r| ack < r);
+                if dropped {
                     h.fin_in = false;
+                    h.rcv = Some(ack);
+                } else {
+                    h.rcv = Some(h.rcv.map_or(ack, |r| r.max(ack)));
                 }
-                h.rcv = Some(ack);
                 h.acked = Some(ack);
             }
             h.right = Some(ack + s.window_scaled.min(i64::MAX as u64 / 4) as i64);
@@ -465,9 +461,15 @@ mod tests {
             Some(101),
             "in the window: assumed taken"
         );
-        // Its buffer was full after all (the slow reader's kernel dropped
-        // the second segment): its ACK says so.
+        // An ACK of the first segment only, window open: the second is on
+        // its way (the capture is near the sender), still counted.
         step(&mut snap, &seg(Dir::C2s, A, 1, 51, 0));
+        assert_eq!(snap.halves[0].rcv, Some(101));
+        // The same ACK with a zero window: its buffer was full, the second
+        // segment was dropped (the slow reader).
+        let mut full = seg(Dir::C2s, A, 1, 51, 0);
+        full.window_scaled = 0;
+        step(&mut snap, &full);
         assert_eq!(snap.halves[0].rcv, Some(51));
         // A reordered older ACK changes nothing.
         step(&mut snap, &seg(Dir::C2s, A, 1, 1, 0));

@@ -201,6 +201,9 @@ pub struct App {
     /// Scrolls that are not derived from the cursor.
     pub nic_scroll: u16,
     pub socket_back: usize,
+    /// First kernel row shown when the pane is too short for all of them
+    /// (kept while stepping: the rows are the same at every segment).
+    pub kernel_scroll: usize,
     /// Selected finding in the findings pane (index into its list).
     pub finding_sel: usize,
     pub frame: Option<FrameBytes>,
@@ -240,6 +243,7 @@ impl App {
             progress: None,
             nic_scroll: 0,
             socket_back: 0,
+            kernel_scroll: 0,
             finding_sel: 0,
             frame: None,
             last_search: None,
@@ -574,7 +578,10 @@ impl App {
             }
             Pane::Nic => self.nic_scroll = self.nic_scroll.saturating_add_signed(by as i16),
             Pane::Socket => self.socket_back = self.socket_back.saturating_add_signed(-by),
-            Pane::Kernel => {}
+            Pane::Kernel => {
+                let max = super::kernel::ROWS.len().saturating_sub(1);
+                self.kernel_scroll = self.kernel_scroll.saturating_add_signed(by).min(max);
+            }
             Pane::Findings => {
                 let n = self.findings_len();
                 if n == 0 {

@@ -253,10 +253,19 @@ fn row(app: &App, r: usize, out: &mut Vec<Line<'static>>) -> String {
             let Some(rep) = d.replies.get(i) else {
                 return "reply".into();
             };
-            for line in rep.lines.iter().take(200) {
+            // As on the wire: SMTP's continuation lines carry a hyphen after
+            // the code and only the last a space (RFC 5321 §4.2.1); POP3
+            // states its verdict once.
+            let n = rep.lines.len();
+            for (k, line) in rep.lines.iter().enumerate().take(200) {
+                let code = match d.protocol {
+                    crate::proto::Protocol::Smtp if k + 1 < n => format!("{}-", rep.code),
+                    crate::proto::Protocol::Pop3 if k > 0 => String::new(),
+                    _ => format!("{} ", rep.code),
+                };
                 out.push(Line::from(vec![
                     Span::styled("S ", t.server()),
-                    Span::styled(format!("{} ", rep.code), t.bold()),
+                    Span::styled(code, t.bold()),
                     Span::raw(preview(line, 200)),
                 ]));
             }

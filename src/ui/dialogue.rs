@@ -32,12 +32,20 @@ fn visible(app: &App, width: usize, height: usize) -> Vec<(usize, Drawn)> {
         return Vec::new();
     };
     let rows = app.data.rows_of(app.conn);
+    // Long replies fold only when the whole dialogue would not fit
+    // unfolded (a short dialogue in a tall pane shows every line).
+    let fold = rows.len() > height
+        || (0..rows.len())
+            .map(|k| row_lines(app, d, rows, k, width, false).lines.len())
+            .sum::<usize>()
+            > height;
+    let lines_of = |k| row_lines(app, d, rows, k, width, fold);
     let cur = app.row_at_cursor().unwrap_or(0);
     // Walk back from the cursor's row while the history fits in two thirds.
     let mut start = cur;
-    let mut used = row_lines(app, d, rows, cur, width).lines.len();
+    let mut used = lines_of(cur).lines.len();
     while start > 0 {
-        let h = row_lines(app, d, rows, start - 1, width).lines.len();
+        let h = lines_of(start - 1).lines.len();
         if used + h > height * 2 / 3 {
             break;
         }
@@ -48,10 +56,21 @@ fn visible(app: &App, width: usize, height: usize) -> Vec<(usize, Drawn)> {
     let mut filled = 0;
     let mut k = start;
     while k < rows.len() && filled < height {
-        let r = row_lines(app, d, rows, k, width);
+        let r = lines_of(k);
         filled += r.lines.len();
         out.push((k, r));
         k += 1;
+    }
+    // Near the end, the rows before fill what is left: no blank lines
+    // under the last row while earlier ones are scrolled away.
+    while start > 0 {
+        let r = lines_of(start - 1);
+        if filled + r.lines.len() > height {
+            break;
+        }
+        filled += r.lines.len();
+        start -= 1;
+        out.insert(0, (start, r));
     }
     out
 }
@@ -193,7 +212,9 @@ impl RowPaint {
     }
 }
 
-fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> Drawn {
+/// Row `k` as lines; `fold`: a reply longer than [`MAX_REPLY_LINES`] shows
+/// its first lines, how many are left out, and its last line.
+fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize, fold: bool) -> Drawn {
     let t = app.theme;
     let Some(row) = rows.get(k) else {
         return Drawn { lines: Vec::new() };
@@ -214,7 +235,13 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
             let gutter = Span::styled(format!("{:>5} ", format!("#{}", row.last)), paint(t.dim()));
             let who = Span::styled("C ", paint(t.client()));
             if let Some(so_far) = arrived(&c.origin, cursor) {
-                let text = [c.verb.as_bytes(), b" ", &c.shown_arg(false)].concat();
+                // As it is on the wire so far (the verb's case kept), placed
+                // by its first frame like a reply still arriving.
+                let gutter = Span::styled(
+                    format!("{:>5} ", format!("#{}", c.origin.first_frame())),
+                    paint(t.dim()),
+                );
+                let text = [c.verb_as_sent.as_bytes(), b" ", &c.shown_arg(false)].concat();
                 let part = &text[..(so_far as usize).min(text.len())];
                 lines.push(finish(vec![
                     gutter,
@@ -318,7 +345,7 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize) -> D
             // are left out, and always its last line (SMTP's final line,
             // the one with a space after the code, is the one that counts).
             // (Folding away a single line would save nothing.)
-            let folded = n > MAX_REPLY_LINES + 1;
+            let folded = fold && n > MAX_REPLY_LINES + 1;
             let shown: Vec<usize> = if folded {
                 (0..MAX_REPLY_LINES - 1).chain([n - 1]).collect()
             } else {

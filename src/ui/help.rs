@@ -94,10 +94,52 @@ pub fn draw(f: &mut Frame, app: &App, scroll: u16) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = usize::from(inner.width);
+    // Long lines wrap under their text (a key's meaning under the meaning),
+    // so a narrow terminal loses nothing.
     let lines: Vec<Line> = lines(app)
         .into_iter()
+        .flat_map(|l| wrap_line(l, w))
         .skip(usize::from(scroll))
-        .map(|l| Line::from(clip(l.spans, w)))
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A styled line broken at spaces to `w` columns; continuation lines are
+/// indented as far as the first word after the line's leading key column
+/// (16) or its indent (2).
+fn wrap_line(line: Line<'static>, w: usize) -> Vec<Line<'static>> {
+    let total: usize = line.spans.iter().map(|s| s.content.chars().count()).sum();
+    if total <= w || w < 24 {
+        return vec![Line::from(clip(line.spans, w))];
+    }
+    let keyed = line
+        .spans
+        .first()
+        .is_some_and(|s| s.content.chars().count() == 16 && s.content.starts_with("  "));
+    let indent = if keyed { 16 } else { 4 };
+    let mut out = Vec::new();
+    let mut cur: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for span in line.spans {
+        let style = span.style;
+        for piece in span.content.split_inclusive(' ') {
+            let n = piece.chars().count();
+            let visible = piece.trim_end().chars().count();
+            if used > 0 && used + visible > w && used > indent {
+                out.push(Line::from(clip(std::mem::take(&mut cur), w)));
+                cur.push(Span::raw(" ".repeat(indent)));
+                used = indent;
+                let piece = piece.trim_start().to_string();
+                used += piece.chars().count();
+                cur.push(Span::styled(piece, style));
+                continue;
+            }
+            used += n;
+            cur.push(Span::styled(piece.to_string(), style));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(Line::from(clip(cur, w)));
+    }
+    out
 }

@@ -11,6 +11,7 @@ use ratatui::Frame;
 
 use super::{clip, pad, pane_block, App};
 use crate::finding::Provenance;
+use crate::tcp::TcpState;
 use crate::timeline::{EndpointKernel, KernelAt};
 
 /// The rows: label, and the value of one endpoint.
@@ -30,7 +31,7 @@ pub const ROWS: &[(&str, &str)] = &[
     ),
     (
         "RCV.NXT",
-        "next sequence number it expects from the peer (relative): its last ACK, plus the in-order bytes inside its window seen going to it since.",
+        "next sequence number it expects from the peer (relative): in-order bytes inside its window seen going to it; an ACK below them with a zero window says a full buffer dropped them.",
     ),
     (
         "window",
@@ -46,9 +47,10 @@ pub const ROWS: &[(&str, &str)] = &[
     ),
 ];
 
-fn value(k: &EndpointKernel, row: usize) -> String {
+fn value(k: &EndpointKernel, row: usize, short: bool) -> String {
     let num = |v: Option<u64>| v.map_or("—".to_string(), |v| v.to_string());
     match row {
+        0 if short => short_state(k.state).to_string(),
         0 => k.state.name().to_string(),
         1 => num(k.snd_una),
         2 => num(k.snd_nxt),
@@ -57,6 +59,20 @@ fn value(k: &EndpointKernel, row: usize) -> String {
         5 => k.window.map_or("—".into(), |v| format!("{v} B")),
         6 => format!("{} B", k.unread()),
         _ => k.retransmissions.to_string(),
+    }
+}
+
+/// A state's name in at most 8 characters, as `ss` prints them, for a
+/// narrow pane.
+fn short_state(s: TcpState) -> &'static str {
+    match s {
+        TcpState::Established => "ESTAB",
+        TcpState::SynReceived => "SYN-RECV",
+        TcpState::CloseWait => "CLOSE-WT",
+        TcpState::FinWait1 => "FIN-WT-1",
+        TcpState::FinWait2 => "FIN-WT-2",
+        TcpState::TimeWait => "TIME-WT",
+        other => other.name(),
     }
 }
 
@@ -87,6 +103,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
     let w = usize::from(inner.width);
     let label = 10;
     let col = (w.saturating_sub(label) / 2).clamp(4, 14);
+    let short = col < 12;
     // With room to spare (folded into a tab), each row says what it means.
     let meaning = w >= label + 2 * col + 24;
     let mut lines = vec![Line::from(vec![
@@ -94,14 +111,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
         Span::styled(pad("client", col), t.client()),
         Span::styled(pad("server", col), t.server()),
     ])];
-    for (row, (name, _)) in ROWS.iter().enumerate() {
+    // A pane too short for every row scrolls (↑/↓ when focused), and its
+    // last line says what is out of sight.
+    let room = usize::from(inner.height).saturating_sub(2).max(1);
+    let first = app.kernel_scroll.min(ROWS.len().saturating_sub(room));
+    let last = (first + room).min(ROWS.len());
+    for (row, (name, _)) in ROWS.iter().enumerate().take(last).skip(first) {
         let mut spans = vec![Span::styled(pad(name, label), t.dim())];
         for (k, prev) in [
             (&now.client, before.as_ref().map(|b| &b.client)),
             (&now.server, before.as_ref().map(|b| &b.server)),
         ] {
-            let v = value(k, row);
-            let changed = prev.is_some_and(|p| value(p, row) != v);
+            let v = value(k, row, short);
+            let changed = prev.is_some_and(|p| value(p, row, short) != v);
             let st = if changed { t.key() } else { Style::new() };
             spans.push(Span::styled(pad(&v, col), st));
         }
@@ -109,6 +131,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
             spans.push(Span::styled(ROWS[row].1, t.dim()));
         }
         lines.push(Line::from(clip(spans, w)));
+    }
+    if first > 0 || last < ROWS.len() {
+        let hidden: Vec<&str> = ROWS[..first]
+            .iter()
+            .chain(&ROWS[last..])
+            .map(|(n, _)| *n)
+            .collect();
+        lines.push(Line::from(Span::styled(
+            super::fit(&format!("↑/↓ for {}", hidden.join(", ")), w),
+            t.key(),
+        )));
+        f.render_widget(Paragraph::new(lines), inner);
+        return;
     }
     // The footnote in the longest form that fits the pane, so it is never
     // cut mid-word.

@@ -287,7 +287,10 @@ fn rows(
     }
     let mut tags = tags.into_iter();
     if let Some((text, st)) = tags.next() {
-        a.push(Span::styled(fit(&text, g.right + 1), paint(st)));
+        a.push(Span::styled(
+            super::fit_words(&text, g.right + 1),
+            paint(st),
+        ));
     }
     // The second line: what the segment carries.
     let carried = carried(s, g.span.saturating_sub(2));
@@ -299,7 +302,10 @@ fn rows(
     ));
     b.push(Span::styled("│", paint(t.server())));
     if let Some((text, st)) = tags.next() {
-        b.push(Span::styled(fit(&text, g.right + 1), paint(st)));
+        b.push(Span::styled(
+            super::fit_words(&text, g.right + 1),
+            paint(st),
+        ));
     }
     let width = g.left + g.span + 3 + g.right;
     let (mut a, mut b) = (clip(a, width), clip(b, width));

@@ -96,6 +96,20 @@ pub(crate) fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// Cuts `s` to `width` characters at a word's end, ending in `…` when cut
+/// (a tag reads "closed without…", not "closed without qu").
+pub(crate) fn fit_words(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let cut = fit(s, width);
+    let kept = cut.trim_end_matches('…');
+    match kept.rfind(' ') {
+        Some(i) if kept[..i].trim().chars().count() > 2 => format!("{}…", kept[..i].trim_end()),
+        _ => cut,
+    }
+}
+
 /// Pads or cuts `s` to exactly `width` characters.
 pub(crate) fn pad(s: &str, width: usize) -> String {
     let cut = fit(s, width);
@@ -141,36 +155,47 @@ pub(crate) fn centered(size: Rect, w: u16, h: u16) -> Rect {
 }
 
 fn header(f: &mut Frame, area: Rect, app: &App) {
+    let w = usize::from(area.width);
+    // The most detailed header that fits: the whole path, the endpoints and
+    // the pace's name go first, in that order, so the position and the
+    // play state are never cut.
+    let variants = [
+        (true, true, true),
+        (false, true, true),
+        (false, true, false),
+        (false, false, true),
+        (false, false, false),
+    ];
+    let mut spans = Vec::new();
+    for (whole, ends, pace) in variants {
+        spans = header_spans(app, whole, ends, pace);
+        let n: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        if n <= w {
+            break;
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(clip(spans, w))), area);
+}
+
+fn header_spans(app: &App, whole: bool, ends: bool, pace: bool) -> Vec<Span<'static>> {
     let t = app.theme;
     let tl = &app.data.timeline;
-    let w = usize::from(area.width);
     let name = crate::text::escape_str(&tl.source);
     let short = name.rsplit('/').next().unwrap_or(&name).to_string();
     let mut spans = vec![Span::styled(" sockscope ", t.title())];
     let sep = || Span::styled(" · ", t.dim());
-    // The whole path only where it leaves room for the position and pace.
-    let whole = w >= 110 && name.chars().count() <= w / 4;
     spans.push(Span::raw(if whole { name.clone() } else { short }));
     if let Some(c) = tl.connection(app.conn) {
         spans.push(sep());
         let proto = c
             .protocol
             .map_or(String::new(), |p| format!(" {}", p.name()));
-        if w >= 110 {
-            spans.push(Span::raw(format!(
-                "conn {}/{} {} → {}{proto}",
-                c.id,
-                tl.connections.len(),
-                c.client,
-                c.server
-            )));
+        let n = tl.connections.len();
+        spans.push(Span::raw(if ends {
+            format!("conn {}/{n} {} → {}{proto}", c.id, c.client, c.server)
         } else {
-            spans.push(Span::raw(format!(
-                "conn {}/{}{proto}",
-                c.id,
-                tl.connections.len()
-            )));
-        }
+            format!("conn {}/{n}{proto}", c.id)
+        }));
     }
     if let Some(s) = app.segment() {
         spans.push(sep());
@@ -191,19 +216,15 @@ fn header(f: &mut Frame, area: Rect, app: &App) {
             "● live, paused".to_string()
         }
     } else {
-        let pace = match app.play.pacing {
-            app::Pacing::Capture => "capture time",
-            app::Pacing::Tick => "per tick",
-        };
-        let pace = if w >= 110 {
-            format!(" {pace}")
-        } else {
-            String::new()
+        let how = match app.play.pacing {
+            app::Pacing::Capture => " capture time",
+            app::Pacing::Tick => " per tick",
         };
         format!(
-            "{} {}{pace}",
+            "{} {}{}",
             if app.play.playing { "▶" } else { "⏸" },
-            app.play.speed_label()
+            app.play.speed_label(),
+            if pace { how } else { "" }
         )
     };
     spans.push(Span::styled(play, t.key()));
@@ -218,7 +239,7 @@ fn header(f: &mut Frame, area: Rect, app: &App) {
         };
         spans.push(Span::styled(text, t.partial()));
     }
-    f.render_widget(Paragraph::new(Line::from(clip(spans, w))), area);
+    spans
 }
 
 /// Tab labels of the folded layout, with their x ranges.

@@ -14,7 +14,7 @@ use super::model::RowKind;
 use super::App;
 use crate::socket::{Endpoint, SocketCall};
 use crate::tcp::analysis::explain;
-use crate::tcp::{Dir, SegmentRecord};
+use crate::tcp::{Dir, Flag, SegmentRecord};
 use crate::text::preview_prefix;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
@@ -84,6 +84,21 @@ pub fn narrate(app: &App) -> (String, Option<(crate::finding::Severity, String)>
         parts.push(x);
     }
     for flag in s.analysis.iter() {
+        // A RST is the segment sentence already.
+        if flag == Flag::Reset {
+            continue;
+        }
+        // The first window after the handshake grows because window scaling
+        // takes effect (a SYN's window is never scaled, RFC 7323 §2.2), not
+        // because the application read anything.
+        if flag == Flag::WindowUpdate && s.ack <= 1 && s.len == 0 {
+            parts.push(
+                "The window looks larger than in the SYN: window scaling agreed in the handshake \
+                 takes effect now (a SYN's window is never scaled, RFC 7323 §2.2)."
+                    .to_string(),
+            );
+            continue;
+        }
         parts.push(explain(flag, &s.context));
     }
     let worst = super::ladder::findings_at(app, s.conn, s.frame).max_by_key(|f| f.severity);
@@ -156,9 +171,10 @@ fn segment_sentence(app: &App, s: &SegmentRecord) -> String {
     }
     let data = s.len > 0;
     let fin = if f.fin() {
+        let how = closing_call(app, s).unwrap_or("close() or shutdown()");
         format!(
-            " FIN: the {who} has closed its side (close() or shutdown()); once the {peer} has read \
-             everything before it, its read() returns 0."
+            " FIN: the {who} has closed its side ({how}); once the {peer} has read everything \
+             before it, its read() returns 0."
         )
     } else {
         String::new()
@@ -216,6 +232,13 @@ fn segment_sentence(app: &App, s: &SegmentRecord) -> String {
             s.ack
         );
     }
+    if s.ack <= 1 {
+        return format!(
+            "The {who}'s kernel acknowledges only the {peer}'s SYN (ack 1): no data from the {peer} \
+             yet. Its window says {} B may come.",
+            s.window_scaled
+        );
+    }
     format!(
         "The {who}'s kernel acknowledges the {peer}'s bytes up to {} (ack {}). No data: the kernel \
          sends this receipt by itself, whether or not the application has read them; its window says \
@@ -224,6 +247,36 @@ fn segment_sentence(app: &App, s: &SegmentRecord) -> String {
         s.ack,
         s.window_scaled
     )
+}
+
+/// "A", "A and B", "A, B and C".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The recorded call that closed the sender's side at this FIN (the lab
+/// knows whether it was close() or shutdown()).
+fn closing_call(app: &App, s: &SegmentRecord) -> Option<&'static str> {
+    let d = &app.data;
+    let idx = d.kernel.socket_of(s.conn);
+    let ev = &d.timeline.socket;
+    let sender = Endpoint::sender_of(s.dir);
+    let end = idx.partition_point(|&i| ev.get(i as usize).is_some_and(|e| e.frame <= s.frame));
+    idx[..end].iter().rev().take(64).find_map(|&i| {
+        let e = ev.get(i as usize)?;
+        if e.endpoint != sender || e.provenance == crate::finding::Provenance::Inferred {
+            return None;
+        }
+        match &e.call {
+            SocketCall::Close => Some("close()"),
+            SocketCall::Shutdown { .. } => Some("shutdown()"),
+            _ => None,
+        }
+    })
 }
 
 /// What the applications did at this segment, from the socket calls.
@@ -315,30 +368,28 @@ fn dialogue_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
     let rows = app.data.rows_of(s.conn);
     let n = rows.partition_point(|r| r.last < s.frame);
     let mut out = Vec::new();
-    for r in rows[n..].iter().take_while(|r| r.last == s.frame) {
+    // Lines completed together (pipelined commands, a burst of replies) are
+    // named in one sentence.
+    let (mut verbs, mut codes) = (Vec::new(), Vec::new());
+    for r in rows[n..].iter().take_while(|r| r.last == s.frame).take(64) {
         match r.kind {
             // A message row ends with its content or with the reply that
             // judged it; the reply's own sentence tells which.
             RowKind::Message(_) => {}
-            RowKind::Command(i) => {
-                let c = d.commands.get(i)?;
-                out.push(format!(
-                    "The {} command line is complete: the server can read it.",
-                    c.verb
-                ));
-            }
+            RowKind::Command(i) => verbs.push(d.commands.get(i)?.verb.clone()),
             RowKind::Reply(i) => {
                 let rep = d.replies.get(i)?;
                 let parts = rep.origin.frames.len();
-                let how = if parts > 1 {
-                    format!(" — it took {parts} segments: {}", rep.origin.describe())
+                if parts > 1 {
+                    out.push(format!(
+                        "The {} reply is complete (its last line ends with CRLF) — it took {parts} \
+                         segments: {}.",
+                        rep.code,
+                        rep.origin.describe()
+                    ));
                 } else {
-                    String::new()
-                };
-                out.push(format!(
-                    "The {} reply is complete (its last line ends with CRLF){how}.",
-                    rep.code
-                ));
+                    codes.push(rep.code.to_string());
+                }
             }
             RowKind::Stray(i) => {
                 let l = d.stray.get(i)?;
@@ -351,8 +402,41 @@ fn dialogue_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
             }
         }
     }
+    if !verbs.is_empty() {
+        let (lines, are) = if verbs.len() == 1 {
+            ("command line is", "it")
+        } else {
+            ("command lines are", "them")
+        };
+        out.insert(
+            0,
+            format!(
+                "The {} {lines} complete: the server can read {are}.",
+                and_list(&verbs)
+            ),
+        );
+    }
+    if !codes.is_empty() {
+        let what = if codes.len() == 1 {
+            "reply is complete (its last line ends"
+        } else {
+            "replies are complete (each last line ends"
+        };
+        out.push(format!("The {} {what} with CRLF).", and_list(&codes)));
+    }
     // A line that this segment started or continued but did not finish.
-    if out.is_empty() && s.len > 0 {
+    // Bytes sent again (a retransmission, a zero-window probe) add nothing
+    // to a line: their own explanation follows.
+    let again = [
+        Flag::Retransmission,
+        Flag::FastRetransmission,
+        Flag::SpuriousRetransmission,
+        Flag::ZeroWindowProbe,
+        Flag::KeepAlive,
+    ]
+    .iter()
+    .any(|f| s.analysis.has(*f));
+    if out.is_empty() && s.len > 0 && !again {
         let waiting = rows[n..]
             .iter()
             .take(16)

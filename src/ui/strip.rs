@@ -23,6 +23,20 @@ fn buckets(width: u16, col: u16) -> (usize, usize) {
     (a, b)
 }
 
+/// The column of a strip `width` wide whose buckets hold `bucket`: the
+/// inverse of [`buckets`], so the cursor sits where its frame is counted.
+fn column_of(width: u16, bucket: usize) -> u16 {
+    let w = usize::from(width.max(1));
+    let mut c = (bucket * w / STRIP_BUCKETS).min(w - 1);
+    while c + 1 < w && buckets(width, (c + 1) as u16).0 <= bucket {
+        c += 1;
+    }
+    while c > 0 && buckets(width, c as u16).0 > bucket {
+        c -= 1;
+    }
+    c as u16
+}
+
 /// The first frame in a column of the strip, for a click.
 pub fn frame_at(app: &App, width: u16, col: u16) -> Option<u64> {
     let s = &app.data.strip;
@@ -45,12 +59,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     if s.counts.is_empty() || w == 0 {
         return;
     }
-    let cursor_col = app.segment().map(|seg| {
-        let b = s.bucket(seg.time);
-        (b * usize::from(w) / STRIP_BUCKETS) as u16
-    });
+    let cursor_col = app.segment().map(|seg| column_of(w, s.bucket(seg.time)));
     let conn_cols = app.data.timeline.connection(app.conn).map(|c| {
-        let col = |time| (s.bucket(time) * usize::from(w) / STRIP_BUCKETS) as u16;
+        let col = |time| column_of(w, s.bucket(time));
         (col(c.first_time), col(c.last_time))
     });
     let peak = s.counts.iter().copied().max().unwrap_or(1).max(1);
@@ -91,4 +102,23 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         Paragraph::new(vec![Line::from(marks), Line::from(bars)]),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bucket_is_in_the_column_that_counts_it() {
+        for width in [1u16, 7, 80, 140, 200, 1024, 3000] {
+            for b in 0..STRIP_BUCKETS {
+                let c = column_of(width, b);
+                let (lo, hi) = buckets(width, c);
+                assert!(
+                    lo <= b && b < hi,
+                    "width {width} bucket {b}: column {c} holds {lo}..{hi}"
+                );
+            }
+        }
+    }
 }

@@ -11,7 +11,8 @@ use super::reply::{self, ReplyLine};
 use crate::finding::Findings;
 use crate::finding::Severity;
 use crate::proto::dialogue::{
-    keep_line, kept, Code, Command, Credential, Dialogue, Message, Origin, Reply, MAX_CAPABILITIES,
+    keep_line, kept, verb_as_sent, Code, Command, Credential, Dialogue, Message, Origin, Reply,
+    MAX_CAPABILITIES,
 };
 use crate::proto::stream::{ByteQueue, LineEnd, Taken};
 use crate::proto::tls::TlsWatch;
@@ -420,6 +421,7 @@ impl SmtpSession {
         self.check_sequence(&verb, frame, d, f);
         self.check_arguments(&verb, &arg, frame, d, f);
         d.commands.push(Command {
+            verb_as_sent: verb_as_sent(&line.bytes, verb.len()),
             verb: verb.clone(),
             arg: kept(&arg),
             origin: Origin::from_taken(&line),
