@@ -259,6 +259,8 @@ pub struct Message {
     /// How a lenient receiver would read the same content, when it differs:
     /// an end-of-data variant it stops at (SMTP smuggling).
     pub lenient: Option<LenientReading>,
+    /// POP3: the server sent it for RETR/TOP; no verdict follows it.
+    pub retrieved: bool,
 }
 
 impl Message {
@@ -289,10 +291,11 @@ impl Message {
             parts.push(format!("{}: {}", escape_str(name), preview(value, 50)));
         }
         parts.push(
-            match self.accepted {
-                Some(true) => "accepted",
-                Some(false) => "refused",
-                None => "no final reply",
+            match (self.retrieved, self.accepted) {
+                (true, _) => "retrieved from the server",
+                (false, Some(true)) => "accepted",
+                (false, Some(false)) => "refused",
+                (false, None) => "no final reply",
             }
             .to_string(),
         );

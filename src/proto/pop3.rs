@@ -539,6 +539,7 @@ impl Pop3Session {
             if matches!(verb.as_str(), "RETR" | "TOP") {
                 d.messages.push(Message {
                     frame,
+                    retrieved: true,
                     ..Message::default()
                 });
                 self.server = ServerMode::Message(

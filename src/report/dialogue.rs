@@ -125,7 +125,7 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
         wrapped(
             out,
             &format!(
-                "from frame {from} on the connection is TLS: nothing more is decoded{}{}",
+                "after the go-ahead at frame {from} the connection is TLS: nothing more is decoded{}{}",
                 if records.is_empty() {
                     ""
                 } else {

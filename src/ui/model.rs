@@ -131,10 +131,12 @@ impl Data {
             // As the report orders them: by the frame of the last byte; in
             // one frame, commands, then the message they end, then replies
             // (the server answers what it has read).
+            // A POP3 message is the server's, after the +OK that announces it.
+            let pop3 = d.protocol == crate::proto::Protocol::Pop3;
             r.sort_by_key(|row| {
                 let kind = match row.kind {
                     RowKind::Command(i) => (0, i),
-                    RowKind::Message(i) => (1, i),
+                    RowKind::Message(i) => (if pop3 { 3 } else { 1 }, i),
                     RowKind::Reply(i) | RowKind::Stray(i) => (2, i),
                 };
                 (row.last, kind)

@@ -239,6 +239,27 @@ fn segment_sentence(app: &App, s: &SegmentRecord) -> String {
             s.window_scaled
         );
     }
+    // Its own ACK below bytes the capture saw sent to it, with the window
+    // shut: its buffer was full and those bytes were dropped.
+    let mine_before = before.map(|k| match s.dir {
+        Dir::C2s => k.client,
+        Dir::S2c => k.server,
+    });
+    if let Some(held) = mine_before
+        .and_then(|k| k.rcv_nxt)
+        .filter(|&r| s.window_scaled == 0 && r > u64::from(s.ack))
+    {
+        return format!(
+            "The {who}'s kernel acknowledges the {peer}'s bytes up to {} (ack {}) and advertises a \
+             zero window: its receive buffer is full. The {} B the capture saw sent to it after \
+             that (up to {}) were dropped, not kept: the {peer} must send them again once the \
+             window opens.",
+            s.ack.saturating_sub(1),
+            s.ack,
+            held - u64::from(s.ack),
+            held - 1
+        );
+    }
     format!(
         "The {who}'s kernel acknowledges the {peer}'s bytes up to {} (ack {}). No data: the kernel \
          sends this receipt by itself, whether or not the application has read them; its window says \
