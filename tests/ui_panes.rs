@@ -242,3 +242,66 @@ fn the_hex_view_masks_a_password_as_the_dialogue_does() {
     let screen = ui::render_text(&mut app, 140, 40);
     assert!(screen.contains("USER bob"), "{screen}");
 }
+
+#[test]
+fn a_short_kernel_pane_scrolls_to_its_hidden_rows() {
+    let mut app = open_static("ccnotes.pcapng", CCNOTES, 110, 28);
+    assert!(app.goto_frame(6));
+    let screen = ui::render_text(&mut app, 110, 28);
+    assert!(
+        screen.contains("↑/↓ for"),
+        "it says rows are hidden: {screen}"
+    );
+    assert!(screen.contains("ESTAB "), "short state names: {screen}");
+    assert!(!screen.contains("retrans   0"), "{screen}");
+    press(&mut app, KeyCode::Char('4'));
+    for _ in 0..8 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    let screen = ui::render_text(&mut app, 110, 28);
+    assert!(screen.contains("retrans   0"), "{screen}");
+}
+
+#[test]
+fn the_dialogue_fills_its_pane_before_hiding_earlier_lines() {
+    let mut app = open_static("ccnotes.pcapng", CCNOTES, 200, 60);
+    press(&mut app, KeyCode::Char('G'));
+    let screen = ui::render_text(&mut app, 200, 60);
+    assert!(screen.contains("C HELO smtpgate.Customer"), "{screen}");
+    assert!(screen.contains("C QUIT"), "{screen}");
+}
+
+#[test]
+fn a_command_still_arriving_is_quoted_as_sent_at_its_first_frame() {
+    let built = build(&[
+        s(b"220 mx.example.net ESMTP\r\n"),
+        c_parts(&[b"ehlo cli", b"ent.example.org\r\n"]),
+        s(b"250-mx.example.net\r\n250-PIPELINING\r\n250 8BITMIME\r\n"),
+    ]);
+    let first = built.frames[1][0];
+    let (mut app, _f) = open_bytes(&built.conv.to_pcap(), 140, 40);
+    assert!(app.goto_frame(first));
+    let screen = ui::render_text(&mut app, 140, 40);
+    assert!(
+        screen.contains(&format!("#{first} ⚠ C \"ehlo cli\"  8 B so far")),
+        "{screen}"
+    );
+    // A reply's details show it as on the wire: hyphens, then a space.
+    assert!(app.goto_frame(built.frames[2][0]));
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Enter);
+    let screen = ui::render_text(&mut app, 140, 40);
+    assert!(screen.contains("S 250-mx.example.net"), "{screen}");
+    assert!(screen.contains("S 250-PIPELINING"), "{screen}");
+    assert!(screen.contains("S 250 8BITMIME"), "{screen}");
+}
+
+#[test]
+fn the_header_keeps_position_and_pace_whole() {
+    let mut app = open_static("captures/ccnotes.pcapng", CCNOTES, 140, 40);
+    assert!(app.goto_frame(10));
+    let screen = ui::render_text(&mut app, 140, 40);
+    let header = screen.lines().next().expect("a header");
+    assert!(header.contains("#10 seg 10/21"), "{header}");
+    assert!(header.trim_end().ends_with("1× capture time"), "{header}");
+}
