@@ -284,6 +284,20 @@ fn row(app: &App, r: usize, out: &mut Vec<Line<'static>>) -> String {
             }
             format!("reply {}", rep.code)
         }
+        RowKind::Tls => {
+            let from = d.tls_from.unwrap_or(0);
+            out.push(Line::from(format!(
+                "After the go-ahead at #{from} both sides speak TLS: the bytes are records, their \
+                 content encrypted. sockscope names each record and decodes nothing more."
+            )));
+            for (frame, name) in d.tls_records.iter().take(200) {
+                out.push(Line::from(vec![
+                    Span::styled(format!("#{frame:<6}"), t.dim()),
+                    Span::raw(crate::text::escape_str(name)),
+                ]));
+            }
+            "TLS".into()
+        }
         RowKind::Stray(i) => {
             let Some(l) = d.stray.get(i) else {
                 return "line".into();

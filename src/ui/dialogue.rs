@@ -407,6 +407,34 @@ fn row_lines(app: &App, d: &Dialogue, rows: &[Row], k: usize, width: usize, fold
                 lines.push(finish(spans));
             }
         }
+        RowKind::Tls => {
+            let n = d.tls_records.len();
+            let names: Vec<String> = d
+                .tls_records
+                .iter()
+                .take(3)
+                .map(|(_, name)| crate::text::escape_str(name))
+                .collect();
+            let more = if n > 3 {
+                format!(" and {} more", n - 3)
+            } else {
+                String::new()
+            };
+            let records = if n == 0 {
+                "no record captured".to_string()
+            } else {
+                format!("{}{more}", names.join(", "))
+            };
+            lines.push(finish(vec![
+                Span::styled(format!("{:>5} ", format!("#{}", row.last)), paint(t.dim())),
+                Span::styled("  ", base),
+                Span::styled("⇄ TLS ", paint(t.bold())),
+                Span::styled(
+                    format!("from here: {records} · encrypted, nothing more decoded"),
+                    paint(t.dim()),
+                ),
+            ]));
+        }
         RowKind::Stray(i) => {
             let Some(l) = d.stray.get(i) else {
                 return Drawn { lines };

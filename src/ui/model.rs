@@ -21,6 +21,9 @@ pub enum RowKind {
     Message(usize),
     /// A server line that is no reply ([`crate::proto::dialogue::StrayLine`]).
     Stray(usize),
+    /// From here on the connection is TLS (after STARTTLS/STLS and its
+    /// go-ahead): its records, named, and nothing more decoded.
+    Tls,
 }
 
 /// One dialogue row, placed by the frame that completed it.
@@ -128,6 +131,16 @@ impl Data {
                         }),
                 )
                 .collect();
+            if let Some(from) = d.tls_from {
+                // Placed at the first TLS record (the client's hello), or just
+                // after the go-ahead when the capture holds none.
+                let at = d.tls_records.first().map_or(from + 1, |(f, _)| *f);
+                r.push(Row {
+                    first: at,
+                    last: at,
+                    kind: RowKind::Tls,
+                });
+            }
             // As the report orders them: by the frame of the last byte; in
             // one frame, commands, then the message they end, then replies
             // (the server answers what it has read).
@@ -138,6 +151,7 @@ impl Data {
                     RowKind::Command(i) => (0, i),
                     RowKind::Message(i) => (if pop3 { 3 } else { 1 }, i),
                     RowKind::Reply(i) | RowKind::Stray(i) => (2, i),
+                    RowKind::Tls => (4, 0),
                 };
                 (row.last, kind)
             });

@@ -412,6 +412,7 @@ fn dialogue_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
                     codes.push(rep.code.to_string());
                 }
             }
+            RowKind::Tls => {}
             RowKind::Stray(i) => {
                 let l = d.stray.get(i)?;
                 out.push(format!(
@@ -467,6 +468,7 @@ fn dialogue_sentence(app: &App, s: &SegmentRecord) -> Option<String> {
                 RowKind::Command(i) => d.commands.get(i).map(|c| format!("the {} command", c.verb)),
                 RowKind::Reply(i) => d.replies.get(i).map(|r| format!("a {} reply", r.code)),
                 RowKind::Stray(_) => Some("a server line".to_string()),
+                RowKind::Tls => None,
                 RowKind::Message(i) => {
                     out.push(format!(
                         "These bytes are part of message {}'s content: the receiver keeps them until \

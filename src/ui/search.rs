@@ -109,6 +109,14 @@ fn dialogue_hit(
                     return Some("a reply");
                 }
             }
+            RowKind::Tls => {
+                if d.tls_records
+                    .iter()
+                    .any(|(_, n)| contains(n.as_bytes(), needle))
+                {
+                    return Some("TLS");
+                }
+            }
             RowKind::Stray(i) => {
                 if d.stray.get(i).is_some_and(|l| contains(&l.text, needle)) {
                     return Some("a server line");
