@@ -1366,3 +1366,41 @@ fn a_refused_connection_and_a_rst_after_close_are_no_calls() {
         Some(&(6, Call::Reset))
     );
 }
+
+/// A receiver with a full buffer drops a segment (its zero-window ACK stays
+/// below it) and takes it only when it is sent again into an open window:
+/// the inferred read() is placed there, not where the bytes first passed.
+#[test]
+fn an_inferred_read_waits_for_bytes_a_full_receiver_dropped() {
+    let mut c = Conv::new();
+    c.handshake().client_sends(b"DATA\r\n"); // 4
+    let after_first = c.client_next();
+    c.client_sends(b"dropped\r\n"); // 5
+    let mut full = c.server_seg("A", &[]);
+    full.ack = after_first;
+    full.window = 0;
+    c.push(full); // 6: holds DATA only, no room
+    let again = c.segs[4].clone();
+    c.push(Seg {
+        time_us: 300_000,
+        ..again.clone()
+    }); // 7: into the zero window: dropped again
+    let mut open = c.server_seg("A", &[]);
+    open.ack = after_first;
+    open.time_us = 400_000;
+    c.push(open); // 8: window opens
+    c.push(Seg {
+        time_us: 500_000,
+        ..again
+    }); // 9: taken
+    c.server_acks(); // 10
+    let (a, _) = run_ok(c.to_pcap());
+    let reads: Vec<(u64, Call)> = calls(&a, 1, Endpoint::Server)
+        .into_iter()
+        .filter(|(_, c)| matches!(c, Call::Read(..)))
+        .collect();
+    assert_eq!(
+        reads,
+        vec![(4, Call::Read(0, 6, false)), (9, Call::Read(6, 9, false))]
+    );
+}

@@ -437,6 +437,9 @@ impl<'s> Analyzer<'s> {
         }
         out.findings.sort_by_key(|f| (f.frame, f.conn));
         out.socket = up.socket.into_events();
+        // Inferred reads of bytes a full receiver dropped move to where it
+        // took them (the sort below puts them in place).
+        super::kernel_at::settle_inferred_reads(&mut out);
         // listen() is dated at the SYN it answered but learned at the
         // SYN/ACK: it goes before connect(). Nearly sorted already, so the
         // stable sort costs about one pass.

@@ -252,6 +252,99 @@ impl KernelIndex {
     }
 }
 
+/// Moves each inferred read() to the segment from which its bytes stay
+/// received. The inference reads bytes as they pass the capture point, but
+/// a receiver with a full buffer drops some (the slow reader: its
+/// zero-window ACK says so a segment later) and takes them only when they
+/// are sent again. With the same receiver model as the kernel pane, the
+/// read is placed where the receiver holds its last byte for good. Recorded
+/// (observed) calls are left as they are. Returns whether any read moved.
+pub(crate) fn settle_inferred_reads(t: &mut Timeline) -> bool {
+    let n = t.connections.len();
+    let mut segs: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for (i, s) in t.segments.iter().enumerate() {
+        if let Some(v) = (s.conn as usize)
+            .checked_sub(1)
+            .and_then(|k| segs.get_mut(k))
+        {
+            v.push(i as u32);
+        }
+    }
+    let mut reads: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for (i, e) in t.socket.iter().enumerate() {
+        if e.provenance == Provenance::Inferred && matches!(e.call, SocketCall::Read { .. }) {
+            if let Some(v) = (e.conn as usize)
+                .checked_sub(1)
+                .and_then(|k| reads.get_mut(k))
+            {
+                v.push(i as u32);
+            }
+        }
+    }
+    let mut moved = false;
+    for (positions, events) in segs.iter().zip(&reads) {
+        if events.is_empty() {
+            continue;
+        }
+        // Per segment: the lowest RCV.NXT each endpoint has from then on.
+        let mut snap = Snapshot::default();
+        let mut seen: Vec<[i64; 2]> = Vec::with_capacity(positions.len());
+        for &i in positions {
+            let Some(s) = t.segments.get(i as usize) else {
+                break;
+            };
+            step(&mut snap, s);
+            seen.push([0, 1].map(|k| snap.halves[k].rcv.unwrap_or(0)));
+        }
+        // The lowest from each segment on: a suffix minimum.
+        let mut held = seen.clone();
+        let mut low = [i64::MAX; 2];
+        for h in held.iter_mut().rev() {
+            low = [low[0].min(h[0]), low[1].min(h[1])];
+            *h = low;
+        }
+        for &ei in events {
+            let Some(ev) = t.socket.get(ei as usize) else {
+                continue;
+            };
+            let SocketCall::Read { offset, len, .. } = ev.call else {
+                continue;
+            };
+            let e = ev.endpoint as usize;
+            // Stream offset o is relative sequence number o + 1.
+            let need = offset.saturating_add(len).saturating_add(1) as i64;
+            let from = positions.partition_point(|&i| {
+                t.segments
+                    .get(i as usize)
+                    .is_some_and(|s| s.frame < ev.frame)
+            });
+            // Only bytes the model took at the read and gave back later
+            // (a zero-window ACK below them) move: the model keeps no
+            // out-of-order queue, so bytes it never took at the read's
+            // frame (a hole filled there) are left to the reassembly.
+            let took = seen.get(from).is_some_and(|h| h[e] >= need);
+            let kept = held.get(from).is_some_and(|h| h[e] >= need);
+            if !took || kept {
+                continue;
+            }
+            // `held` only grows from `from` on: the first for good.
+            let k = from + held[from.min(held.len())..].partition_point(|h| h[e] < need);
+            let Some(seg) = positions.get(k).and_then(|&i| t.segments.get(i as usize)) else {
+                continue;
+            };
+            if seg.frame > ev.frame {
+                let (frame, time) = (seg.frame, seg.time);
+                if let Some(ev) = t.socket.get_mut(ei as usize) {
+                    ev.frame = frame;
+                    ev.time = time;
+                    moved = true;
+                }
+            }
+        }
+    }
+    moved
+}
+
 fn slot(conns: &mut [ConnKernel], conn: u32) -> Option<&mut ConnKernel> {
     conns.get_mut((conn as usize).checked_sub(1)?)
 }
