@@ -565,7 +565,8 @@ fn c_parts_content() -> support::dialogue::Step {
 }
 
 /// ⏎ on a segment repeats the narration in full (the line under the panes
-/// may cut it); after STARTTLS's 220 the narration says TLS began.
+/// may cut it); after STARTTLS's 220 the narration and the dialogue say
+/// TLS began.
 #[test]
 fn details_narrate_in_full_and_tls_is_named() {
     use support::dialogue::{build, c, s};
@@ -581,6 +582,14 @@ fn details_narrate_in_full_and_tls_is_named() {
     let hello = built.frames[5][0];
     let (mut app, _file) = open_bytes(&built.conv.to_pcap());
     app.goto_frame(hello);
+    // The dialogue says where TLS begins, with the record's name.
+    let screen = ui::render_text(&mut app, 140, 40);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("⇄ TLS"))
+        .unwrap_or_else(|| panic!("a TLS row: {screen}"));
+    assert!(row.contains(&format!("#{hello}")), "{row}");
+    assert!(row.contains("ClientHello"), "{row}");
     press(&mut app, KeyCode::Char('1'));
     press(&mut app, KeyCode::Enter);
     let screen = ui::render_text(&mut app, 140, 40);

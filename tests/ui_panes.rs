@@ -305,26 +305,3 @@ fn the_header_keeps_position_and_pace_whole() {
     assert!(header.contains("#10 seg 10/21"), "{header}");
     assert!(header.trim_end().ends_with("1× capture time"), "{header}");
 }
-
-#[test]
-fn after_starttls_the_dialogue_says_tls_begins() {
-    let built = build(&[
-        s(b"220 mx.example.net ESMTP\r\n"),
-        c(b"EHLO client.example.org\r\n"),
-        s(b"250-mx.example.net\r\n250 STARTTLS\r\n"),
-        c(b"STARTTLS\r\n"),
-        s(b"220 2.0.0 go ahead\r\n"),
-        // A TLS record header: handshake (22), TLS 1.0, 4 bytes: ClientHello.
-        c(b"\x16\x03\x01\x00\x04\x01\x00\x00\x00"),
-    ]);
-    let hello = built.frames[5][0];
-    let (mut app, _f) = open_bytes(&built.conv.to_pcap(), 140, 40);
-    assert!(app.goto_frame(hello));
-    let screen = ui::render_text(&mut app, 140, 40);
-    let row = screen
-        .lines()
-        .find(|l| l.contains("⇄ TLS"))
-        .unwrap_or_else(|| panic!("a TLS row: {screen}"));
-    assert!(row.contains(&format!("#{hello}")), "{row}");
-    assert!(row.contains("ClientHello"), "{row}");
-}
