@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
@@ -23,17 +22,7 @@ fn ccnotes() -> App {
 
 /// A capture file on disk, opened as `sockscope FILE` opens it.
 fn open_bytes(bytes: &[u8]) -> (App, tempfile::NamedTempFile) {
-    let mut f = tempfile::NamedTempFile::new().expect("temp file");
-    f.write_all(bytes).expect("write");
-    f.flush().expect("flush");
-    let mut o = source::open_path(f.path()).expect("opens");
-    if let Some(l) = o.loader.take() {
-        if let Some(d) = l.wait() {
-            o.data = d;
-        }
-    }
-    let app = App::new(o.data, o.store, Theme::plain(), Rect::new(0, 0, 140, 40));
-    (app, f)
+    support::view::open(bytes, 140, 40)
 }
 
 fn press(app: &mut App, code: KeyCode) {

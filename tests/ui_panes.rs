@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -25,19 +24,7 @@ fn open_static(name: &str, bytes: &'static [u8], w: u16, h: u16) -> App {
 }
 
 fn open_bytes(bytes: &[u8], w: u16, h: u16) -> (App, tempfile::NamedTempFile) {
-    let mut f = tempfile::NamedTempFile::new().expect("temp file");
-    f.write_all(bytes).expect("write");
-    f.flush().expect("flush");
-    let mut o = source::open_path(f.path()).expect("opens");
-    if let Some(l) = o.loader.take() {
-        if let Some(d) = l.wait() {
-            o.data = d;
-        }
-    }
-    (
-        App::new(o.data, o.store, Theme::plain(), Rect::new(0, 0, w, h)),
-        f,
-    )
+    support::view::open(bytes, w, h)
 }
 
 fn press(app: &mut App, code: KeyCode) {

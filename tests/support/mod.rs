@@ -30,6 +30,7 @@
 
 pub mod dialogue;
 pub mod scenarios;
+pub mod view;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
