@@ -160,7 +160,7 @@ impl FindingsShown {
         if self.0.len() <= i {
             self.0.resize(i + 1, (0, 0));
         }
-        let tcp = a.table().get(conn).map_or(&[][..], |c| c.findings());
+        let tcp = a.tcp_findings(conn);
         let app = a.app_findings(conn);
         let (seen_tcp, seen_app) = self.0[i];
         for f in tcp.iter().skip(seen_tcp).chain(app.iter().skip(seen_app)) {

@@ -1,13 +1,13 @@
-//! Routes each connection's delivered bytes to the reader of its protocol,
-//! deciding the protocol once enough is known.
+//! One connection's application layer: routes its delivered bytes to the
+//! reader of its protocol, deciding the protocol once enough is known, and
+//! hands over the dialogue and its findings when the connection ends.
 
 use super::dialogue::Dialogue;
 use super::pop3::Pop3Session;
 use super::smtp::{timing, SmtpSession};
 use super::stream::ByteQueue;
 use super::{by_greeting, by_port, Protocol};
-use crate::finding::Finding;
-use crate::finding::{Findings, Severity};
+use crate::finding::{Finding, Findings, Severity};
 use crate::tcp::{Chunk, Delivery, Dir, SegmentRecord};
 
 /// Client bytes accepted before the server spoke, while deciding by greeting.
@@ -18,7 +18,7 @@ const UNDECIDED_LIMIT: usize = 4096;
 /// the reader stops keeping records past this and says so
 /// (`dialogue_limit`); a real session has a few hundred.
 pub const MAX_ITEMS_PER_CONN: usize = 50_000;
-/// The same, for all connections of a capture together.
+/// The same, for all the connections open at one time together.
 pub const MAX_ITEMS_TOTAL: usize = 2_000_000;
 
 enum State {
@@ -27,27 +27,6 @@ enum State {
     Pop3(Box<Pop3Session>),
     /// Not a protocol sockscope decodes: bytes are dropped.
     Other,
-}
-
-struct ConnProto {
-    state: State,
-    client: ByteQueue,
-    server: ByteQueue,
-    dialogue: Option<Dialogue>,
-    findings: Findings,
-    /// Items of `dialogue` already counted in [`Tracker::items`].
-    counted: usize,
-    /// The item limit was reached: nothing more is read.
-    stopped: bool,
-}
-
-/// Every connection's application-layer reader.
-#[derive(Default)]
-pub struct Tracker {
-    conns: Vec<Option<ConnProto>>,
-    /// Dialogue items kept over all connections.
-    items: usize,
-    limits: Limits,
 }
 
 /// How many dialogue items are kept (see [`MAX_ITEMS_PER_CONN`]).
@@ -66,48 +45,49 @@ impl Default for Limits {
     }
 }
 
+/// One connection's application-layer reader.
+pub struct Tracker {
+    conn: u32,
+    state: State,
+    client: ByteQueue,
+    server: ByteQueue,
+    dialogue: Option<Dialogue>,
+    findings: Findings,
+    /// The item limit was reached: nothing more is read.
+    stopped: bool,
+}
+
 impl Tracker {
-    fn slot(conns: &mut Vec<Option<ConnProto>>, conn: u32) -> &mut ConnProto {
-        let i = conn as usize;
-        if conns.len() <= i {
-            conns.resize_with(i + 1, || None);
-        }
-        conns[i].get_or_insert_with(|| ConnProto {
+    pub fn new(conn: u32) -> Self {
+        Tracker {
+            conn,
             state: State::Undecided,
             client: ByteQueue::default(),
             server: ByteQueue::default(),
             dialogue: None,
             findings: Findings::new(conn),
-            counted: 0,
             stopped: false,
-        })
-    }
-
-    /// A tracker that keeps at most `limits` dialogue items.
-    pub fn with_limits(limits: Limits) -> Self {
-        Tracker {
-            limits,
-            ..Tracker::default()
         }
     }
 
-    /// The findings raised so far on connection `conn` (before [`Tracker::finish`]).
-    pub fn findings_of(&self, conn: u32) -> &[Finding] {
-        match self.conns.get(conn as usize) {
-            Some(Some(c)) => &c.findings.list,
-            _ => &[],
-        }
+    /// The findings raised so far (before [`Tracker::finish`]).
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings.list
     }
 
-    /// Queues bytes that became readable on a connection.
-    pub fn delivered(&mut self, conn: u32, dir: Dir, d: &Delivery<'_>) {
-        let c = Self::slot(&mut self.conns, conn);
-        if matches!(c.state, State::Other) || c.stopped {
+    /// Dialogue items (commands, replies, messages) held now.
+    pub fn items(&self) -> usize {
+        self.dialogue.as_ref().map_or(0, Dialogue::items)
+    }
+
+    /// Queues bytes that became readable.
+    pub fn delivered(&mut self, dir: Dir, d: &Delivery<'_>) {
+        if matches!(self.state, State::Other) || self.stopped {
             return;
         }
         let q = match dir {
-            Dir::C2s => &mut c.client,
-            Dir::S2c => &mut c.server,
+            Dir::C2s => &mut self.client,
+            Dir::S2c => &mut self.server,
         };
         match d.chunk {
             Chunk::Data(b) => q.push(d.offset, b, d.frame, d.time),
@@ -115,121 +95,123 @@ impl Tracker {
         }
     }
 
-    /// Parses what the queued bytes of `conn` allow; `server_port` decides the
-    /// protocol when the port is a well-known one.
-    pub fn advance(&mut self, conn: u32, server_port: u16) {
-        let limits = self.limits;
-        let c = Self::slot(&mut self.conns, conn);
-        if c.stopped {
+    /// Parses what the queued bytes allow; `server_port` decides the protocol
+    /// when the port is a well-known one. `total_left` is how many more items
+    /// the capture's open connections may keep together beyond what they
+    /// hold (see [`Limits`]).
+    pub fn advance(&mut self, server_port: u16, limits: Limits, total_left: usize) {
+        if self.stopped {
             return;
         }
-        if let State::Undecided = c.state {
-            let decided = by_port(server_port).or_else(|| by_greeting(c.server.peek().0));
-            match decided {
-                Some(Protocol::Smtp) => {
-                    c.state = State::Smtp(Box::default());
-                    c.dialogue = Some(Dialogue::new(conn, Protocol::Smtp));
-                }
-                Some(Protocol::Pop3) => {
-                    c.state = State::Pop3(Box::default());
-                    c.dialogue = Some(Dialogue::new(conn, Protocol::Pop3));
-                }
-                None if c.server.len() >= 4 || c.client.len() > UNDECIDED_LIMIT => {
-                    c.state = State::Other;
-                    c.client = ByteQueue::default();
-                    c.server = ByteQueue::default();
-                }
-                None => {}
-            }
+        if let State::Undecided = self.state {
+            self.decide(server_port);
         }
-        // What this connection may still keep: its own limit, and what is
-        // left of the capture's.
-        let left = limits.total.saturating_sub(self.items);
-        if let Some(d) = &mut c.dialogue {
-            d.item_budget = limits.per_conn.min(c.counted.saturating_add(left));
+        let held = self.items();
+        if let Some(d) = &mut self.dialogue {
+            d.item_budget = limits.per_conn.min(held.saturating_add(total_left));
         }
-        match (&mut c.state, &mut c.dialogue) {
+        match (&mut self.state, &mut self.dialogue) {
             (State::Smtp(s), Some(d)) => {
-                s.advance(&mut c.client, &mut c.server, d, &mut c.findings)
+                s.advance(&mut self.client, &mut self.server, d, &mut self.findings)
             }
             (State::Pop3(s), Some(d)) => {
-                s.advance(&mut c.client, &mut c.server, d, &mut c.findings)
+                s.advance(&mut self.client, &mut self.server, d, &mut self.findings)
             }
             _ => {}
         }
-        let Some(d) = &c.dialogue else { return };
-        let items = d.items();
-        self.items += items.saturating_sub(c.counted);
-        c.counted = items;
-        // The reader stopped at its budget with bytes still to read.
-        let unread = !c.client.is_empty() || !c.server.is_empty();
-        if d.over_budget() && unread {
-            let frame = d
-                .commands
-                .last()
-                .map(|x| x.origin.last_frame())
-                .max(d.replies.last().map(|r| r.origin.last_frame()))
-                .unwrap_or(0);
-            let which = if items >= limits.per_conn {
-                format!(
-                    "{} commands, replies and messages on this connection",
-                    limits.per_conn
-                )
-            } else {
-                format!("{} dialogue records in the whole capture", limits.total)
-            };
-            c.findings.add(
-                frame,
-                "dialogue_limit",
-                Severity::Warning,
-                format!(
-                    "sockscope keeps at most {which}; it stopped reading this dialogue after frame {frame}. TCP \
-                     analysis and the streams go on; cut the capture to this connection (tshark -Y tcp.stream) \
-                     to read the rest."
-                ),
-                "",
-            );
-            c.stopped = true;
-            c.client = ByteQueue::default();
-            c.server = ByteQueue::default();
+        self.stop_at_budget(limits);
+    }
+
+    /// Picks the protocol by the server's port, else by its first bytes.
+    fn decide(&mut self, server_port: u16) {
+        let decided = by_port(server_port).or_else(|| by_greeting(self.server.peek().0));
+        match decided {
+            Some(Protocol::Smtp) => {
+                self.state = State::Smtp(Box::default());
+                self.dialogue = Some(Dialogue::new(self.conn, Protocol::Smtp));
+            }
+            Some(Protocol::Pop3) => {
+                self.state = State::Pop3(Box::default());
+                self.dialogue = Some(Dialogue::new(self.conn, Protocol::Pop3));
+            }
+            None if self.server.len() >= 4 || self.client.len() > UNDECIDED_LIMIT => {
+                self.state = State::Other;
+                self.client = ByteQueue::default();
+                self.server = ByteQueue::default();
+            }
+            None => {}
         }
     }
 
-    /// The capture ended: finish every reader, run the timing analysis with each
-    /// connection's segments, and hand over dialogues and findings.
-    pub fn finish<'a>(
-        mut self,
-        segments_of: impl Fn(u32) -> Vec<&'a SegmentRecord>,
-    ) -> (Vec<Dialogue>, Vec<Finding>) {
-        let mut dialogues = Vec::new();
-        let mut findings = Vec::new();
-        for c in self.conns.iter_mut().flatten() {
-            match (&mut c.state, &mut c.dialogue) {
-                // Reading stopped at the limit: what is unfinished was cut by
-                // sockscope, not by the peers, so the end-of-session checks do
-                // not run; SMTP's timing checks (over what was read) still do.
-                (State::Smtp(_), Some(d)) if c.stopped => {
-                    let segs = segments_of(d.conn);
-                    d.pairings = timing::analyse(d, &segs, &mut c.findings);
-                }
-                (State::Pop3(_), Some(_)) if c.stopped => {}
-                (State::Smtp(s), Some(d)) => {
-                    s.finish(&mut c.client, &mut c.server, d, &mut c.findings);
-                    let segs = segments_of(d.conn);
-                    d.pairings = timing::analyse(d, &segs, &mut c.findings);
-                }
-                (State::Pop3(s), Some(d)) => {
-                    let segs = segments_of(d.conn);
-                    s.finish(&mut c.client, &mut c.server, d, &mut c.findings, &segs);
-                }
-                _ => {}
-            }
-            if let Some(d) = c.dialogue.take() {
-                dialogues.push(d);
-            }
-            c.findings.close();
-            findings.append(&mut c.findings.list);
+    /// The reader stopped at its budget with bytes still to read: it says so
+    /// once, and reads no more.
+    fn stop_at_budget(&mut self, limits: Limits) {
+        let Some(d) = &self.dialogue else { return };
+        let unread = !self.client.is_empty() || !self.server.is_empty();
+        if !d.over_budget() || !unread {
+            return;
         }
-        (dialogues, findings)
+        let items = d.items();
+        let frame = d
+            .commands
+            .last()
+            .map(|x| x.origin.last_frame())
+            .max(d.replies.last().map(|r| r.origin.last_frame()))
+            .unwrap_or(0);
+        let which = if items >= limits.per_conn {
+            format!(
+                "{} commands, replies and messages on this connection",
+                limits.per_conn
+            )
+        } else {
+            format!(
+                "{} dialogue records for all the connections open at once",
+                limits.total
+            )
+        };
+        self.findings.add(
+            frame,
+            "dialogue_limit",
+            Severity::Warning,
+            format!(
+                "sockscope keeps at most {which}; it stopped reading this dialogue after frame {frame}. TCP \
+                 analysis and the streams go on; cut the capture to this connection (tshark -Y tcp.stream) \
+                 to read the rest."
+            ),
+            "",
+        );
+        self.stopped = true;
+        self.client = ByteQueue::default();
+        self.server = ByteQueue::default();
+    }
+
+    /// The connection ended: finish the reader, run the timing analysis with
+    /// its segments, and hand over the dialogue and the findings.
+    pub fn finish(mut self, segments: &[&SegmentRecord]) -> (Option<Dialogue>, Vec<Finding>) {
+        match (&mut self.state, &mut self.dialogue) {
+            // Reading stopped at the limit: what is unfinished was cut by
+            // sockscope, not by the peers, so the end-of-session checks do
+            // not run; SMTP's timing checks (over what was read) still do.
+            (State::Smtp(_), Some(d)) if self.stopped => {
+                d.pairings = timing::analyse(d, segments, &mut self.findings);
+            }
+            (State::Pop3(_), Some(_)) if self.stopped => {}
+            (State::Smtp(s), Some(d)) => {
+                s.finish(&mut self.client, &mut self.server, d, &mut self.findings);
+                d.pairings = timing::analyse(d, segments, &mut self.findings);
+            }
+            (State::Pop3(s), Some(d)) => {
+                s.finish(
+                    &mut self.client,
+                    &mut self.server,
+                    d,
+                    &mut self.findings,
+                    segments,
+                );
+            }
+            _ => {}
+        }
+        self.findings.close();
+        (self.dialogue, self.findings.list)
     }
 }

@@ -1,9 +1,10 @@
 //! The socket layer: what each application could have seen through the socket
-//! API, inferred from the capture (DESIGN.md: labelled `inferred`), or the
+//! API, inferred from the capture (labelled `inferred`), or the
 //! calls the lab really made, read back from the capture ([`recorded`],
 //! labelled `observed`).
 //!
-//! The mapping, after seed 000 ("the little guy listening") and RFC 9293 §3.9:
+//! The mapping (RFC 9293 §3.9, and the mailing-list post "Re TCP Ports -- and
+//! the little guy listening", see `docs/sources.md`):
 //! a SYN means the client called connect(); a SYN/ACK means a socket was
 //! listening on the server's port (so listen() came before the SYN);
 //! accept() returns when the handshake completes; new bytes leaving a side
@@ -16,44 +17,16 @@
 //! RFC 2525 §2.17); the peer's FIN makes read() return 0 (EOF); a RST makes
 //! it fail with ECONNRESET (or connect() with ECONNREFUSED).
 
+pub mod infer;
 pub mod recorded;
+pub mod settle;
 
-use serde::{Deserialize, Serialize};
+pub use crate::tcp::Endpoint;
+pub use infer::ConnSockets;
 
 use crate::capture::Timestamp;
 use crate::finding::Provenance;
-use crate::tcp::{Chunk, ConnEvent, Dir, Preview};
-
-/// Which application.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Endpoint {
-    Client,
-    Server,
-}
-
-impl Endpoint {
-    /// The endpoint that receives the bytes of `dir`.
-    pub fn receiver_of(dir: Dir) -> Self {
-        match dir {
-            Dir::C2s => Endpoint::Server,
-            Dir::S2c => Endpoint::Client,
-        }
-    }
-    /// The endpoint that sends the bytes of `dir`.
-    pub fn sender_of(dir: Dir) -> Self {
-        match dir {
-            Dir::C2s => Endpoint::Client,
-            Dir::S2c => Endpoint::Server,
-        }
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Endpoint::Client => "client",
-            Endpoint::Server => "server",
-        }
-    }
-}
+use crate::tcp::Preview;
 
 /// A socket call or wake-up.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,229 +139,6 @@ impl SocketEvent {
                     "{call}() → -1 {}",
                     crate::text::preview(error.as_bytes(), 20)
                 )
-            }
-        }
-    }
-}
-
-/// Per-connection progress the inference needs.
-#[derive(Clone, Copy, Debug, Default)]
-struct ConnProgress {
-    connecting: bool,
-    connected: bool,
-    /// The client's SYN (frame, time): listen() came before it.
-    syn: Option<(u64, Timestamp)>,
-    /// The connection carried a handshake's end or bytes (it is, or was,
-    /// connected, even where the capture missed the SYN).
-    talking: bool,
-    /// Per endpoint: its FIN left.
-    fin_sent: [bool; 2],
-    /// Per endpoint: the index in the events of a write() not yet ended by
-    /// a PSH, which the next new bytes extend.
-    open_write: [Option<usize>; 2],
-}
-
-/// Turns TCP events into socket events.
-#[derive(Debug, Default)]
-pub struct SocketInference {
-    events: Vec<SocketEvent>,
-    progress: Vec<ConnProgress>,
-    /// Set when the timeline's record limit is reached: events are no longer kept.
-    stopped: bool,
-}
-
-impl SocketInference {
-    pub fn events(&self) -> &[SocketEvent] {
-        &self.events
-    }
-
-    pub fn into_events(self) -> Vec<SocketEvent> {
-        self.events
-    }
-
-    /// Keeps no more events (progress is still tracked).
-    pub fn stop_recording(&mut self) {
-        self.stopped = true;
-    }
-
-    fn push(
-        &mut self,
-        conn: u32,
-        frame: u64,
-        time: Timestamp,
-        endpoint: Endpoint,
-        call: SocketCall,
-    ) {
-        if self.stopped {
-            return;
-        }
-        self.events.push(SocketEvent {
-            conn,
-            frame,
-            time,
-            endpoint,
-            call,
-            provenance: Provenance::Inferred,
-        });
-    }
-
-    /// Feeds one connection event; `frame`/`time` are those of the segment being
-    /// processed (the moment of the wake-up), `server_port` the listening port.
-    pub fn on_event(
-        &mut self,
-        conn: u32,
-        server_port: u16,
-        frame: u64,
-        time: Timestamp,
-        ev: &ConnEvent<'_>,
-    ) {
-        let i = conn as usize;
-        if self.progress.len() <= i {
-            self.progress.resize(i + 1, ConnProgress::default());
-        }
-        match *ev {
-            ConnEvent::Syn { .. } => {
-                self.progress[i].connecting = true;
-                self.progress[i].syn = Some((frame, time));
-                self.push(conn, frame, time, Endpoint::Client, SocketCall::Connect);
-            }
-            ConnEvent::SynAck { .. } => {
-                // The listener existed before the SYN it answered: dated
-                // there (the timeline puts it before connect()).
-                let (at, when) = self.progress[i].syn.unwrap_or((frame, time));
-                self.push(
-                    conn,
-                    at,
-                    when,
-                    Endpoint::Server,
-                    SocketCall::Listening { port: server_port },
-                );
-                if self.progress[i].connecting {
-                    self.progress[i].connected = true;
-                    self.push(
-                        conn,
-                        frame,
-                        time,
-                        Endpoint::Client,
-                        SocketCall::ConnectReturned,
-                    );
-                }
-            }
-            ConnEvent::Established { .. } => {
-                self.progress[i].talking = true;
-                self.push(conn, frame, time, Endpoint::Server, SocketCall::Accept);
-            }
-            ConnEvent::Sent {
-                dir,
-                offset,
-                len,
-                bytes,
-                push,
-                fin,
-            } => {
-                let endpoint = Endpoint::sender_of(dir);
-                let k = endpoint as usize;
-                self.progress[i].talking = true;
-                if len > 0 {
-                    let open = self.progress[i].open_write[k];
-                    let extended = open
-                        .and_then(|at| self.events.get_mut(at))
-                        .is_some_and(|e| match &mut e.call {
-                            SocketCall::Write {
-                                offset: o,
-                                len: l,
-                                preview,
-                            } if e.conn == conn && e.endpoint == endpoint && *o + *l == offset => {
-                                *l += len;
-                                preview.extend(bytes);
-                                true
-                            }
-                            _ => false,
-                        });
-                    if !extended {
-                        let call = SocketCall::Write {
-                            offset,
-                            len,
-                            preview: Preview::of(bytes),
-                        };
-                        self.push(conn, frame, time, endpoint, call);
-                        self.progress[i].open_write[k] =
-                            (!self.stopped).then(|| self.events.len() - 1);
-                    }
-                    if push || fin {
-                        self.progress[i].open_write[k] = None;
-                    }
-                }
-                if fin {
-                    self.progress[i].fin_sent[k] = true;
-                    self.progress[i].open_write[k] = None;
-                    self.push(conn, frame, time, endpoint, SocketCall::FinSent);
-                }
-            }
-            ConnEvent::Delivered { dir, delivery } => {
-                let endpoint = Endpoint::receiver_of(dir);
-                let (bytes, gap): (&[u8], bool) = match delivery.chunk {
-                    Chunk::Data(b) => (b, false),
-                    Chunk::Gap(_) => (&[], true),
-                };
-                // One wake-up per arriving segment: bytes released together are
-                // returned by one read().
-                if let Some(last) = self.events.last_mut() {
-                    if last.conn == conn && last.frame == frame && last.endpoint == endpoint {
-                        if let SocketCall::Read {
-                            offset,
-                            len,
-                            preview,
-                            gap: g,
-                        } = &mut last.call
-                        {
-                            if *offset + *len == delivery.offset {
-                                *len += delivery.len();
-                                *g |= gap;
-                                // The preview stays contiguous: none past a gap.
-                                if !*g {
-                                    preview.extend(bytes);
-                                }
-                                return;
-                            }
-                        }
-                    }
-                }
-                let call = SocketCall::Read {
-                    offset: delivery.offset,
-                    len: delivery.len(),
-                    preview: Preview::of(bytes),
-                    gap,
-                };
-                self.push(conn, frame, time, endpoint, call);
-            }
-            ConnEvent::Eof { dir, .. } => {
-                let endpoint = Endpoint::receiver_of(dir);
-                let closed_first = self.progress[i].fin_sent[endpoint as usize];
-                self.push(
-                    conn,
-                    frame,
-                    time,
-                    endpoint,
-                    SocketCall::Eof { closed_first },
-                );
-            }
-            ConnEvent::Reset { dir, .. } => {
-                let p = self.progress[i];
-                let sender = Endpoint::sender_of(dir);
-                // A connected side that had not closed: its application's
-                // close() aborted. After its FIN, a RST is its kernel
-                // refusing bytes for a closed socket, no call.
-                if (p.connected || p.talking) && !p.fin_sent[sender as usize] {
-                    self.push(conn, frame, time, sender, SocketCall::Abort);
-                }
-                let endpoint = Endpoint::receiver_of(dir);
-                let call = if endpoint == Endpoint::Client && p.connecting && !p.connected {
-                    SocketCall::ConnectRefused
-                } else {
-                    SocketCall::Reset
-                };
-                self.push(conn, frame, time, endpoint, call);
             }
         }
     }

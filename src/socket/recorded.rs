@@ -271,7 +271,7 @@ pub fn observe(calls: &[RecordedCall], conns: &[ConnView<'_>]) -> (Vec<SocketEve
 
 /// A call belongs to a connection when its addresses are the connection's
 /// (a listen() call: when it listened on the connection's server address).
-fn belongs(k: &RecordedCall, c: &ConnView<'_>) -> bool {
+pub fn belongs(k: &RecordedCall, c: &ConnView<'_>) -> bool {
     let (me, them) = match k.side {
         Endpoint::Client => (c.client, c.server),
         Endpoint::Server => (c.server, c.client),

@@ -4,7 +4,9 @@
 
 pub mod analysis;
 pub mod connection;
+pub mod endpoint;
 pub mod history;
+pub mod kernel;
 pub mod reassembly;
 pub mod segment;
 pub mod seq;
@@ -13,6 +15,8 @@ pub mod table;
 
 pub use analysis::{Analysis, Flag};
 pub use connection::{ConnEvent, Connection, RoleSource};
+pub use endpoint::Endpoint;
+pub use kernel::{EndpointKernel, KernelAt, KernelModel};
 pub use reassembly::{Chunk, Delivery, Span};
 pub use segment::{Dir, Preview, SegmentRecord, PREVIEW_LEN};
 pub use state::TcpState;

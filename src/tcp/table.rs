@@ -1,6 +1,11 @@
 //! The connection table: finds a segment's connection by its address/port
-//! 4-tuple (both directions together), starts new connections, and notices port
-//! reuse (a new SYN on a 4-tuple whose earlier connection is over).
+//! 4-tuple (both directions together), starts new connections, notices port
+//! reuse (a new SYN on a 4-tuple whose earlier connection is over), and
+//! releases a connection when its owner says it is done, so memory follows
+//! the connections that are open, not all those a capture ever held.
+//!
+//! Each connection carries a value `U` of the layers above (the table never
+//! looks into it), so one lookup per segment finds every layer's state.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -21,66 +26,115 @@ fn key(a: SocketAddr, b: SocketAddr) -> Key {
     }
 }
 
-/// Every connection of a capture, in order of first frame (id = index + 1).
-#[derive(Debug, Default)]
-pub struct ConnTable {
-    live: HashMap<Key, usize>,
-    conns: Vec<Connection>,
+/// One open connection and what the layers above keep about it.
+#[derive(Debug)]
+pub struct Entry<U> {
+    pub conn: Connection,
+    pub upper: U,
+    key: Key,
 }
 
-impl ConnTable {
-    pub fn connections(&self) -> &[Connection] {
-        &self.conns
+/// The open connections of a capture. Ids count from 1 in order of first
+/// frame and are never reused.
+#[derive(Debug)]
+pub struct ConnTable<U> {
+    by_key: HashMap<Key, u32>,
+    open: HashMap<u32, Entry<U>>,
+    opened: u32,
+}
+
+impl<U> Default for ConnTable<U> {
+    fn default() -> Self {
+        ConnTable {
+            by_key: HashMap::new(),
+            open: HashMap::new(),
+            opened: 0,
+        }
+    }
+}
+
+impl<U> ConnTable<U> {
+    /// How many connections the capture opened so far.
+    pub fn opened(&self) -> u32 {
+        self.opened
     }
 
-    pub fn get(&self, id: u32) -> Option<&Connection> {
-        self.conns.get((id as usize).checked_sub(1)?)
+    /// How many are open now.
+    pub fn open_count(&self) -> usize {
+        self.open.len()
     }
 
-    /// Processes one TCP segment from `src` to `dst`. `sink` receives the
-    /// connection's events with its id.
+    pub fn get(&self, id: u32) -> Option<&Entry<U>> {
+        self.open.get(&id)
+    }
+
+    pub fn get_mut(&mut self, id: u32) -> Option<&mut Entry<U>> {
+        self.open.get_mut(&id)
+    }
+
+    /// The open connections, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry<U>> {
+        self.open.values()
+    }
+
+    /// Takes a connection out of the table: later segments of its 4-tuple
+    /// start a new one.
+    pub fn release(&mut self, id: u32) -> Option<Entry<U>> {
+        let e = self.open.remove(&id)?;
+        if self.by_key.get(&e.key) == Some(&id) {
+            self.by_key.remove(&e.key);
+        }
+        Some(e)
+    }
+
+    /// Every open connection, in id order, taken out of the table.
+    pub fn drain(&mut self) -> Vec<Entry<U>> {
+        self.by_key.clear();
+        let mut all: Vec<Entry<U>> = self.open.drain().map(|(_, e)| e).collect();
+        all.sort_by_key(|e| e.conn.id);
+        all
+    }
+}
+
+impl<U> ConnTable<U> {
+    /// Processes one TCP segment from `src` to `dst`. `route` receives the
+    /// connection's events with its layers' value. A connection this segment
+    /// ends by reusing its ports is finished and handed to `ended`.
+    #[allow(clippy::too_many_arguments)]
     pub fn segment(
         &mut self,
         frame: &FrameMeta,
         seg: &TcpSegment,
         src: SocketAddr,
         dst: SocketAddr,
-        sink: &mut dyn FnMut(u32, ConnEvent<'_>),
+        new_upper: &mut dyn FnMut(u32) -> U,
+        route: &mut dyn FnMut(&mut U, u32, ConnEvent<'_>),
+        ended: &mut dyn FnMut(Entry<U>),
     ) -> SegmentRecord {
         let k = key(src, dst);
         let mut reused_from = None;
-        let idx = match self.live.get(&k).copied() {
-            Some(i) if self.starts_new(i, seg, src) => {
-                reused_from = Some((self.conns[i].id, self.conns[i].is_closed()));
-                let old = &mut self.conns[i];
-                let old_id = old.id;
-                old.finish(&mut |e| sink(old_id, e));
-                self.open(k, frame, seg, src, dst)
+        let id = match self.by_key.get(&k).copied() {
+            Some(old) if self.starts_new(old, seg, src) => {
+                if let Some(mut e) = self.release(old) {
+                    reused_from = Some((old, e.conn.is_closed()));
+                    let Entry { conn, upper, .. } = &mut e;
+                    conn.finish(&mut |ev| route(upper, old, ev));
+                    ended(e);
+                }
+                self.open_new(k, frame, seg, src, dst, new_upper)
             }
-            Some(i) => i,
-            None => self.open(k, frame, seg, src, dst),
+            Some(id) if self.open.contains_key(&id) => id,
+            _ => self.open_new(k, frame, seg, src, dst, new_upper),
         };
-        let conn = &mut self.conns[idx];
-        let id = conn.id;
+        let Some(entry) = self.open.get_mut(&id) else {
+            unreachable!("connection {id} was just looked up or opened")
+        };
+        let Entry { conn, upper, .. } = entry;
         if let Some((old, closed)) = reused_from {
-            let ended = if closed {
-                "which had ended"
-            } else {
-                "whose end this capture did not show"
-            };
-            conn.note(
-                frame.number,
-                "tcp_port_reuse",
-                Severity::Info,
-                format!(
-                    "A new SYN with a new initial sequence number on the same addresses and ports as connection \
-                     {old}, {ended}: a 4-tuple names a conversation only for a while, so this is connection {id}."
-                ),
-                "RFC 9293 §3.4",
-            );
+            note_reuse(conn, frame.number, old, closed);
         }
         let dir = conn.dir_of(src);
-        let mut record = conn.process(frame, seg, dir, &mut |e| sink(id, e));
+        let mut record = conn.process(frame, seg, dir, &mut |e| route(upper, id, e));
         if reused_from.is_some() {
             record.analysis.set(super::analysis::Flag::PortReuse);
         }
@@ -90,32 +144,55 @@ impl ConnTable {
     /// A SYN (without ACK) whose sequence number is not the ISN its sender
     /// already used on this 4-tuple starts a new connection, as in Wireshark,
     /// whether or not the end of the earlier one was captured.
-    fn starts_new(&self, i: usize, seg: &TcpSegment, src: SocketAddr) -> bool {
+    fn starts_new(&self, id: u32, seg: &TcpSegment, src: SocketAddr) -> bool {
         let f = seg.flags;
-        let c = &self.conns[i];
-        f.syn() && !f.ack() && c.is_new_syn(c.dir_of(src), seg.seq)
+        let Some(e) = self.open.get(&id) else {
+            return false;
+        };
+        f.syn() && !f.ack() && e.conn.is_new_syn(e.conn.dir_of(src), seg.seq)
     }
 
-    fn open(
+    fn open_new(
         &mut self,
         k: Key,
         frame: &FrameMeta,
         seg: &TcpSegment,
         src: SocketAddr,
         dst: SocketAddr,
-    ) -> usize {
-        let id = self.conns.len() as u32 + 1;
-        self.conns.push(Connection::new(id, frame, seg, src, dst));
-        let i = self.conns.len() - 1;
-        self.live.insert(k, i);
-        i
+        new_upper: &mut dyn FnMut(u32) -> U,
+    ) -> u32 {
+        self.opened += 1;
+        let id = self.opened;
+        let conn = Connection::new(id, frame, seg, src, dst);
+        let upper = new_upper(id);
+        self.open.insert(
+            id,
+            Entry {
+                conn,
+                upper,
+                key: k,
+            },
+        );
+        self.by_key.insert(k, id);
+        id
     }
+}
 
-    /// End of capture: finish every connection still open.
-    pub fn finish(&mut self, sink: &mut dyn FnMut(u32, ConnEvent<'_>)) {
-        for c in &mut self.conns {
-            let id = c.id;
-            c.finish(&mut |e| sink(id, e));
-        }
-    }
+fn note_reuse(conn: &mut Connection, frame: u64, old: u32, closed: bool) {
+    let id = conn.id;
+    let ended = if closed {
+        "which had ended"
+    } else {
+        "whose end this capture did not show"
+    };
+    conn.note(
+        frame,
+        "tcp_port_reuse",
+        Severity::Info,
+        format!(
+            "A new SYN with a new initial sequence number on the same addresses and ports as connection \
+             {old}, {ended}: a 4-tuple names a conversation only for a while, so this is connection {id}."
+        ),
+        "RFC 9293 §3.4",
+    );
 }

@@ -1,19 +1,26 @@
-//! The timeline: one pass over a capture through every layer (capture → wire →
-//! tcp → socket → proto), leaving ordered, indexed records that the report and
-//! the views read. A cursor into these records is the "now" a view renders.
+//! The timeline: a capture's records kept in memory and indexed, for the
+//! faces that move back and forth through it (the terminal view, lessons,
+//! tests). A cursor into these records is the "now" a view renders. The
+//! records come from the [pipeline](crate::pipeline); frame bytes are re-read
+//! from the file when a view needs them ([`FrameStore`]).
 
-mod analyze;
+mod collect;
 pub mod frame_bytes;
-pub mod kernel_at;
-mod secrets;
-mod stats;
+pub mod kernel_index;
 
-pub use analyze::Analyzer;
-pub use analyze::{
-    analyze, analyze_file, analyze_limited, ConnSummary, FrameIndex, StreamSink, Timeline,
+pub use crate::pipeline::{CaptureStats, ConnSummary};
+pub use crate::tcp::{EndpointKernel, KernelAt};
+pub use collect::{
+    analyze, analyze_file, analyze_limited, Analyzer, Collector, FrameIndex, StreamSink, Timeline,
     MAX_RECORDS,
 };
 pub use frame_bytes::{FrameBytesError, FrameStore};
-pub use kernel_at::{EndpointKernel, KernelAt, KernelIndex};
-pub use secrets::secret_bytes;
-pub use stats::CaptureStats;
+pub use kernel_index::KernelIndex;
+
+/// The bytes of a client segment that hold a secret of its connection's
+/// dialogue (see [`crate::pipeline::secrets`]); empty when there is none.
+pub fn secret_bytes(t: &Timeline, conn: u32, seq: u32, len: usize) -> Vec<std::ops::Range<usize>> {
+    t.dialogue(conn)
+        .map(|d| crate::pipeline::secrets::secret_bytes(d, seq, len))
+        .unwrap_or_default()
+}

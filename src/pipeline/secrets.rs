@@ -1,50 +1,41 @@
-//! Credentials out of the previews: once the dialogues know which client
-//! bytes were a password or a SASL response (PASS, APOP, AUTH and its
-//! continuation lines), the same bytes are masked with `*` in the previews
-//! of the segments and socket calls that carried them. The dialogue masks
-//! them unless `--show-secrets`; without this pass, the ladder, the
-//! narration and the socket pane would print them beside it.
+//! Credentials out of the previews: once a dialogue knows which client bytes
+//! were a password or a SASL response (PASS, APOP, AUTH and its continuation
+//! lines), the same bytes are masked with `*` in the previews of the segments
+//! and socket calls that carried them. The dialogue masks them unless
+//! `--show-secrets`; without this pass, the ladder, the narration and the
+//! socket pane would print them beside it.
 //!
 //! The view's hex view masks the same bytes of the frame ([`secret_bytes`]).
 //! Left as they are: `live`'s per-segment lines, printed before the line is
 //! known to be one.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
-use super::Timeline;
-use crate::socket::{Endpoint, SocketCall};
-use crate::tcp::{Dir, Preview};
+use crate::proto::Dialogue;
+use crate::socket::{Endpoint, SocketCall, SocketEvent};
+use crate::tcp::{Dir, Preview, SegmentRecord};
 
-/// Masks every preview byte that falls in a secret range of its
-/// connection's client stream.
-pub(crate) fn mask(out: &mut Timeline) {
-    let secrets: HashMap<u32, Vec<Range<u64>>> = out
-        .dialogues
-        .iter()
-        .map(|d| {
-            // Disjoint stretches of one stream: sorted, each preview finds
-            // its few by binary search (a hostile client may send hundreds
-            // of AUTH lines over millions of segments).
-            let mut r = d.secret_ranges();
-            r.sort_by_key(|r| r.start);
-            (d.conn, r)
-        })
-        .filter(|(_, r)| !r.is_empty())
-        .collect();
-    if secrets.is_empty() {
+/// The secret stretches of a dialogue's client stream, sorted. Disjoint:
+/// each preview finds its few by binary search (a hostile client may send
+/// hundreds of AUTH lines over millions of segments).
+fn sorted_secrets(d: &Dialogue) -> Vec<Range<u64>> {
+    let mut r = d.secret_ranges();
+    r.sort_by_key(|r| r.start);
+    r
+}
+
+/// Masks every preview byte of one connection's segments and socket calls
+/// that falls in a secret range of its dialogue's client stream.
+pub fn mask(d: &Dialogue, segments: &mut [SegmentRecord], socket: &mut [SocketEvent]) {
+    let ranges = sorted_secrets(d);
+    if ranges.is_empty() {
         return;
     }
-    for s in &mut out.segments {
-        if let (Dir::C2s, Some(ranges)) = (s.dir, secrets.get(&s.conn)) {
-            // Relative seq 1 is the first data byte (the SYN took 0).
-            mask_segment(&mut s.preview, s.seq.wrapping_sub(1), ranges);
-        }
+    for s in segments.iter_mut().filter(|s| s.dir == Dir::C2s) {
+        // Relative seq 1 is the first data byte (the SYN took 0).
+        mask_segment(&mut s.preview, s.seq.wrapping_sub(1), &ranges);
     }
-    for ev in &mut out.socket {
-        let Some(ranges) = secrets.get(&ev.conn) else {
-            continue;
-        };
+    for ev in socket.iter_mut() {
         // The client's stream: what the client wrote and the server read.
         match (&mut ev.call, ev.endpoint) {
             (
@@ -58,21 +49,17 @@ pub(crate) fn mask(out: &mut Timeline) {
                     offset, preview, ..
                 },
                 Endpoint::Server,
-            ) => mask_preview(preview, *offset, ranges),
+            ) => mask_preview(preview, *offset, &ranges),
             _ => {}
         }
     }
 }
 
 /// Positions in a client segment's payload (`len` bytes from relative
-/// sequence number `seq`) that hold a secret of `conn`'s dialogue, as
-/// sorted ranges; empty when there is none.
-pub fn secret_bytes(t: &Timeline, conn: u32, seq: u32, len: usize) -> Vec<Range<usize>> {
-    let Some(d) = t.dialogue(conn) else {
-        return Vec::new();
-    };
-    let mut ranges = d.secret_ranges();
-    ranges.sort_by_key(|r| r.start);
+/// sequence number `seq`) that hold a secret of the dialogue, as sorted
+/// ranges; empty when there is none.
+pub fn secret_bytes(d: &Dialogue, seq: u32, len: usize) -> Vec<Range<usize>> {
+    let ranges = sorted_secrets(d);
     let last = ranges.last().map_or(0, |r| r.end);
     let mut out = Vec::new();
     // Relative seq 1 is stream offset 0; past 4 GiB every offset the 32-bit
@@ -81,7 +68,8 @@ pub fn secret_bytes(t: &Timeline, conn: u32, seq: u32, len: usize) -> Vec<Range<
     while start < last {
         let end = start + len as u64;
         let first = ranges.partition_point(|r| r.end <= start);
-        for r in ranges[first..].iter().take_while(|r| r.start < end) {
+        let rest = ranges.get(first..).unwrap_or(&[]);
+        for r in rest.iter().take_while(|r| r.start < end) {
             let (a, b) = (r.start.max(start), r.end.min(end));
             out.push((a - start) as usize..(b - start) as usize);
         }
@@ -108,7 +96,8 @@ fn mask_segment(preview: &mut Preview, offset32: u32, ranges: &[Range<u64>]) {
 fn mask_preview(preview: &mut Preview, start: u64, ranges: &[Range<u64>]) {
     let end = start + preview.len() as u64;
     let first = ranges.partition_point(|r| r.end <= start);
-    for r in ranges[first..].iter().take_while(|r| r.start < end) {
+    let rest = ranges.get(first..).unwrap_or(&[]);
+    for r in rest.iter().take_while(|r| r.start < end) {
         for at in r.start.max(start)..r.end.min(end) {
             preview.mask((at - start) as usize);
         }
@@ -147,14 +136,8 @@ mod tests {
         use crate::proto::{Dialogue, Protocol};
         let mut d = Dialogue::new(1, Protocol::Pop3);
         d.add_sasl_line(105..112);
-        let mut t = Timeline::default();
-        t.dialogues.push(d);
         // "PASS hunter2\r\n" from relative seq 101 (stream offset 100).
-        assert_eq!(secret_bytes(&t, 1, 101, 14), vec![5..12]);
-        assert!(secret_bytes(&t, 1, 1, 14).is_empty());
-        assert!(
-            secret_bytes(&t, 2, 101, 14).is_empty(),
-            "another connection"
-        );
+        assert_eq!(secret_bytes(&d, 101, 14), vec![5..12]);
+        assert!(secret_bytes(&d, 1, 14).is_empty());
     }
 }
