@@ -53,3 +53,44 @@ impl fmt::Display for CaptureError {
         }
     }
 }
+
+impl Clone for CaptureErrorKind {
+    /// An I/O error is copied as its kind and message (`io::Error` is not
+    /// `Clone`); every other kind is copied as it is.
+    fn clone(&self) -> Self {
+        match self {
+            CaptureErrorKind::Io(e) => {
+                CaptureErrorKind::Io(std::io::Error::new(e.kind(), e.to_string()))
+            }
+            CaptureErrorKind::Empty => CaptureErrorKind::Empty,
+            CaptureErrorKind::NotACapture { magic } => CaptureErrorKind::NotACapture {
+                magic: magic.clone(),
+            },
+            CaptureErrorKind::Truncated => CaptureErrorKind::Truncated,
+            CaptureErrorKind::Oversized { declared, limit } => CaptureErrorKind::Oversized {
+                declared: *declared,
+                limit: *limit,
+            },
+            CaptureErrorKind::Malformed { what } => {
+                CaptureErrorKind::Malformed { what: what.clone() }
+            }
+            CaptureErrorKind::UnknownInterface { id, count } => {
+                CaptureErrorKind::UnknownInterface {
+                    id: *id,
+                    count: *count,
+                }
+            }
+        }
+    }
+}
+
+impl Clone for CaptureError {
+    fn clone(&self) -> Self {
+        CaptureError {
+            path: self.path.clone(),
+            frame: self.frame,
+            offset: self.offset,
+            kind: self.kind.clone(),
+        }
+    }
+}

@@ -11,12 +11,32 @@ use anyhow::Result;
 use sockscope::capture::live::{privilege_paragraph, LiveError};
 use sockscope::capture::CaptureReader;
 use sockscope::lab::{self, LabError, SCENARIOS};
-use sockscope::report::{self, Selection};
+use sockscope::pipeline;
+use sockscope::report::{JsonReport, Selection, TextReport};
 use sockscope::socket::recorded::{CallKind, RecordedCall};
 use sockscope::text::preview;
-use sockscope::timeline;
 
-use crate::LabArgs;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct LabArgs {
+    /// Scenario name, or `list` to name and describe them all.
+    pub scenario: String,
+    /// Where to write the capture (default: sockscope-lab-NAME.pcapng in the temp dir).
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Run without capturing: show the observed calls and the dialogue only.
+    #[arg(long)]
+    pub no_capture: bool,
+    /// Run the two ends in two network namespaces joined by a veth pair
+    /// (root): real Ethernet frames instead of loopback.
+    #[arg(long)]
+    pub netns: bool,
+    /// Print the report of the capture as JSON Lines instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
 
 pub fn run(args: &LabArgs) -> Result<ExitCode> {
     if args.scenario == "list" {
@@ -71,19 +91,19 @@ pub fn run(args: &LabArgs) -> Result<ExitCode> {
                 path.display()
             );
             let reader = CaptureReader::open(path)?;
-            let analysis = timeline::analyze(reader, &mut ());
             let sel = Selection {
                 socket: true,
                 ..Selection::default()
             };
-            let out = io::stdout();
-            let mut out = BufWriter::new(out.lock());
+            let source = reader.path().to_string();
+            let out = BufWriter::new(io::stdout().lock());
             if args.json {
-                report::write_json(&mut out, &analysis, &sel)?;
+                let r = pipeline::run(reader, JsonReport::new(out, &source, sel));
+                r.map_err(|(_, e)| e)?.into_inner().flush()?;
             } else {
-                report::write_text(&mut out, &analysis, &sel)?;
+                let r = pipeline::run(reader, TextReport::new(out, &source, sel));
+                r.map_err(|(_, e)| e)?.into_inner().flush()?;
             }
-            out.flush()?;
         }
         None => print_calls(&result.calls)?,
     }

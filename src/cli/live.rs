@@ -20,7 +20,28 @@ use sockscope::timeline::{self, Analyzer, FrameStore};
 use sockscope::ui;
 use sockscope::wire::{self, Transport};
 
-use crate::LiveArgs;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct LiveArgs {
+    /// Interface to capture on (`sockscope interfaces` lists them).
+    #[arg(short, long, value_name = "IFACE")]
+    pub interface: String,
+    /// Only TCP segments with this port on either side (repeatable).
+    #[arg(long, value_name = "P")]
+    pub port: Vec<u16>,
+    /// Also write every captured frame to this pcapng file.
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Print the final report as JSON Lines instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// A capture filter in tcpdump's syntax, e.g. 'tcp port 25' (pcap feature).
+    #[cfg(feature = "pcap")]
+    #[arg(short = 'f', long, value_name = "FILTER")]
+    pub filter: Option<String>,
+}
 
 pub fn interfaces() -> Result<ExitCode> {
     let out = io::stdout();
@@ -230,14 +251,7 @@ fn view(args: &LiveArgs, mut cap: LiveCapture) -> Result<ExitCode> {
     let mut first = timeline::Timeline::default();
     first.source = name;
     let data = Arc::new(ui::Data::build(first, false));
-    let (w, h) = crossterm::terminal::size().unwrap_or((80, 24));
-    let app = ui::App::new(
-        data,
-        FrameStore::Shared(bytes),
-        ui::Theme::from_env(),
-        ratatui::layout::Rect::new(0, 0, w, h),
-    )
-    .live();
+    let app = super::view::app(data, FrameStore::Shared(bytes)).live();
     let done = stop.clone();
     let failed = Arc::new(AtomicBool::new(false));
     let abort = failed.clone();

@@ -1,5 +1,13 @@
-//! The subcommands beyond `report`: the lab and live capture, each a thin
+//! The subcommands, one file each, each owning its clap arguments: a thin
 //! edge over the library (anyhow errors, printing).
 
 pub mod lab;
 pub mod live;
+pub mod report;
+pub mod view;
+
+/// The capture `sockscope` opens when given none: the ccNotes desync (a
+/// `220` greeting split over two segments, see `docs/sources.md`), built into
+/// the binary so it works from any directory.
+pub const DEMO_NAME: &str = "captures/ccnotes.pcapng";
+pub const DEMO: &[u8] = include_bytes!("../../captures/ccnotes.pcapng");

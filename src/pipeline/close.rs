@@ -35,6 +35,12 @@ pub fn close<C: Consumer + ?Sized>(
         // (A reused connection was finished by the table already.)
         conn.finish(&mut |ev| upper.route(id, ev, frame, time, consumer));
     }
+    // A connection over before the capture ended is closed, not cut.
+    let ended = if ended == Ended::CaptureEnd && conn.is_closed() {
+        Ended::Closed
+    } else {
+        ended
+    };
     let port = conn.server.port();
     upper.tracker.advance(port, limits, total_left);
     let summary = summarise(&conn, upper.greeting(), ended);
@@ -51,6 +57,7 @@ pub fn close<C: Consumer + ?Sized>(
         sockets,
         tracker,
         mut segments,
+        comments,
         ..
     } = upper;
     let mut socket = sockets.into_events();
@@ -74,6 +81,7 @@ pub fn close<C: Consumer + ?Sized>(
         socket,
         dialogue,
         findings,
+        comments,
     }
 }
 

@@ -195,6 +195,9 @@ impl<C: Consumer> Pipeline<C> {
         let left = self.limits.total.saturating_sub(self.live_items);
         if let Some(e) = self.table.get_mut(record.conn) {
             e.upper.keep(&record);
+            if let Some(text) = &meta.comment {
+                e.upper.keep_comment(number, text);
+            }
             let before = e.upper.tracker.items();
             e.upper
                 .tracker

@@ -88,6 +88,9 @@ pub struct ConnRecords {
     pub dialogue: Option<Dialogue>,
     /// Its findings, in frame order.
     pub findings: Vec<Finding>,
+    /// pcapng comments on its segments, (frame, text), other than the lab's
+    /// recorded calls (those are in `socket`).
+    pub comments: Vec<(u64, String)>,
 }
 
 /// What the capture itself left, when it ended.
@@ -120,4 +123,19 @@ pub trait Consumer {
     fn connection(&mut self, records: ConnRecords) -> io::Result<()>;
     /// The capture ended.
     fn end(&mut self, end: CaptureEnd) -> io::Result<()>;
+}
+
+impl<C: Consumer + ?Sized> Consumer for &mut C {
+    fn frame(&mut self, meta: &FrameMeta, segment: Option<&SegmentRecord>) {
+        (**self).frame(meta, segment)
+    }
+    fn chunk(&mut self, conn: u32, dir: Dir, offset: u64, chunk: Chunk<'_>) {
+        (**self).chunk(conn, dir, offset, chunk)
+    }
+    fn connection(&mut self, records: ConnRecords) -> io::Result<()> {
+        (**self).connection(records)
+    }
+    fn end(&mut self, end: CaptureEnd) -> io::Result<()> {
+        (**self).end(end)
+    }
 }

@@ -24,6 +24,8 @@ pub struct Upper {
     /// How many segments were not kept past `cap`, and the first of them.
     pub segments_unkept: u64,
     pub first_unkept: Option<u64>,
+    /// Comments on its segments (other than recorded calls), at most `cap`.
+    pub comments: Vec<(u64, String)>,
     cap: usize,
 }
 
@@ -39,6 +41,7 @@ impl Upper {
             segments: Vec::new(),
             segments_unkept: 0,
             first_unkept: None,
+            comments: Vec::new(),
             cap,
         }
     }
@@ -57,6 +60,16 @@ impl Upper {
         } else {
             self.segments_unkept += 1;
             self.first_unkept.get_or_insert(record.frame);
+        }
+    }
+
+    /// Keeps a segment's pcapng comment, without the lines that carry
+    /// recorded calls.
+    pub fn keep_comment(&mut self, frame: u64, text: &str) {
+        if self.comments.len() < self.cap {
+            if let Some(own) = crate::socket::recorded::own_comment(text) {
+                self.comments.push((frame, own));
+            }
         }
     }
 

@@ -1,5 +1,6 @@
-//! The report: a text or JSON Lines face over the timeline, for scripts, tests
-//! and pipes. It only reads [`crate::timeline::Timeline`].
+//! The report: text or JSON Lines written as the pipeline hands over each
+//! connection's records, for scripts, tests and pipes; and the reassembled
+//! streams as files. Each face is a [`Consumer`] of the pipeline.
 
 mod dialogue;
 mod json;
@@ -7,12 +8,14 @@ mod live;
 mod streams;
 mod text;
 
-use crate::timeline::{ConnSummary, Timeline};
+use crate::pipeline::{CaptureEnd, ConnRecords, ConnSummary, Consumer};
+use crate::socket::recorded::own_comment;
+use crate::timeline::Timeline;
 
-pub use json::write_json;
+pub use json::{write_json, JsonReport, SCHEMA};
 pub use live::{write_live_finding, write_live_segment};
-pub use streams::StreamFiles;
-pub use text::write_text;
+pub use streams::{StreamFiles, WithStreams};
+pub use text::{write_text, TextReport};
 
 /// Which connections and records a report shows.
 #[derive(Clone, Debug, Default)]
@@ -36,13 +39,33 @@ impl Selection {
                 .port
                 .is_none_or(|p| c.client.port() == p || c.server.port() == p)
     }
+}
 
-    /// Ids of the selected connections.
-    pub fn ids(&self, a: &Timeline) -> Vec<u32> {
-        a.connections
-            .iter()
-            .filter(|c| self.wants(c))
-            .map(|c| c.id)
-            .collect()
+/// Hands a timeline already in memory to a consumer, connections in id
+/// order, as the pipeline would have (the lab and live keep a timeline).
+pub fn replay(t: &Timeline, consumer: &mut dyn Consumer) -> std::io::Result<()> {
+    for c in &t.connections {
+        let id = c.id;
+        let records = ConnRecords {
+            summary: c.clone(),
+            segments: t.segments_of(id).cloned().collect(),
+            socket: t.socket_of(id).cloned().collect(),
+            dialogue: t.dialogue(id).cloned(),
+            findings: t.findings_of(id).cloned().collect(),
+            comments: t
+                .segments_of(id)
+                .filter_map(|s| Some((s.frame, own_comment(t.comment(s.frame)?)?)))
+                .collect(),
+        };
+        consumer.connection(records)?;
     }
+    consumer.end(CaptureEnd {
+        source: t.source.clone(),
+        stats: t.stats.clone(),
+        findings: t.findings_of(0).cloned().collect(),
+        connections: t.connections.len() as u32,
+        first_time: t.first_time(),
+        last_time: t.frames.last().map(|f| f.time),
+        error: t.error.clone(),
+    })
 }

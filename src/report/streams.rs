@@ -12,7 +12,10 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use crate::tcp::{Chunk, Dir};
+use super::Selection;
+use crate::capture::FrameMeta;
+use crate::pipeline::{CaptureEnd, ConnRecords, Consumer};
+use crate::tcp::{Chunk, Dir, SegmentRecord};
 use crate::timeline::StreamSink;
 
 /// At most this many stream files stay open at once.
@@ -85,38 +88,77 @@ impl StreamFiles {
         Ok(())
     }
 
-    /// Finishes the files of the connections in `keep` (creating empty files for
-    /// streams that carried nothing), removes those of other connections, and
-    /// returns the first error met while writing.
-    pub fn finish(mut self, keep: &[u32]) -> io::Result<()> {
-        if let Some(e) = self.error.take() {
-            return Err(e);
-        }
-        self.open.clear();
-        for &conn in keep {
-            for dir in [Dir::C2s, Dir::S2c] {
-                let Progress { end, gaps } = self.seen.remove(&(conn, dir)).unwrap_or_default();
-                let f = OpenOptions::new()
-                    .write(true)
-                    .create(true)
-                    .truncate(false)
-                    .open(self.path(conn, dir))?;
-                // A stream that ends in a gap still has its full length.
-                if f.metadata()?.len() < end {
-                    f.set_len(end)?;
+    /// A connection is over: finishes its two files when `keep` (creating an
+    /// empty file for a stream that carried nothing, extending one that ends
+    /// in a gap, listing the gaps), removes them otherwise.
+    pub fn finish_conn(&mut self, conn: u32, keep: bool) -> io::Result<()> {
+        for dir in [Dir::C2s, Dir::S2c] {
+            self.open.remove(&(conn, dir));
+            let seen = self.seen.remove(&(conn, dir));
+            if !keep {
+                if seen.is_some() {
+                    let _ = std::fs::remove_file(self.path(conn, dir));
                 }
-                if !gaps.is_empty() {
-                    let mut g = File::create(self.dir.join(format!("{conn}-{}.gaps", dir.name())))?;
-                    for (offset, len) in gaps {
-                        writeln!(g, "{offset} {len}")?;
-                    }
+                continue;
+            }
+            let Progress { end, gaps } = seen.unwrap_or_default();
+            let f = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(self.path(conn, dir))?;
+            // A stream that ends in a gap still has its full length.
+            if f.metadata()?.len() < end {
+                f.set_len(end)?;
+            }
+            if !gaps.is_empty() {
+                let mut g = File::create(self.dir.join(format!("{conn}-{}.gaps", dir.name())))?;
+                for (offset, len) in gaps {
+                    writeln!(g, "{offset} {len}")?;
                 }
             }
         }
-        for (conn, dir) in self.seen.keys() {
-            let _ = std::fs::remove_file(self.path(*conn, *dir));
-        }
         Ok(())
+    }
+
+    /// The first error met while writing, if any.
+    pub fn take_error(&mut self) -> Option<io::Error> {
+        self.error.take()
+    }
+}
+
+/// A consumer that writes each connection's streams into files (those the
+/// selection wants) and hands everything on to `inner`.
+pub struct WithStreams<C> {
+    pub files: StreamFiles,
+    pub sel: Selection,
+    pub inner: C,
+}
+
+impl<C: Consumer> Consumer for WithStreams<C> {
+    fn frame(&mut self, meta: &FrameMeta, segment: Option<&SegmentRecord>) {
+        self.inner.frame(meta, segment)
+    }
+
+    fn chunk(&mut self, conn: u32, dir: Dir, offset: u64, chunk: Chunk<'_>) {
+        StreamSink::chunk(&mut self.files, conn, dir, offset, chunk);
+        self.inner.chunk(conn, dir, offset, chunk)
+    }
+
+    fn connection(&mut self, records: ConnRecords) -> io::Result<()> {
+        if let Some(e) = self.files.take_error() {
+            return Err(e);
+        }
+        let keep = self.sel.wants(&records.summary);
+        self.files.finish_conn(records.summary.id, keep)?;
+        self.inner.connection(records)
+    }
+
+    fn end(&mut self, end: CaptureEnd) -> io::Result<()> {
+        if let Some(e) = self.files.take_error() {
+            return Err(e);
+        }
+        self.inner.end(end)
     }
 }
 

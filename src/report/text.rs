@@ -6,53 +6,119 @@
 use std::io::{self, Write};
 
 use super::Selection;
+use crate::capture::FrameMeta;
 use crate::capture::Timestamp;
 use crate::finding::Finding;
+use crate::pipeline::{CaptureEnd, ConnRecords, Consumer};
 use crate::socket::SocketEvent;
 use crate::tcp::analysis::explain;
 use crate::tcp::history::conn_state_meaning;
 use crate::tcp::{Dir, RoleSource, SegmentRecord};
 use crate::text::{escape_str, preview_prefix};
-use crate::timeline::{ConnSummary, Timeline};
+use crate::timeline::Timeline;
 
 /// Report width the layout is made for.
 const WIDTH: usize = 100;
 /// Indent of annotation and socket lines under a segment.
 const INDENT: usize = 10;
 
-/// Writes the text report.
-pub fn write_text(out: &mut dyn Write, a: &Timeline, sel: &Selection) -> io::Result<()> {
-    let ids = sel.ids(a);
-    header(out, a, ids.len())?;
-    let start = a.first_time().unwrap_or_default();
-    for id in &ids {
-        let Some(c) = a.connection(*id) else { continue };
-        connection(out, a, c, start)?;
-        if let Some(d) = a.dialogue(c.id) {
-            super::dialogue::write_dialogue(out, d, sel.show_secrets)?;
+/// The text report, a pipeline consumer writing to `out`: a header naming
+/// the capture, each connection's section when it is over, and the totals,
+/// the capture's own findings and any error at the end.
+pub struct TextReport<W: Write> {
+    out: W,
+    sel: Selection,
+    source: String,
+    started: bool,
+    /// Time of the capture's first frame: ladder times count from it.
+    start: Option<Timestamp>,
+    shown: u32,
+    broke: Option<String>,
+}
+
+impl<W: Write> TextReport<W> {
+    pub fn new(out: W, source: &str, sel: Selection) -> Self {
+        TextReport {
+            out,
+            sel,
+            source: source.to_string(),
+            started: false,
+            start: None,
+            shown: 0,
+            broke: None,
         }
     }
-    let capture_findings: Vec<&Finding> = a.findings_of(0).collect();
-    if !capture_findings.is_empty() {
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    /// Why the capture broke part-way, once it ended (everything before was
+    /// reported).
+    pub fn broke(&self) -> Option<String> {
+        self.broke.clone()
+    }
+
+    fn header(&mut self) -> io::Result<()> {
+        if std::mem::replace(&mut self.started, true) {
+            return Ok(());
+        }
+        let title = format!("sockscope report · {}", escape_str(&self.source));
+        wrapped(&mut self.out, &title, 0, 2)?;
+        let legend = "(TCP state: inferred · socket calls: inferred, or observed where the lab \
+                      recorded them · segments, payload: observed)";
+        wrapped(&mut self.out, legend, 0, 1)
+    }
+}
+
+impl<W: Write> Consumer for TextReport<W> {
+    fn frame(&mut self, meta: &FrameMeta, _segment: Option<&SegmentRecord>) {
+        self.start.get_or_insert(meta.time);
+    }
+
+    fn connection(&mut self, c: ConnRecords) -> io::Result<()> {
+        self.header()?;
+        if !self.sel.wants(&c.summary) {
+            return Ok(());
+        }
+        self.shown += 1;
+        let start = self.start.unwrap_or(c.summary.first_time);
+        connection(&mut self.out, &c, start)?;
+        if let Some(d) = &c.dialogue {
+            super::dialogue::write_dialogue(&mut self.out, d, self.sel.show_secrets)?;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, end: CaptureEnd) -> io::Result<()> {
+        self.broke = end.error.as_ref().map(|e| e.to_string());
+        self.header()?;
+        footer(&mut self.out, &end, self.shown)?;
+        self.out.flush()
+    }
+}
+
+/// The totals, the capture's findings, the frames not fully decoded, and
+/// why reading stopped.
+fn footer(out: &mut dyn Write, end: &CaptureEnd, shown: u32) -> io::Result<()> {
+    totals(out, end, shown)?;
+    if !end.findings.is_empty() {
         writeln!(out, "\ncapture findings")?;
-        for f in capture_findings {
+        for f in &end.findings {
             finding_line(out, f)?;
         }
     }
-    if a.stats.decode_notes_total > 0 {
-        writeln!(
-            out,
-            "\nframes not fully decoded: {}",
-            a.stats.decode_notes_total
-        )?;
-        for (frame, why) in a.stats.decode_notes.iter().take(20) {
+    let s = &end.stats;
+    if s.decode_notes_total > 0 {
+        writeln!(out, "\nframes not fully decoded: {}", s.decode_notes_total)?;
+        for (frame, why) in s.decode_notes.iter().take(20) {
             wrapped(out, &format!("frame {frame}: {}", escape_str(why)), 2, 2)?;
         }
-        if a.stats.decode_notes_total > 20 {
-            writeln!(out, "  … and {} more", a.stats.decode_notes_total - 20)?;
+        if s.decode_notes_total > 20 {
+            writeln!(out, "  … and {} more", s.decode_notes_total - 20)?;
         }
     }
-    if let Some(e) = &a.error {
+    if let Some(e) = &end.error {
         writeln!(out)?;
         wrapped(
             out,
@@ -67,14 +133,8 @@ pub fn write_text(out: &mut dyn Write, a: &Timeline, sel: &Selection) -> io::Res
     Ok(())
 }
 
-fn header(out: &mut dyn Write, a: &Timeline, shown: usize) -> io::Result<()> {
-    let s = &a.stats;
-    wrapped(
-        out,
-        &format!("sockscope report · {}", escape_str(&a.source)),
-        0,
-        2,
-    )?;
+fn totals(out: &mut dyn Write, end: &CaptureEnd, shown: u32) -> io::Result<()> {
+    let s = &end.stats;
     let mut parts = vec![format!("{} frames", s.frames), format!("{} TCP", s.tcp)];
     for (n, what) in [
         (s.udp, "UDP"),
@@ -88,41 +148,33 @@ fn header(out: &mut dyn Write, a: &Timeline, shown: usize) -> io::Result<()> {
             parts.push(format!("{n} {what}"));
         }
     }
-    if let (Some(first), Some(last)) = (a.frames.first(), a.frames.last()) {
-        parts.push(format!("{:.6} s", last.time.secs_since(first.time)));
+    if let (Some(first), Some(last)) = (end.first_time, end.last_time) {
+        parts.push(format!("{:.6} s", last.secs_since(first)));
     }
+    writeln!(out, "\n━━ totals {}", "━".repeat(WIDTH - 10))?;
     writeln!(out, "{}", parts.join(" · "))?;
-    let total = a.connections.len();
+    let total = end.connections;
     if shown == total {
         writeln!(
             out,
             "{total} TCP connection{}",
             if total == 1 { "" } else { "s" }
-        )?;
+        )
     } else {
-        writeln!(out, "{shown} of {total} TCP connections selected")?;
+        writeln!(out, "{shown} of {total} TCP connections selected")
     }
-    let recorded = a
-        .socket
-        .iter()
-        .any(|e| e.provenance == crate::finding::Provenance::Observed);
-    let socket = if recorded {
-        "socket calls: observed (recorded by the lab)"
-    } else {
-        "socket calls: inferred from the capture"
-    };
-    writeln!(
-        out,
-        "(TCP state: inferred · {socket} · segments, payload: observed)"
-    )
 }
 
-fn connection(
-    out: &mut dyn Write,
-    a: &Timeline,
-    c: &ConnSummary,
-    start: Timestamp,
-) -> io::Result<()> {
+/// The text report of a timeline already in memory (the lab and live keep
+/// one): the same sections, connections in id order.
+pub fn write_text(out: &mut dyn Write, t: &Timeline, sel: &Selection) -> io::Result<()> {
+    let mut r = TextReport::new(out, &t.source, sel.clone());
+    r.start = t.first_time();
+    super::replay(t, &mut r)
+}
+
+fn connection(out: &mut dyn Write, r: &ConnRecords, start: Timestamp) -> io::Result<()> {
+    let c = &r.summary;
     let proto = c.protocol.map_or("", |p| p.name());
     let title = format!(
         "━━ connection {} · {} → {} {proto} ",
@@ -184,26 +236,21 @@ fn connection(
         "  {:>6} {:>10}  {:<3} {:<11} {:>10} {:>10} {:>5} {:>6}  payload",
         "frame", "time", "dir", "flags", "seq", "ack", "len", "win"
     )?;
-    let findings: Vec<&Finding> = a.findings_of(c.id).collect();
-    let socket: Vec<&SocketEvent> = a.socket_of(c.id).collect();
+    let findings: Vec<&Finding> = r.findings.iter().collect();
+    let socket: Vec<&SocketEvent> = r.socket.iter().collect();
     let mut si = 0;
     let mut fi = 0;
-    for s in a.segments_of(c.id) {
+    let mut ci = 0;
+    for s in &r.segments {
         segment_line(out, s, start)?;
-        if let Some(text) = a.comment(s.frame) {
-            // Recorded socket calls are shown as the calls themselves, below.
-            let own: Vec<&str> = text
-                .lines()
-                .filter(|l| !l.starts_with(crate::socket::recorded::PREFIX))
-                .collect();
-            if !own.is_empty() {
-                wrapped(
-                    out,
-                    &format!("# {} (recorded comment)", escape_str(&own.join("\n"))),
-                    INDENT,
-                    INDENT + 2,
-                )?;
+        // Recorded socket calls are not among the comments: they are shown
+        // as the calls themselves, below.
+        while let Some((frame, text)) = r.comments.get(ci).filter(|(f, _)| *f <= s.frame) {
+            if *frame == s.frame {
+                let line = format!("# {} (recorded comment)", escape_str(text));
+                wrapped(out, &line, INDENT, INDENT + 2)?;
             }
+            ci += 1;
         }
         for flag in s.analysis.iter() {
             let text = format!("⚑ {}: {}", flag.label(), explain(flag, &s.context));

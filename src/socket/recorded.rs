@@ -136,6 +136,13 @@ impl RecordedCall {
     }
 }
 
+/// The lines of a pcapng comment that are not recorded calls (a person's
+/// own comment on the frame), if any.
+pub fn own_comment(text: &str) -> Option<String> {
+    let own: Vec<&str> = text.lines().filter(|l| !l.starts_with(PREFIX)).collect();
+    (!own.is_empty()).then(|| own.join("\n"))
+}
+
 /// A connection as [`observe`] needs it: who is who, and its segments.
 pub struct ConnView<'a> {
     pub id: u32,

@@ -227,6 +227,7 @@ impl<'s> Collector<'s> {
                 socket,
                 dialogue,
                 findings,
+                ..
             } = c;
             self.t.connections.push(summary);
             let kept = |frame: u64| !limited || frame <= last_kept;

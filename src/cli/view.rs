@@ -1,0 +1,46 @@
+//! `sockscope [FILE]` on a terminal: the terminal view of a capture file or
+//! of the built-in one; and the one place the view's `App` is built for a
+//! terminal (the live view uses it too).
+
+use std::io::{self, IsTerminal};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use sockscope::text::escape_str;
+use sockscope::timeline::FrameStore;
+use sockscope::ui;
+
+use super::{DEMO, DEMO_NAME};
+
+/// Whether the output is a terminal a view can draw on.
+pub fn on_terminal() -> bool {
+    io::stdout().is_terminal()
+}
+
+/// The view's state for this terminal's size and the user's colours.
+pub fn app(data: Arc<ui::Data>, store: FrameStore) -> ui::App {
+    let (w, h) = crossterm::terminal::size().unwrap_or((80, 24));
+    ui::App::new(
+        data,
+        store,
+        ui::Theme::from_env(),
+        ratatui::layout::Rect::new(0, 0, w, h),
+    )
+}
+
+/// The terminal view of a capture file, or of the built-in one.
+pub fn run(file: Option<&Path>) -> Result<ExitCode> {
+    let opened = match file {
+        Some(path) => ui::source::open_path(path)?,
+        None => ui::source::open_static(DEMO_NAME, DEMO)?,
+    };
+    let mut app = app(opened.data, opened.store);
+    ui::run::run(&mut app, opened.loader).context("the terminal view failed")?;
+    if let Some(e) = &app.data.timeline.error {
+        eprintln!("sockscope: {}", escape_str(&e.to_string()));
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
