@@ -9,6 +9,7 @@
 pub mod capture;
 pub mod finding;
 pub mod lab;
+pub mod lessons;
 pub mod pipeline;
 pub mod proto;
 pub mod report;

@@ -6,6 +6,7 @@ mod dialogue;
 mod json;
 mod live;
 mod streams;
+pub mod svg;
 mod text;
 
 use crate::pipeline::{CaptureEnd, ConnRecords, ConnSummary, Consumer};

@@ -90,6 +90,30 @@ pub struct SocketEvent {
     pub provenance: Provenance,
 }
 
+impl SocketCall {
+    /// The C function the call is, as a lesson or a search names it:
+    /// `listen`, `connect`, `accept`, `read`, `write`, `setsockopt`,
+    /// `shutdown`, `close`; a read that returns 0 is `eof`, one that fails
+    /// with ECONNRESET `reset`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SocketCall::Listening { .. } => "listen",
+            SocketCall::Connect | SocketCall::ConnectReturned | SocketCall::ConnectRefused => {
+                "connect"
+            }
+            SocketCall::Accept => "accept",
+            SocketCall::Read { .. } => "read",
+            SocketCall::Eof { .. } => "eof",
+            SocketCall::Reset => "reset",
+            SocketCall::Write { .. } => "write",
+            SocketCall::SetOption { .. } => "setsockopt",
+            SocketCall::Shutdown { .. } => "shutdown",
+            SocketCall::Close | SocketCall::FinSent | SocketCall::Abort => "close",
+            SocketCall::Failed { call, .. } => call,
+        }
+    }
+}
+
 impl SocketEvent {
     /// The call as a line of pseudo-code, e.g. `read() → 17 B "220 smtp.tele.fi "`.
     pub fn describe(&self) -> String {

@@ -1,0 +1,351 @@
+//! Where a step is anchored: a frame, or — so that a lesson holds on a fresh
+//! capture from the lab — an event: a segment, a command, a reply, a socket
+//! call, a finding, a kernel value crossing a line, a message. Each resolves
+//! against a timeline to the frame the view's cursor goes to.
+
+use serde::Deserialize;
+
+use crate::tcp::{Dir, Endpoint, KernelAt};
+use crate::timeline::{KernelIndex, Timeline};
+
+/// An anchor, as a step's `at = { ... }` writes it: exactly one of the kinds
+/// (`frame`, `segment`, `flag`, `command`, `reply`, `call`, `finding`,
+/// `kernel`, `message`), and qualifiers.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Anchor {
+    /// A frame number (only for a lesson on a shipped capture: a fresh lab
+    /// capture numbers its frames otherwise).
+    pub frame: Option<u64>,
+    /// A segment with exactly these flags, as the ladder writes them
+    /// (`SYN`, `SYN,ACK`, `ACK`, `PSH,ACK`, `FIN,ACK`, `RST,ACK`).
+    pub segment: Option<String>,
+    /// A segment with this TCP analysis flag (`retransmission`, `dup_ack`,
+    /// `zero_window`, `zero_window_probe`, `window_update`, ...).
+    pub flag: Option<String>,
+    /// A client command, by verb (`HELO`, `MAIL`, `USER`).
+    pub command: Option<String>,
+    /// A server reply, by code (`220`, `354`; POP3 `+OK`, `-ERR`).
+    pub reply: Option<ReplyCode>,
+    /// A socket call (`listen`, `connect`, `accept`, `read`, `write`,
+    /// `close`, `eof`, `reset`, `setsockopt`, `shutdown`).
+    pub call: Option<String>,
+    /// A finding, by id.
+    pub finding: Option<String>,
+    /// A kernel value of the endpoint `side` (`unread`, `window`,
+    /// `in_flight`, `received`, `read`, `retransmissions`), the first
+    /// segment where it is `above`, `below` or `equals` a number.
+    pub kernel: Option<String>,
+    /// The n-th message (1-based).
+    pub message: Option<u32>,
+
+    /// Segments and calls: whose (`client` or `server`); kernel: whose value.
+    pub side: Option<Endpoint>,
+    /// A reply that answers this command's verb.
+    pub answers: Option<String>,
+    /// The n-th match, from 1 (default 1).
+    pub nth: Option<u32>,
+    /// Commands and replies: the segment that carried their `first` byte, or
+    /// (default) their `last`.
+    pub part: Option<Part>,
+    pub above: Option<u64>,
+    pub below: Option<u64>,
+    pub equals: Option<u64>,
+}
+
+/// A reply code: a number (SMTP) or `+OK`/`-ERR` (POP3).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum ReplyCode {
+    Smtp(u16),
+    Text(String),
+}
+
+/// Which byte of a line anchors it.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    First,
+    #[default]
+    Last,
+}
+
+/// Where an anchor landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    pub conn: u32,
+    pub frame: u64,
+}
+
+/// Why an anchor did not land.
+pub type Miss = String;
+
+impl Anchor {
+    /// The kinds this anchor names (exactly one is valid).
+    fn kinds(&self) -> Vec<&'static str> {
+        let mut k = Vec::new();
+        let has = [
+            (self.frame.is_some(), "frame"),
+            (self.segment.is_some(), "segment"),
+            (self.flag.is_some(), "flag"),
+            (self.command.is_some(), "command"),
+            (self.reply.is_some(), "reply"),
+            (self.call.is_some(), "call"),
+            (self.finding.is_some(), "finding"),
+            (self.kernel.is_some(), "kernel"),
+            (self.message.is_some(), "message"),
+        ];
+        for (yes, name) in has {
+            if yes {
+                k.push(name);
+            }
+        }
+        k
+    }
+
+    /// Whether it names a frame number (which a fresh capture does not keep).
+    pub fn is_frame(&self) -> bool {
+        self.frame.is_some()
+    }
+
+    /// The anchor in a few words, for messages and the lesson pane.
+    pub fn describe(&self) -> String {
+        let nth = self
+            .nth
+            .filter(|&n| n > 1)
+            .map(|n| format!(" #{n}"))
+            .unwrap_or_default();
+        let side = self
+            .side
+            .map(|s| format!(" from the {}", s.name()))
+            .unwrap_or_default();
+        if let Some(f) = self.frame {
+            return format!("frame {f}");
+        }
+        if let Some(s) = &self.segment {
+            return format!("the {s} segment{nth}{side}");
+        }
+        if let Some(f) = &self.flag {
+            return format!("the segment{nth} marked {f}{side}");
+        }
+        if let Some(c) = &self.command {
+            return format!("the {c} command{nth}");
+        }
+        if let Some(r) = &self.reply {
+            let code = match r {
+                ReplyCode::Smtp(c) => c.to_string(),
+                ReplyCode::Text(t) => t.clone(),
+            };
+            let to = self
+                .answers
+                .as_ref()
+                .map(|a| format!(" to {a}"))
+                .unwrap_or_default();
+            return format!("the {code} reply{to}{nth}");
+        }
+        if let Some(c) = &self.call {
+            return format!("{c}(){nth}{side}");
+        }
+        if let Some(f) = &self.finding {
+            return format!("the {f} finding{nth}");
+        }
+        if let Some(k) = &self.kernel {
+            return format!("the {} kernel's {k}", self.side.map_or("", |s| s.name()));
+        }
+        if let Some(m) = self.message {
+            return format!("message {m}");
+        }
+        "nothing".to_string()
+    }
+
+    /// Finds the anchor in connection `conn` of a timeline.
+    pub fn resolve(&self, t: &Timeline, kernel: &KernelIndex, conn: u32) -> Result<Resolved, Miss> {
+        match self.kinds().as_slice() {
+            [_] => {}
+            [] => return Err("names no event (frame, segment, flag, command, reply, call, finding, kernel or message)".into()),
+            many => return Err(format!("names {} at once; a step is anchored to one", many.join(" and "))),
+        }
+        let nth = self.nth.unwrap_or(1).max(1) as usize;
+        let at = |frame: u64| Resolved { conn, frame };
+        if let Some(f) = self.frame {
+            return match t.frames.iter().find(|x| x.number == f) {
+                Some(_) => Ok(at(f)),
+                None => Err(format!(
+                    "frame {f} is not in the capture ({} frames)",
+                    t.frames.len()
+                )),
+            };
+        }
+        if let Some(frame) = self.segment_frame(t, conn, nth)? {
+            return Ok(at(frame));
+        }
+        if let Some(frame) = self.dialogue_frame(t, conn, nth)? {
+            return Ok(at(frame));
+        }
+        if let Some(c) = &self.call {
+            let mut calls = t
+                .socket_of(conn)
+                .filter(|e| e.call.name() == c.as_str())
+                .filter(|e| self.side.is_none_or(|s| e.endpoint == s));
+            return calls.nth(nth - 1).map(|e| at(e.frame)).ok_or_else(|| {
+                format!(
+                    "no {}: the connection's socket calls have no such call",
+                    self.describe()
+                )
+            });
+        }
+        if let Some(id) = &self.finding {
+            let mut found = t.findings_of(conn).filter(|f| f.id == id.as_str());
+            return found
+                .nth(nth - 1)
+                .map(|f| at(f.frame))
+                .ok_or_else(|| format!("no {} in connection {conn}", self.describe()));
+        }
+        if self.kernel.is_some() {
+            return self.kernel_frame(t, kernel, conn).map(at);
+        }
+        Err(format!("{} cannot be found", self.describe()))
+    }
+
+    /// `segment` and `flag` anchors.
+    fn segment_frame(&self, t: &Timeline, conn: u32, nth: usize) -> Result<Option<u64>, Miss> {
+        let dir = self.side.map(|s| match s {
+            Endpoint::Client => Dir::C2s,
+            Endpoint::Server => Dir::S2c,
+        });
+        let mine = |d: Dir| dir.is_none_or(|x| x == d);
+        if let Some(flags) = &self.segment {
+            let want = normalise_flags(flags);
+            let mut segs = t
+                .segments_of(conn)
+                .filter(|s| mine(s.dir) && s.flags.to_string() == want);
+            return segs
+                .nth(nth - 1)
+                .map(|s| Some(s.frame))
+                .ok_or_else(|| format!("no {} in connection {conn}", self.describe()));
+        }
+        if let Some(flag) = &self.flag {
+            let mut segs = t
+                .segments_of(conn)
+                .filter(|s| mine(s.dir) && s.analysis.names().contains(&flag.as_str()));
+            return segs
+                .nth(nth - 1)
+                .map(|s| Some(s.frame))
+                .ok_or_else(|| format!("no {} in connection {conn}", self.describe()));
+        }
+        Ok(None)
+    }
+
+    /// `command`, `reply` and `message` anchors.
+    fn dialogue_frame(&self, t: &Timeline, conn: u32, nth: usize) -> Result<Option<u64>, Miss> {
+        if self.command.is_none() && self.reply.is_none() && self.message.is_none() {
+            return Ok(None);
+        }
+        let Some(d) = t.dialogue(conn) else {
+            return Err(format!(
+                "connection {conn} carries no SMTP or POP3 dialogue"
+            ));
+        };
+        let pick = |o: &crate::proto::Origin| match self.part.unwrap_or_default() {
+            Part::First => o.first_frame(),
+            Part::Last => o.last_frame(),
+        };
+        if let Some(verb) = &self.command {
+            let mut cmds = d
+                .commands
+                .iter()
+                .filter(|c| c.verb.eq_ignore_ascii_case(verb));
+            return cmds
+                .nth(nth - 1)
+                .map(|c| Some(pick(&c.origin)))
+                .ok_or_else(|| format!("no {} in connection {conn}'s dialogue", self.describe()));
+        }
+        if let Some(code) = &self.reply {
+            let want = match code {
+                ReplyCode::Smtp(c) => c.to_string(),
+                ReplyCode::Text(t) => t.clone(),
+            };
+            let answers = |r: &crate::proto::Reply| match &self.answers {
+                None => true,
+                Some(verb) => r
+                    .command
+                    .and_then(|i| d.commands.get(i))
+                    .is_some_and(|c| c.verb.eq_ignore_ascii_case(verb)),
+            };
+            let mut replies = d
+                .replies
+                .iter()
+                .filter(|r| r.code.to_string() == want && answers(r));
+            return replies
+                .nth(nth - 1)
+                .map(|r| Some(pick(&r.origin)))
+                .ok_or_else(|| format!("no {} in connection {conn}'s dialogue", self.describe()));
+        }
+        let m = self.message.unwrap_or(1).max(1) as usize;
+        d.messages.get(m - 1).map(|x| Some(x.frame)).ok_or_else(|| {
+            format!(
+                "connection {conn} has {} message(s), not {m}",
+                d.messages.len()
+            )
+        })
+    }
+
+    /// A `kernel` anchor: the first segment after which the value crosses.
+    fn kernel_frame(&self, t: &Timeline, k: &KernelIndex, conn: u32) -> Result<u64, Miss> {
+        let name = self.kernel.as_deref().unwrap_or("");
+        let side = self.side.ok_or_else(|| {
+            format!("a kernel anchor names whose kernel (`side`) holds the {name}")
+        })?;
+        let value = kernel_value(name).ok_or_else(|| {
+            format!("the kernel has no \"{name}\" to watch (unread, window, in_flight, received, read, retransmissions)")
+        })?;
+        let meets = |v: u64| {
+            self.above.is_none_or(|a| v > a)
+                && self.below.is_none_or(|b| v < b)
+                && self.equals.is_none_or(|e| v == e)
+        };
+        if self.above.is_none() && self.below.is_none() && self.equals.is_none() {
+            return Err(format!(
+                "a kernel anchor on {name} needs `above`, `below` or `equals`"
+            ));
+        }
+        let frames: Vec<u64> = t.segments_of(conn).map(|s| s.frame).collect();
+        for (pos, frame) in frames.iter().enumerate() {
+            let Some(at) = k.at(t, conn, pos) else {
+                continue;
+            };
+            if value(&at, side).is_some_and(meets) {
+                return Ok(*frame);
+            }
+        }
+        Err(format!(
+            "the {} kernel's {name} never meets the condition in connection {conn}",
+            side.name()
+        ))
+    }
+}
+
+/// A kernel value by the name a lesson uses.
+type KernelValue = fn(&KernelAt, Endpoint) -> Option<u64>;
+
+fn kernel_value(name: &str) -> Option<KernelValue> {
+    Some(match name {
+        "unread" => |k, e| Some(k.side(e).unread()),
+        "window" => |k, e| k.side(e).window,
+        "in_flight" => |k, e| k.side(e).in_flight(),
+        "received" => |k, e| Some(k.side(e).received),
+        "read" => |k, e| Some(k.side(e).read),
+        "retransmissions" => |k, e| Some(k.side(e).retransmissions),
+        _ => return None,
+    })
+}
+
+/// `syn, ack` → `SYN,ACK`, as the ladder writes flags.
+fn normalise_flags(flags: &str) -> String {
+    flags
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|f| !f.is_empty())
+        .map(str::to_ascii_uppercase)
+        .collect::<Vec<_>>()
+        .join(",")
+}

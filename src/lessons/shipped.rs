@@ -1,0 +1,110 @@
+//! The lessons and captures that ship inside the binary, so `sockscope
+//! lesson NAME` works from any directory. A test checks that every file in
+//! `lessons/` and `captures/` is listed here.
+
+/// Every shipped lesson: (name, Markdown), in the order a course takes them.
+pub const LESSONS: &[(&str, &str)] = &[("ccnotes", include_str!("../../lessons/ccnotes.md"))];
+
+/// Every shipped capture: (file name in `captures/`, bytes).
+pub const CAPTURES: &[(&str, &[u8])] = &[
+    (
+        "ccnotes.pcapng",
+        include_bytes!("../../captures/ccnotes.pcapng"),
+    ),
+    (
+        "ccnotes-fixed.pcapng",
+        include_bytes!("../../captures/ccnotes-fixed.pcapng"),
+    ),
+    (
+        "clean.pcapng",
+        include_bytes!("../../captures/clean.pcapng"),
+    ),
+    (
+        "dot-stuffing.pcapng",
+        include_bytes!("../../captures/dot-stuffing.pcapng"),
+    ),
+    (
+        "multiline.pcapng",
+        include_bytes!("../../captures/multiline.pcapng"),
+    ),
+    (
+        "percent-relay.pcapng",
+        include_bytes!("../../captures/percent-relay.pcapng"),
+    ),
+    (
+        "pipelining-abuse.pcapng",
+        include_bytes!("../../captures/pipelining-abuse.pcapng"),
+    ),
+    (
+        "pipelining.pcapng",
+        include_bytes!("../../captures/pipelining.pcapng"),
+    ),
+    (
+        "pop3-fetch.pcapng",
+        include_bytes!("../../captures/pop3-fetch.pcapng"),
+    ),
+    (
+        "reset.pcapng",
+        include_bytes!("../../captures/reset.pcapng"),
+    ),
+    (
+        "slow-reader.pcapng",
+        include_bytes!("../../captures/slow-reader.pcapng"),
+    ),
+    (
+        "smuggling.pcapng",
+        include_bytes!("../../captures/smuggling.pcapng"),
+    ),
+];
+
+/// A shipped lesson's text.
+pub fn lesson(name: &str) -> Option<&'static str> {
+    LESSONS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// A shipped capture's bytes.
+pub fn capture(name: &str) -> Option<&'static [u8]> {
+    let name = name.strip_prefix("captures/").unwrap_or(name);
+    CAPTURES.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    fn files(dir: &str, ext: &str) -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        let mut out: Vec<String> = std::fs::read_dir(root)
+            .expect("folder")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(ext))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn every_lesson_file_ships() {
+        for f in files("lessons", ".md") {
+            if f == "README.md" {
+                continue;
+            }
+            let name = f.trim_end_matches(".md");
+            assert!(
+                super::lesson(name).is_some(),
+                "lessons/{f} is not in shipped::LESSONS"
+            );
+        }
+    }
+
+    #[test]
+    fn every_capture_ships() {
+        for f in files("captures", ".pcapng") {
+            assert!(
+                super::capture(&f).is_some(),
+                "captures/{f} is not in shipped::CAPTURES"
+            );
+        }
+    }
+}
