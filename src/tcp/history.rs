@@ -3,6 +3,9 @@
 //! `TCPSessionAdapter::UpdateHistory`). Client (originator) letters are upper
 //! case, server (responder) letters lower case.
 
+use super::analysis::{Analysis, Flag};
+use crate::wire::TcpSegment;
+
 /// Zeek's coarse view of one endpoint, from which `conn_state` is derived.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ZeekEndpoint {
@@ -99,6 +102,49 @@ impl History {
         *seen |= bit;
         let letter = ['a', 'd', 'i', 'q'][which as usize];
         self.push(client, letter);
+    }
+
+    /// Zeek's `TCPSessionAdapter::UpdateHistory`, letter for letter: a packet
+    /// with two of SYN/FIN/RST records only `I` (FIN+RST) or `Q`; one of them
+    /// records its letter (again when its sequence number changed; a FIN's is
+    /// taken after its data); D and A only on packets with none of the three.
+    pub fn segment(&mut self, seg: &TcpSegment, client: bool, a: Analysis) {
+        let f = seg.flags;
+        let control = u8::from(f.syn()) + u8::from(f.fin()) + u8::from(f.rst());
+        if control > 1 {
+            let which = if f.fin() && f.rst() {
+                OnceLetter::Inconsistent
+            } else {
+                OnceLetter::MultiFlag
+            };
+            self.once(client, which);
+        } else if f.syn() {
+            let which = if f.ack() {
+                SeqLetter::SynAck
+            } else {
+                SeqLetter::Syn
+            };
+            self.seq_letter(client, which, seg.seq);
+        } else if f.fin() {
+            self.seq_letter(
+                client,
+                SeqLetter::Fin,
+                seg.seq.wrapping_add(seg.payload_len),
+            );
+        } else if f.rst() {
+            self.seq_letter(client, SeqLetter::Rst, seg.seq);
+        } else if seg.payload_len > 0 {
+            self.once(client, OnceLetter::Data);
+        } else if f.ack() {
+            self.once(client, OnceLetter::Ack);
+        }
+        // Zeek counts retransmitted payload only.
+        if a.has(Flag::Retransmission) && seg.payload_len > 0 {
+            self.log(client, LogLetter::Retransmission);
+        }
+        if seg.window == 0 && !f.syn() && !f.rst() {
+            self.log(client, LogLetter::ZeroWindow);
+        }
     }
 
     pub fn log(&mut self, client: bool, which: LogLetter) {

@@ -4,15 +4,20 @@
 
 pub mod analysis;
 pub mod connection;
+mod event;
+mod findings;
 pub mod history;
 pub mod reassembly;
+mod relative;
 pub mod segment;
 pub mod seq;
 pub mod state;
+mod stream_feed;
 pub mod table;
 
 pub use analysis::{Analysis, Flag};
-pub use connection::{ConnEvent, Connection, RoleSource};
+pub use connection::{Connection, RoleSource};
+pub use event::ConnEvent;
 pub use reassembly::{Chunk, Delivery, Span};
 pub use segment::{Dir, Preview, SegmentRecord, PREVIEW_LEN};
 pub use state::TcpState;
