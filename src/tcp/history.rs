@@ -84,23 +84,33 @@ impl History {
     }
 
     pub fn seq_letter(&mut self, client: bool, which: SeqLetter, seq: u32) {
-        let slot = &mut self.last_seq[usize::from(!client)][which as usize];
+        let [s, h, f, r] = side(&mut self.last_seq, client);
+        let (slot, letter) = match which {
+            SeqLetter::Syn => (s, 's'),
+            SeqLetter::SynAck => (h, 'h'),
+            SeqLetter::Fin => (f, 'f'),
+            SeqLetter::Rst => (r, 'r'),
+        };
         if *slot == Some(seq) {
             return;
         }
         *slot = Some(seq);
-        let letter = ['s', 'h', 'f', 'r'][which as usize];
         self.push(client, letter);
     }
 
     pub fn once(&mut self, client: bool, which: OnceLetter) {
         let bit = 1u8 << (which as u8);
-        let seen = &mut self.once[usize::from(!client)];
+        let seen = side(&mut self.once, client);
         if *seen & bit != 0 {
             return;
         }
         *seen |= bit;
-        let letter = ['a', 'd', 'i', 'q'][which as usize];
+        let letter = match which {
+            OnceLetter::Ack => 'a',
+            OnceLetter::Data => 'd',
+            OnceLetter::Inconsistent => 'i',
+            OnceLetter::MultiFlag => 'q',
+        };
         self.push(client, letter);
     }
 
@@ -148,7 +158,13 @@ impl History {
     }
 
     pub fn log(&mut self, client: bool, which: LogLetter) {
-        let count = &mut self.counts[usize::from(!client)][which as usize];
+        let [c, g, t, w] = side(&mut self.counts, client);
+        let (count, letter) = match which {
+            LogLetter::BadChecksum => (c, 'c'),
+            LogLetter::Gap => (g, 'g'),
+            LogLetter::Retransmission => (t, 't'),
+            LogLetter::ZeroWindow => (w, 'w'),
+        };
         *count += 1;
         let n = *count;
         // Recorded at 1, 10, 100, 1000 ...: n is a power of ten.
@@ -157,9 +173,19 @@ impl History {
             p = p.saturating_mul(10);
         }
         if p == n {
-            let letter = ['c', 'g', 't', 'w'][which as usize];
             self.push(client, letter);
         }
+    }
+}
+
+/// The client's (originator's) entry of a per-direction pair, or the
+/// server's.
+fn side<T>(pair: &mut [T; 2], client: bool) -> &mut T {
+    let [c, s] = pair;
+    if client {
+        c
+    } else {
+        s
     }
 }
 

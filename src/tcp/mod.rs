@@ -2,6 +2,11 @@
 //! endpoint's RFC 9293 state, reassembly of both directions, Wireshark-style
 //! per-segment analysis and a Zeek-style summary.
 
+// Every byte here comes from the capture, which may be hostile: an index or
+// an unwrap that can fail is a panic an attacker can trigger. Bounds are
+// proved in the code (get, split_first_chunk, patterns, iterators).
+#![deny(clippy::indexing_slicing, clippy::unwrap_used)]
+
 pub mod analysis;
 pub mod connection;
 mod event;

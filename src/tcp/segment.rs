@@ -74,16 +74,21 @@ impl Preview {
 
     /// Appends as much of `more` as still fits.
     pub fn extend(&mut self, more: &[u8]) {
-        let at = usize::from(self.len);
-        let n = more.len().min(PREVIEW_LEN - at);
-        self.bytes[at..at + n].copy_from_slice(&more[..n]);
-        self.len += n as u8;
+        let free = self.bytes.iter_mut().skip(usize::from(self.len));
+        for (slot, b) in free.zip(more) {
+            *slot = *b;
+            self.len += 1;
+        }
     }
 
     /// Replaces byte `k` with `*` (a secret, see `timeline::secrets`).
     pub fn mask(&mut self, k: usize) {
-        if k < usize::from(self.len) {
-            self.bytes[k] = b'*';
+        if let Some(b) = self
+            .bytes
+            .get_mut(..usize::from(self.len))
+            .and_then(|kept| kept.get_mut(k))
+        {
+            *b = b'*';
         }
     }
 
@@ -95,7 +100,8 @@ impl Preview {
 impl std::ops::Deref for Preview {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len)]
+        // `len` never exceeds PREVIEW_LEN: `extend` only fills free slots.
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
     }
 }
 

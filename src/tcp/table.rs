@@ -50,18 +50,19 @@ impl ConnTable {
     ) -> SegmentRecord {
         let k = key(src, dst);
         let mut reused_from = None;
-        let idx = match self.live.get(&k).copied() {
-            Some(i) if self.starts_new(i, seg, src) => {
-                reused_from = Some((self.conns[i].id, self.conns[i].is_closed()));
-                let old = &mut self.conns[i];
+        // A connection this segment opens is stored once it has processed it.
+        let mut opened = None;
+        let next_id = self.conns.len() as u32 + 1;
+        let conn = match self.live.get(&k).and_then(|&i| self.conns.get_mut(i)) {
+            Some(old) if starts_new(old, seg, src) => {
+                reused_from = Some((old.id, old.is_closed()));
                 let old_id = old.id;
                 old.finish(&mut |e| sink(old_id, e));
-                self.open(k, frame, seg, src, dst)
+                opened.insert(Connection::new(next_id, frame, seg, src, dst))
             }
-            Some(i) => i,
-            None => self.open(k, frame, seg, src, dst),
+            Some(c) => c,
+            None => opened.insert(Connection::new(next_id, frame, seg, src, dst)),
         };
-        let conn = &mut self.conns[idx];
         let id = conn.id;
         if let Some((old, closed)) = reused_from {
             let ended = if closed {
@@ -85,31 +86,11 @@ impl ConnTable {
         if reused_from.is_some() {
             record.analysis.set(super::analysis::Flag::PortReuse);
         }
+        if let Some(c) = opened {
+            self.live.insert(k, self.conns.len());
+            self.conns.push(c);
+        }
         record
-    }
-
-    /// A SYN (without ACK) whose sequence number is not the ISN its sender
-    /// already used on this 4-tuple starts a new connection, as in Wireshark,
-    /// whether or not the end of the earlier one was captured.
-    fn starts_new(&self, i: usize, seg: &TcpSegment, src: SocketAddr) -> bool {
-        let f = seg.flags;
-        let c = &self.conns[i];
-        f.syn() && !f.ack() && c.is_new_syn(c.dir_of(src), seg.seq)
-    }
-
-    fn open(
-        &mut self,
-        k: Key,
-        frame: &FrameMeta,
-        seg: &TcpSegment,
-        src: SocketAddr,
-        dst: SocketAddr,
-    ) -> usize {
-        let id = self.conns.len() as u32 + 1;
-        self.conns.push(Connection::new(id, frame, seg, src, dst));
-        let i = self.conns.len() - 1;
-        self.live.insert(k, i);
-        i
     }
 
     /// End of capture: finish every connection still open.
@@ -119,4 +100,12 @@ impl ConnTable {
             c.finish(&mut |e| sink(id, e));
         }
     }
+}
+
+/// A SYN (without ACK) whose sequence number is not the ISN its sender
+/// already used on this 4-tuple starts a new connection, as in Wireshark,
+/// whether or not the end of the earlier one was captured.
+fn starts_new(c: &Connection, seg: &TcpSegment, src: SocketAddr) -> bool {
+    let f = seg.flags;
+    f.syn() && !f.ack() && c.is_new_syn(c.dir_of(src), seg.seq)
 }

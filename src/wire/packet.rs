@@ -230,6 +230,8 @@ fn stopped(link: LinkInfo, why: String) -> Packet<'static> {
 }
 
 #[cfg(test)]
+// Tests index the values they built themselves: a panic is a failed test.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use etherparse::PacketBuilder;
