@@ -17,11 +17,12 @@
 use std::net::SocketAddr;
 
 use super::analysis::{Analysis, Context, Flag, Flow};
+use super::dir::Dir;
 use super::event::{At, ConnEvent, Sink};
 use super::findings::{Notes, Raised, Tally};
 use super::history::conn_state;
 use super::relative::{self, Origin, Rel};
-use super::segment::{Dir, Preview, SegmentRecord};
+use super::segment::{Preview, SegmentRecord};
 use super::state::{self, Endpoint, TcpState};
 use super::stream_feed::Feed;
 use crate::capture::{FrameMeta, Timestamp};

@@ -3,8 +3,8 @@
 //! (the socket layer turns these into inferred calls, stream consumers into
 //! text). Also [`At`], where a segment is, which every emitter needs.
 
+use super::dir::Dir;
 use super::reassembly::Delivery;
-use super::segment::Dir;
 use crate::capture::Timestamp;
 
 /// What happened to the byte streams and the connection, for the socket layer

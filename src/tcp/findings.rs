@@ -9,11 +9,11 @@
 use std::net::SocketAddr;
 
 use super::analysis::{explain, Analysis, Context, Flag};
+use super::dir::Dir;
 use super::event::At;
 use super::history::{History, LogLetter};
 use super::reassembly::{Conflict, PENDING_CAP};
 use super::relative::Rel;
-use super::segment::Dir;
 use super::seq;
 use crate::finding::{Findings, Severity};
 use crate::wire::TcpSegment;

@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod connection;
+mod dir;
 mod event;
 mod findings;
 pub mod history;
@@ -22,8 +23,9 @@ pub mod table;
 
 pub use analysis::{Analysis, Flag};
 pub use connection::{Connection, RoleSource};
+pub use dir::Dir;
 pub use event::ConnEvent;
 pub use reassembly::{Chunk, Delivery, Span};
-pub use segment::{Dir, Preview, SegmentRecord, PREVIEW_LEN};
+pub use segment::{Preview, SegmentRecord, PREVIEW_LEN};
 pub use state::TcpState;
 pub use table::ConnTable;

@@ -1,54 +1,11 @@
 //! What the report and the views keep of each TCP segment: a compact record,
 //! numbers relative to each side's ISN as Wireshark shows them.
 
-use serde::Serialize;
-
 use super::analysis::{Analysis, Context};
+use super::dir::Dir;
 use super::state::TcpState;
 use crate::capture::Timestamp;
 use crate::wire::{TcpFlags, TcpOptions};
-
-/// Direction of a segment within its connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub enum Dir {
-    /// Client to server.
-    #[serde(rename = "c2s")]
-    C2s,
-    /// Server to client.
-    #[serde(rename = "s2c")]
-    S2c,
-}
-
-impl Dir {
-    pub fn index(self) -> usize {
-        match self {
-            Dir::C2s => 0,
-            Dir::S2c => 1,
-        }
-    }
-    pub fn other(self) -> Dir {
-        match self {
-            Dir::C2s => Dir::S2c,
-            Dir::S2c => Dir::C2s,
-        }
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Dir::C2s => "c2s",
-            Dir::S2c => "s2c",
-        }
-    }
-    /// The endpoint that sends in this direction.
-    pub fn sender(self) -> &'static str {
-        match self {
-            Dir::C2s => "client",
-            Dir::S2c => "server",
-        }
-    }
-    pub fn receiver(self) -> &'static str {
-        self.other().sender()
-    }
-}
 
 /// Payload bytes kept per segment for previews.
 pub const PREVIEW_LEN: usize = 32;
