@@ -420,3 +420,89 @@ impl Flow {
         self.last_analysis = a;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::TcpFlags;
+
+    /// A segment with `payload` at relative `seq`, acknowledging `ack`.
+    fn segment(flags: u16, seq: i64, ack: i64, payload: &[u8]) -> (TcpSegment<'_>, Rel) {
+        let seg = TcpSegment::test(flags, seq as u32, ack as u32, payload);
+        let rel = Rel::test(&seg, seq, ack);
+        (seg, rel)
+    }
+
+    fn at_ms(ms: i64) -> Timestamp {
+        Timestamp(ms * 1_000_000)
+    }
+
+    /// A flow that sent `[1, next)` at 0 ms and last acknowledged 1 in frame 2.
+    fn sent_up_to(next: i64) -> Flow {
+        Flow {
+            next_seq: Some(next),
+            last_ack: Some(1),
+            last_ack_frame: 2,
+            window: Some(65535),
+            ..Flow::default()
+        }
+    }
+
+    #[test]
+    fn the_same_bare_ack_again_is_a_duplicate() {
+        let fwd = sent_up_to(1);
+        let (seg, rel) = segment(TcpFlags::ACK, 1, 1, b"");
+        let (a, ctx) = fwd.judge(
+            &Flow::default(),
+            &seg,
+            &rel,
+            at_ms(50),
+            &Reassembler::default(),
+            None,
+        );
+        assert_eq!(a.names(), ["duplicate_ack"]);
+        assert_eq!((ctx.dup_ack_num, ctx.dup_ack_of), (1, Some(2)));
+    }
+
+    #[test]
+    fn bytes_below_the_highest_sent_are_a_retransmission_of_their_frame() {
+        let mut sent = Reassembler::default();
+        sent.push(0, b"0123456789", 3, at_ms(0), &mut |_| {});
+        let fwd = sent_up_to(11);
+        let (seg, rel) = segment(TcpFlags::ACK, 1, 1, b"0123456789");
+        let (a, ctx) = fwd.judge(&Flow::default(), &seg, &rel, at_ms(500), &sent, None);
+        assert_eq!(a.names(), ["retransmission"]);
+        assert_eq!(ctx.original_frame, Some(3));
+        // Right after two duplicate ACKs asking for them: a fast one.
+        let rev = Flow {
+            dup_acks: 2,
+            last_ack: Some(1),
+            last_ack_time: at_ms(495),
+            ..Flow::default()
+        };
+        let (a, _) = fwd.judge(&rev, &seg, &rel, at_ms(500), &sent, None);
+        assert_eq!(a.names(), ["retransmission", "fast_retransmission"]);
+        // Shortly after higher bytes, and not the last sent: out of order, not
+        // a retransmission.
+        let (seg, rel) = segment(TcpFlags::ACK, 1, 1, b"01234");
+        let (a, _) = fwd.judge(&Flow::default(), &seg, &rel, at_ms(1), &sent, None);
+        assert_eq!(a.names(), ["out_of_order"]);
+    }
+
+    #[test]
+    fn a_keep_alive_is_not_a_retransmission_and_does_not_advance() {
+        let mut fwd = sent_up_to(11);
+        let (seg, rel) = segment(TcpFlags::ACK, 10, 1, b"");
+        let (a, _) = fwd.judge(
+            &Flow::default(),
+            &seg,
+            &rel,
+            at_ms(500),
+            &Reassembler::default(),
+            None,
+        );
+        assert_eq!(a.names(), ["keep_alive"]);
+        fwd.record(&seg, &rel, a, 9, at_ms(500));
+        assert_eq!(fwd.next_seq, Some(11));
+    }
+}

@@ -249,12 +249,15 @@ impl Connection {
         self.last_time = at.time;
         let rel = self.relate(seg, at);
         let (mut a, mut ctx) = self.judge(seg, &rel, at);
-        self.feed(seg, &rel, at, (&mut a, &mut ctx), sink);
+        self.feed(seg, &rel, at, &mut a, &mut ctx, sink);
         self.states(seg, &rel, at, sink);
+        // Step 5: a zero-window episode, Zeek's letters, the annotation counts.
         let (fwd, _) = pair_mut(&mut self.halves, dir);
         self.notes.zero_window(&mut fwd.raised, seg, at);
         self.notes.history.segment(seg, at.client(), a);
         fwd.tally.add(a, at.frame);
+        // The connection is over: free the bytes kept to compare retransmissions
+        // with (a late one is counted as not compared).
         if self.is_closed() {
             for h in &mut self.halves {
                 h.feed.reasm.release_history();
@@ -303,16 +306,16 @@ impl Connection {
 
     /// Step 3: what the sender handed over, what became readable, and the
     /// holes the ACK shows the capture missed; the annotations reassembly
-    /// decides are added to `judged`.
+    /// decides are added to `a` (and the frame of the copy kept to `ctx`).
     fn feed(
         &mut self,
         seg: &TcpSegment,
         rel: &Rel,
         at: At,
-        judged: (&mut Analysis, &mut Context),
+        a: &mut Analysis,
+        ctx: &mut Context,
         sink: &mut Sink<'_>,
     ) {
-        let (a, ctx) = judged;
         let f = seg.flags;
         let (fwd, rev) = pair_mut(&mut self.halves, at.dir);
         let first_fin = f.fin() && fwd.end.fin.is_none();

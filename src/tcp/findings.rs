@@ -329,3 +329,49 @@ impl Notes {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Timestamp;
+    use crate::wire::TcpFlags;
+
+    fn at(frame: u64) -> At {
+        At {
+            dir: Dir::S2c,
+            frame,
+            time: Timestamp(0),
+        }
+    }
+
+    #[test]
+    fn a_zero_window_episode_is_raised_once_until_the_window_opens() {
+        let mut notes = Notes::new(1);
+        let mut raised = Raised::default();
+        let mut zero = TcpSegment::test(TcpFlags::ACK, 0, 0, b"");
+        zero.window = 0;
+        let open = TcpSegment::test(TcpFlags::ACK, 0, 0, b"");
+        for (frame, seg) in [(1, &zero), (2, &zero), (3, &open), (4, &zero)] {
+            notes.zero_window(&mut raised, seg, at(frame));
+        }
+        let frames: Vec<u64> = notes.findings.list.iter().map(|f| f.frame).collect();
+        assert_eq!(frames, [1, 4]);
+    }
+
+    #[test]
+    fn annotations_are_summarised_with_their_count_and_first_frame() {
+        let mut tally = Tally::default();
+        let mut a = Analysis::default();
+        a.set(Flag::Retransmission);
+        a.set(Flag::FastRetransmission);
+        tally.add(a, 5);
+        tally.add(a, 9);
+        let mut notes = Notes::new(1);
+        notes.summarise(Dir::C2s, &tally, true);
+        let [f] = &notes.findings.list[..] else {
+            panic!("one finding: fast retransmissions are not summarised");
+        };
+        assert_eq!((f.id, f.frame), ("tcp_retransmission", 5));
+        assert!(f.message.starts_with("2 segment(s) from the client"));
+    }
+}

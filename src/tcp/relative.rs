@@ -41,6 +41,24 @@ impl Rel {
     }
 }
 
+/// Numbers for the unit tests of the steps that use them.
+#[cfg(test)]
+impl Rel {
+    /// `seg`'s numbers as if its relative sequence and acknowledgement
+    /// numbers were `seq` and `ack`, its window unscaled.
+    pub fn test(seg: &TcpSegment, seq: i64, ack: i64) -> Rel {
+        Rel {
+            base: 0,
+            peer_base: 0,
+            seq,
+            ack,
+            len: i64::from(seg.payload_len),
+            end: seq + i64::from(seg.seq_len()),
+            win: u64::from(seg.window),
+        }
+    }
+}
+
 /// Whether both SYNs were seen, so each side's window scale is known.
 pub(super) fn scale_known(fwd: &Origin, rev: &Origin) -> bool {
     fwd.syn_seen && rev.syn_seen
@@ -95,5 +113,48 @@ pub(super) fn relate(
         len: i64::from(seg.payload_len),
         end: rel_seq + i64::from(seg.seq_len()),
         win: u64::from(seg.window) << shift,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::TcpFlags;
+
+    #[test]
+    fn without_a_syn_the_first_byte_is_relative_one() {
+        let (mut fwd, mut rev) = (Origin::default(), Origin::default());
+        let seg = TcpSegment::test(TcpFlags::ACK, 1000, 5000, b"abc");
+        let rel = relate(&mut fwd, &mut rev, &seg, None, None);
+        assert_eq!((rel.seq, rel.ack, rel.end), (1, 1, 4));
+        assert_eq!((fwd.base, rev.base), (Some(999), Some(4999)));
+        assert_eq!(rel.stream_start(false), 0);
+    }
+
+    /// The client's and the server's origins after a SYN with window scale
+    /// 7 and a SYN/ACK with `server_scale`.
+    fn handshake(server_scale: Option<u8>) -> (Origin, Origin) {
+        let (mut c, mut s) = (Origin::default(), Origin::default());
+        let mut syn = TcpSegment::test(TcpFlags::SYN, 10, 0, b"");
+        syn.options.window_scale = Some(7);
+        relate(&mut c, &mut s, &syn, None, None);
+        let mut syn_ack = TcpSegment::test(TcpFlags::SYN | TcpFlags::ACK, 90, 11, b"");
+        syn_ack.options.window_scale = server_scale;
+        relate(&mut s, &mut c, &syn_ack, None, Some(1));
+        (c, s)
+    }
+
+    #[test]
+    fn the_window_scales_only_when_both_syns_carried_the_option() {
+        let ack = TcpSegment::test(TcpFlags::ACK, 11, 91, b"");
+        let (mut c, mut s) = handshake(None);
+        assert!(scale_known(&c, &s));
+        assert_eq!(relate(&mut c, &mut s, &ack, Some(1), Some(1)).win, 65535);
+        // With both, the client's segments use the client's shift.
+        let (mut c, mut s) = handshake(Some(2));
+        assert_eq!(
+            relate(&mut c, &mut s, &ack, Some(1), Some(1)).win,
+            65535 << 7
+        );
     }
 }

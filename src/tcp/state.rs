@@ -272,6 +272,81 @@ fn on_fin(fwd: &mut Endpoint, rev: &mut Endpoint, seg: &TcpSegment, rel_ack: i64
 #[cfg(test)]
 mod tests {
     use super::TcpState::*;
+    use super::*;
+    use crate::capture::Timestamp;
+    use crate::tcp::Dir;
+    use crate::wire::TcpFlags;
+
+    /// Runs one segment from `fwd` to `rev`; returns its events (by name) and
+    /// whether it was the sender's first reset.
+    fn run(
+        fwd: &mut Endpoint,
+        rev: &mut Endpoint,
+        flags: u16,
+        seq: i64,
+        ack: i64,
+    ) -> (Vec<&'static str>, bool) {
+        let seg = TcpSegment::test(flags, 0, 0, b"");
+        let rel = Rel::test(&seg, seq, ack);
+        let at = At {
+            dir: Dir::C2s,
+            frame: 1,
+            time: Timestamp(0),
+        };
+        let mut events = Vec::new();
+        let reset = step(fwd, rev, &seg, &rel, at, &mut |e| {
+            events.push(match e {
+                ConnEvent::Syn { .. } => "syn",
+                ConnEvent::SynAck { .. } => "syn-ack",
+                ConnEvent::Established { .. } => "established",
+                ConnEvent::Reset { .. } => "reset",
+                _ => "other",
+            })
+        });
+        (events, reset)
+    }
+
+    #[test]
+    fn the_handshake_and_a_reset_move_both_endpoints() {
+        let (mut c, mut s) = (Endpoint::default(), Endpoint::default());
+        assert_eq!(run(&mut c, &mut s, TcpFlags::SYN, 0, 0).0, ["syn"]);
+        assert_eq!((c.state, s.state), (SynSent, Listen));
+        let syn_ack = TcpFlags::SYN | TcpFlags::ACK;
+        assert_eq!(run(&mut s, &mut c, syn_ack, 0, 1).0, ["syn-ack"]);
+        assert_eq!((c.state, s.state), (Established, SynReceived));
+        assert_eq!(run(&mut c, &mut s, TcpFlags::ACK, 1, 1).0, ["established"]);
+        assert_eq!((c.state, s.state), (Established, Established));
+        assert_eq!(
+            (c.zeek, s.zeek),
+            (ZeekEndpoint::Established, ZeekEndpoint::Established)
+        );
+        let rst = TcpFlags::RST | TcpFlags::ACK;
+        assert_eq!(run(&mut s, &mut c, rst, 1, 1), (vec!["reset"], true));
+        assert_eq!((c.state, s.state), (Closed, Closed));
+        assert!(
+            !run(&mut s, &mut c, rst, 1, 1).1,
+            "only the first RST counts"
+        );
+    }
+
+    /// RFC 9293 Figure 13: each side sends its FIN before the other's arrives;
+    /// both end in TIME-WAIT whichever ACK passes the tap first.
+    #[test]
+    fn a_simultaneous_close_ends_in_time_wait_on_both_sides() {
+        let established = || Endpoint {
+            state: Established,
+            ..Endpoint::default()
+        };
+        let (mut c, mut s) = (established(), established());
+        let fin = TcpFlags::FIN | TcpFlags::ACK;
+        run(&mut c, &mut s, fin, 1, 1);
+        run(&mut s, &mut c, fin, 1, 1);
+        assert_eq!((c.state, s.state), (Closing, FinWait1));
+        run(&mut c, &mut s, TcpFlags::ACK, 2, 2);
+        run(&mut s, &mut c, TcpFlags::ACK, 2, 2);
+        assert_eq!((c.state, s.state), (TimeWait, TimeWait));
+        assert!(c.is_done() && s.is_done());
+    }
 
     #[test]
     fn active_close_walks_the_diagram() {

@@ -164,3 +164,70 @@ impl Feed {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Timestamp;
+    use crate::tcp::Dir;
+    use crate::wire::TcpFlags;
+
+    const AT: At = At {
+        dir: Dir::C2s,
+        frame: 7,
+        time: Timestamp(0),
+    };
+
+    /// What `sent` reported for a segment at relative `seq`: (offset, len, fin).
+    fn sent(feed: &mut Feed, flags: u16, seq: i64, payload: &[u8]) -> Vec<(u64, u64, bool)> {
+        let seg = TcpSegment::test(flags, 0, 0, payload);
+        let mut got = Vec::new();
+        let first_fin = seg.flags.fin();
+        feed.sent(&seg, &Rel::test(&seg, seq, 0), first_fin, AT, &mut |e| {
+            if let ConnEvent::Sent {
+                offset, len, fin, ..
+            } = e
+            {
+                got.push((offset, len, fin));
+            }
+        });
+        got
+    }
+
+    #[test]
+    fn bytes_are_sent_once_however_often_they_pass() {
+        let mut feed = Feed::default();
+        assert_eq!(sent(&mut feed, TcpFlags::ACK, 1, b"hello"), [(0, 5, false)]);
+        assert_eq!(sent(&mut feed, TcpFlags::ACK, 1, b"hello"), []);
+        assert_eq!(sent(&mut feed, TcpFlags::ACK, 4, b"lo wo"), [(5, 3, false)]);
+        assert_eq!(sent(&mut feed, TcpFlags::FIN, 9, b""), [(8, 0, true)]);
+        assert_eq!(sent(&mut feed, TcpFlags::RST, 9, b"zz"), []);
+    }
+
+    /// What an ACK of relative `ack` delivers, the sender having sent up to
+    /// relative `next_seq`: (offset, len, gap), and the notes it raised.
+    fn acknowledge(feed: &mut Feed, ack: i64, next_seq: i64) -> (Vec<(u64, u64, bool)>, Notes) {
+        let mut notes = Notes::new(1);
+        let mut got = Vec::new();
+        let mut sink = |e: ConnEvent<'_>| {
+            if let ConnEvent::Delivered { delivery: d, .. } = e {
+                got.push((d.offset, d.len(), matches!(d.chunk, Chunk::Gap(_))));
+            }
+        };
+        feed.acknowledged(ack, Some(next_seq), None, AT, &mut sink, &mut notes);
+        (got, notes)
+    }
+
+    #[test]
+    fn an_ack_past_a_hole_declares_a_gap_up_to_what_was_sent() {
+        let mut feed = Feed::default();
+        feed.reasm.push(5, b"later", 6, Timestamp(0), &mut |_| {});
+        let (got, notes) = acknowledge(&mut feed, 100, 11);
+        assert_eq!(got, [(0, 5, true), (5, 5, false)]);
+        assert_eq!(notes.findings.list.len(), 1);
+        assert_eq!(notes.history.as_str(), "G");
+        // Beyond what the sender is known to have sent, an ACK proves nothing.
+        let (got, _) = acknowledge(&mut feed, 100, 13);
+        assert_eq!(got, [(10, 2, true)]);
+    }
+}
