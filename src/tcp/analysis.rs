@@ -243,7 +243,7 @@ pub(super) struct Flow {
 
 /// Neither SYN, FIN nor RST: the segments Wireshark's window and keep-alive
 /// tests look at.
-fn plain(seg: &TcpSegment) -> bool {
+pub(super) fn plain(seg: &TcpSegment) -> bool {
     let f = seg.flags;
     !(f.syn() || f.fin() || f.rst())
 }

@@ -1,16 +1,17 @@
 //! One TCP connection: its two directions, who is client and server, and the
-//! coordinator that takes each segment through the layers of the kernel's
-//! view, in this order (which is Wireshark's order of tests, and the order of
-//! the events and findings a segment raises):
+//! coordinator that takes each segment through the steps of the kernel's
+//! view. The steps run in this order, which is the order of the events and
+//! findings a segment raises (the analysis itself runs Wireshark's tests in
+//! Wireshark's order):
 //!
 //! 1. its numbers relative to each side's ISN (`relative`);
 //! 2. the per-segment analysis as Wireshark decides it, then what the analysis
 //!    remembers for the next segment (`analysis`);
 //! 3. its bytes: what is sent for the first time, what reassembly delivers,
 //!    which holes the ACK declares gaps (`stream_feed`);
-//! 4. both endpoints' RFC 9293 states, the end of each stream
-//!    (`state`);
-//! 5. Zeek's history letters and the annotation counts summarised at the end.
+//! 4. both endpoints' RFC 9293 states, the end of each stream (`state`);
+//! 5. a zero-window episode, Zeek's history letters, and the annotation
+//!    counts summarised at the end.
 //!
 //! The words of the findings are in `findings`.
 

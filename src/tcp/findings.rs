@@ -1,14 +1,16 @@
 //! The `tcp_*` entries of the findings catalogue (`docs/findings.md`) that a
 //! connection raises, one function per finding with its sentence and its RFC,
 //! and Zeek's history letters that go with them (a gap is also Zeek's `g`).
-//! What decides that a finding is due lives with the layer that sees it
-//! (reassembly, the state machine); the words live here.
+//! What makes a finding due is mostly decided by the step that sees it (the
+//! stream feed, the state machine), which then calls here; the facts of a
+//! single segment no step owns (data on a SYN, sequence numbers wrapping, a
+//! half-close, a zero-window episode) are decided here too.
 //!
 //! The connection table raises `tcp_port_reuse` itself.
 
 use std::net::SocketAddr;
 
-use super::analysis::{explain, Analysis, Context, Flag};
+use super::analysis::{explain, plain, Analysis, Context, Flag};
 use super::dir::Dir;
 use super::event::At;
 use super::history::{History, LogLetter};
@@ -283,10 +285,9 @@ impl Notes {
     /// A zero window advertised after an open one starts an episode, raised
     /// once until the window opens again (RFC 9293 §3.8.6.1).
     pub fn zero_window(&mut self, raised: &mut Raised, seg: &TcpSegment, at: At) {
-        let f = seg.flags;
-        let zero = seg.window == 0 && !(f.syn() || f.fin() || f.rst());
+        let zero = seg.window == 0 && plain(seg);
         let opened = zero && !raised.zero_window;
-        if !f.rst() {
+        if !seg.flags.rst() {
             raised.zero_window = zero;
         }
         if opened {
