@@ -23,6 +23,9 @@ use super::prose::{Block, Inline, Prose};
 use super::LessonError;
 use crate::tcp::Endpoint;
 
+/// A Markdown event and the source range it came from.
+type Ev<'a> = (Event<'a>, std::ops::Range<usize>);
+
 /// How hard a lesson is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -146,8 +149,7 @@ impl Lesson {
             what,
         };
         let opts = Options::ENABLE_TASKLISTS | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS;
-        let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
-            Parser::new_ext(text, opts).into_offset_iter().collect();
+        let events: Vec<Ev<'_>> = Parser::new_ext(text, opts).into_offset_iter().collect();
         let mut meta: Option<Meta> = None;
         let mut intro = Prose::default();
         let mut steps: Vec<Draft> = Vec::new();
@@ -293,7 +295,7 @@ fn place(b: Parsed, source: &str, section: Section, intro: &mut Prose, steps: &m
 }
 
 /// The index one past the top-level block that starts at `i`.
-fn block_end(events: &[(Event<'_>, std::ops::Range<usize>)], i: usize) -> usize {
+fn block_end(events: &[Ev<'_>], i: usize) -> usize {
     let mut depth = 0usize;
     for (k, (e, _)) in events.iter().enumerate().skip(i) {
         match e {
@@ -308,12 +310,12 @@ fn block_end(events: &[(Event<'_>, std::ops::Range<usize>)], i: usize) -> usize 
     events.len()
 }
 
-fn block_range_end(block: &[(Event<'_>, std::ops::Range<usize>)], fallback: usize) -> usize {
+fn block_range_end(block: &[Ev<'_>], fallback: usize) -> usize {
     block.last().map_or(fallback, |(_, r)| r.end.max(fallback))
 }
 
 /// The text inside a metadata or code block.
-fn inner_text(block: &[(Event<'_>, std::ops::Range<usize>)]) -> String {
+fn inner_text(block: &[Ev<'_>]) -> String {
     block
         .iter()
         .filter_map(|(e, _)| match e {
@@ -324,7 +326,7 @@ fn inner_text(block: &[(Event<'_>, std::ops::Range<usize>)]) -> String {
 }
 
 /// A heading's text without styling.
-fn plain_text(block: &[(Event<'_>, std::ops::Range<usize>)]) -> String {
+fn plain_text(block: &[Ev<'_>]) -> String {
     super::prose::plain(&inlines(block))
 }
 
@@ -335,7 +337,7 @@ enum Parsed {
     Choices(Vec<Choice>),
 }
 
-fn to_block(block: &[(Event<'_>, std::ops::Range<usize>)]) -> Option<Parsed> {
+fn to_block(block: &[Ev<'_>]) -> Option<Parsed> {
     let (first, _) = block.first()?;
     Some(Parsed::Block(match first {
         Event::Start(Tag::Paragraph) => Block::Paragraph(inlines(block)),
@@ -350,8 +352,8 @@ fn to_block(block: &[(Event<'_>, std::ops::Range<usize>)]) -> Option<Parsed> {
 }
 
 /// A list: a question's choices when its items carry task markers.
-fn list(block: &[(Event<'_>, std::ops::Range<usize>)], ordered: bool) -> Parsed {
-    let mut items: Vec<(Option<bool>, Vec<(Event<'_>, std::ops::Range<usize>)>)> = Vec::new();
+fn list(block: &[Ev<'_>], ordered: bool) -> Parsed {
+    let mut items: Vec<(Option<bool>, Vec<Ev<'_>>)> = Vec::new();
     let mut depth = 0usize;
     for (e, r) in block.iter().skip(1) {
         match e {
@@ -397,7 +399,7 @@ fn list(block: &[(Event<'_>, std::ops::Range<usize>)], ordered: bool) -> Parsed 
 
 /// The inline runs of a block's events, styles kept, structure flattened
 /// (a quote's paragraphs become one run with breaks between them).
-fn inlines(block: &[(Event<'_>, std::ops::Range<usize>)]) -> Vec<Inline> {
+fn inlines(block: &[Ev<'_>]) -> Vec<Inline> {
     let mut out: Vec<Inline> = Vec::new();
     let (mut emph, mut strong) = (0u32, 0u32);
     let mut paragraphs = 0u32;

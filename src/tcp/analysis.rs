@@ -1,8 +1,23 @@
 //! Per-segment annotations, named and decided as Wireshark's TCP analysis does
 //! (`epan/dissectors/packet-tcp.c`, `tcp_analyze_sequence_number`), each with a
-//! sentence saying which rule fired.
+//! sentence saying which rule fired; and `Flow`, what that analysis remembers
+//! of each direction to judge the next segment.
+//!
+//! The annotations reassembly decides (overlap with different data, and ACKed
+//! unseen for a hole the capture never filled) are set where the segment is
+//! fed to reassembly (`stream_feed`); port reuse is set by the connection table.
 
 use std::fmt;
+
+use super::reassembly::Reassembler;
+use super::relative::Rel;
+use crate::capture::Timestamp;
+use crate::wire::TcpSegment;
+
+/// Wireshark's out-of-order threshold when no RTT is known: 3 ms.
+const DEFAULT_OOO_NANOS: i64 = 3_000_000;
+/// Wireshark's window for a fast retransmission after the duplicate ACKs: 20 ms.
+const FAST_RETRANS_NANOS: i64 = 20_000_000;
 
 /// One annotation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -205,5 +220,289 @@ pub fn explain(flag: Flag, ctx: &Context) -> String {
         Flag::PortReuse => "Port numbers reused: a new SYN on an address/port pair that carried an earlier \
              connection; this starts a new connection."
             .to_string(),
+    }
+}
+
+/// What Wireshark's analysis remembers of one direction to judge its next
+/// segment (its `tcp_flow_t`): how far the sender got, what it acknowledged
+/// last and which window it advertised.
+#[derive(Debug, Default)]
+pub(super) struct Flow {
+    /// Highest relative sequence number sent + its length (Wireshark's nextseq).
+    pub next_seq: Option<i64>,
+    pub next_seq_time: Timestamp,
+    /// Last acknowledgement this sender sent (relative to the peer's ISN).
+    pub last_ack: Option<i64>,
+    pub last_ack_time: Timestamp,
+    pub last_ack_frame: u64,
+    /// Window this sender advertised (scaled).
+    pub window: Option<u64>,
+    pub dup_acks: u32,
+    pub last_analysis: Analysis,
+}
+
+/// Neither SYN, FIN nor RST: the segments Wireshark's window and keep-alive
+/// tests look at.
+pub(super) fn plain(seg: &TcpSegment) -> bool {
+    let f = seg.flags;
+    !(f.syn() || f.fin() || f.rst())
+}
+
+impl Flow {
+    /// Judges one segment this direction sent, `rev` being the other
+    /// direction's flow and `sent` this direction's reassembly (which frame
+    /// first carried repeated bytes). The tests run in the order of
+    /// Wireshark's `tcp_analyze_sequence_number`; the context's `scale_known`
+    /// is left for the caller.
+    pub(super) fn judge(
+        &self,
+        rev: &Flow,
+        seg: &TcpSegment,
+        rel: &Rel,
+        time: Timestamp,
+        sent: &Reassembler,
+        irtt: Option<i64>,
+    ) -> (Analysis, Context) {
+        let f = seg.flags;
+        let mut a = Analysis::default();
+        let mut ctx = Context::default();
+        self.position_tests(rev, seg, rel, &mut a);
+        self.window_tests(rev, seg, rel, &mut a, &mut ctx);
+        // ACKed unseen, part 1: beyond anything the peer sent. Part 2 (an ACK
+        // covering a hole the capture never filled) is decided where
+        // reassembly declares the gap. Wireshark instead compares with the end
+        // of the first unbroken run of data, which also flags ACKs after
+        // overlapping retransmissions although every byte was seen; we flag
+        // only bytes that really are missing.
+        if f.ack() && rev.next_seq.is_some_and(|n| rel.ack > n) {
+            a.set(Flag::AckLostSegment);
+        }
+        if !a.has(Flag::KeepAlive)
+            && (rel.len > 0 || f.syn() || f.fin())
+            && self.next_seq.is_some_and(|n| rel.seq < n)
+        {
+            let kind = self.retransmission_kind(rev, rel, time, irtt);
+            a.set(kind);
+            // Fast and spurious retransmissions are retransmissions too;
+            // out-of-order segments are not.
+            if kind != Flag::OutOfOrder {
+                a.set(Flag::Retransmission);
+            }
+            if rel.len > 0 {
+                let off = rel.stream_start(f.syn()).max(0) as u64;
+                ctx.original_frame = sent.frame_of(off);
+            }
+        }
+        if f.rst() {
+            a.set(Flag::Reset);
+        }
+        (a, ctx)
+    }
+
+    /// Where the segment sits against the next expected sequence number:
+    /// zero-window probe, zero window, a segment not captured before it,
+    /// keep-alive.
+    fn position_tests(&self, rev: &Flow, seg: &TcpSegment, rel: &Rel, a: &mut Analysis) {
+        let f = seg.flags;
+        let plain = plain(seg);
+        if rel.len == 1 && self.next_seq == Some(rel.seq) && rev.window == Some(0) {
+            a.set(Flag::ZeroWindowProbe);
+        }
+        if seg.window == 0 && plain {
+            a.set(Flag::ZeroWindow);
+        }
+        if self.next_seq.is_some_and(|n| rel.seq > n) && !f.rst() {
+            a.set(Flag::LostSegment);
+        }
+        if rel.len <= 1 && plain && self.next_seq.is_some_and(|n| n - 1 == rel.seq) {
+            a.set(Flag::KeepAlive);
+        }
+    }
+
+    /// What the segment says about windows and acknowledgements: window
+    /// update, window full, and for a bare ACK repeating the last one, an ACK
+    /// of a keep-alive or of a zero-window probe, or a duplicate ACK.
+    fn window_tests(
+        &self,
+        rev: &Flow,
+        seg: &TcpSegment,
+        rel: &Rel,
+        a: &mut Analysis,
+        ctx: &mut Context,
+    ) {
+        let plain = plain(seg);
+        let win = rel.win;
+        let same_place = rel.len == 0
+            && plain
+            && self.next_seq == Some(rel.seq)
+            && seg.flags.ack()
+            && self.last_ack == Some(rel.ack);
+        // Wireshark: a window update has a non-zero window (closing to zero is
+        // a zero window, not an update).
+        if same_place && win != 0 && self.window.is_some_and(|w| w != win) {
+            a.set(Flag::WindowUpdate);
+        }
+        if rel.len > 0 && plain {
+            if let (Some(w), Some(la)) = (rev.window, rev.last_ack) {
+                if w > 0 && rel.end == la + w as i64 {
+                    a.set(Flag::WindowFull);
+                }
+            }
+        }
+        if same_place && self.window == Some(win) {
+            if rev.last_analysis.has(Flag::KeepAlive) {
+                a.set(Flag::KeepAliveAck);
+            } else if win == 0 && rev.last_analysis.has(Flag::ZeroWindowProbe) {
+                a.set(Flag::ZeroWindowProbeAck);
+            } else if win != 0 {
+                a.set(Flag::DuplicateAck);
+                ctx.dup_ack_num = self.dup_acks + 1;
+                ctx.dup_ack_of = Some(self.last_ack_frame);
+            }
+        }
+    }
+
+    /// A segment below the highest sequence number already sent: a fast
+    /// retransmission (right after the peer's duplicate ACKs asked for it),
+    /// out of order (shortly after a higher one), spurious (already
+    /// acknowledged) or a plain retransmission.
+    fn retransmission_kind(
+        &self,
+        rev: &Flow,
+        rel: &Rel,
+        time: Timestamp,
+        irtt: Option<i64>,
+    ) -> Flag {
+        let since_dup = time.nanos_since(rev.last_ack_time);
+        let since_high = time.nanos_since(self.next_seq_time);
+        let ooo = irtt.unwrap_or(DEFAULT_OOO_NANOS);
+        if rev.dup_acks >= 2 && rev.last_ack == Some(rel.seq) && since_dup < FAST_RETRANS_NANOS {
+            Flag::FastRetransmission
+        } else if since_high < ooo && self.next_seq != Some(rel.end) {
+            Flag::OutOfOrder
+        } else if rel.len > 0 && rev.last_ack.is_some_and(|la| rel.end <= la) {
+            Flag::SpuriousRetransmission
+        } else {
+            Flag::Retransmission
+        }
+    }
+
+    /// After the analysis: the sender's progress, its last ACK and window, for
+    /// the next segment's tests.
+    pub(super) fn record(
+        &mut self,
+        seg: &TcpSegment,
+        rel: &Rel,
+        a: Analysis,
+        frame: u64,
+        time: Timestamp,
+    ) {
+        // Keep-alives and zero-window probes do not advance the next expected
+        // sequence number (as in Wireshark): the probe byte is sent again
+        // when the window opens, and that is not a retransmission.
+        let probe = a.has(Flag::KeepAlive) || a.has(Flag::ZeroWindowProbe);
+        if !probe && self.next_seq.is_none_or(|n| rel.end > n) {
+            self.next_seq = Some(rel.end);
+            self.next_seq_time = time;
+        }
+        if seg.flags.ack() {
+            if self.last_ack.is_none_or(|l| rel.ack > l) {
+                self.last_ack = Some(rel.ack);
+                self.last_ack_frame = frame;
+                self.dup_acks = 0;
+                self.last_ack_time = time;
+            } else if a.has(Flag::DuplicateAck) {
+                self.dup_acks += 1;
+                self.last_ack_time = time;
+            }
+        }
+        self.window = Some(rel.win);
+        self.last_analysis = a;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::TcpFlags;
+
+    /// A segment with `payload` at relative `seq`, acknowledging `ack`.
+    fn segment(flags: u16, seq: i64, ack: i64, payload: &[u8]) -> (TcpSegment<'_>, Rel) {
+        let seg = TcpSegment::test(flags, seq as u32, ack as u32, payload);
+        let rel = Rel::test(&seg, seq, ack);
+        (seg, rel)
+    }
+
+    fn at_ms(ms: i64) -> Timestamp {
+        Timestamp(ms * 1_000_000)
+    }
+
+    /// A flow that sent `[1, next)` at 0 ms and last acknowledged 1 in frame 2.
+    fn sent_up_to(next: i64) -> Flow {
+        Flow {
+            next_seq: Some(next),
+            last_ack: Some(1),
+            last_ack_frame: 2,
+            window: Some(65535),
+            ..Flow::default()
+        }
+    }
+
+    #[test]
+    fn the_same_bare_ack_again_is_a_duplicate() {
+        let fwd = sent_up_to(1);
+        let (seg, rel) = segment(TcpFlags::ACK, 1, 1, b"");
+        let (a, ctx) = fwd.judge(
+            &Flow::default(),
+            &seg,
+            &rel,
+            at_ms(50),
+            &Reassembler::default(),
+            None,
+        );
+        assert_eq!(a.names(), ["duplicate_ack"]);
+        assert_eq!((ctx.dup_ack_num, ctx.dup_ack_of), (1, Some(2)));
+    }
+
+    #[test]
+    fn bytes_below_the_highest_sent_are_a_retransmission_of_their_frame() {
+        let mut sent = Reassembler::default();
+        sent.push(0, b"0123456789", 3, at_ms(0), &mut |_| {});
+        let fwd = sent_up_to(11);
+        let (seg, rel) = segment(TcpFlags::ACK, 1, 1, b"0123456789");
+        let (a, ctx) = fwd.judge(&Flow::default(), &seg, &rel, at_ms(500), &sent, None);
+        assert_eq!(a.names(), ["retransmission"]);
+        assert_eq!(ctx.original_frame, Some(3));
+        // Right after two duplicate ACKs asking for them: a fast one.
+        let rev = Flow {
+            dup_acks: 2,
+            last_ack: Some(1),
+            last_ack_time: at_ms(495),
+            ..Flow::default()
+        };
+        let (a, _) = fwd.judge(&rev, &seg, &rel, at_ms(500), &sent, None);
+        assert_eq!(a.names(), ["retransmission", "fast_retransmission"]);
+        // Shortly after higher bytes, and not the last sent: out of order, not
+        // a retransmission.
+        let (seg, rel) = segment(TcpFlags::ACK, 1, 1, b"01234");
+        let (a, _) = fwd.judge(&Flow::default(), &seg, &rel, at_ms(1), &sent, None);
+        assert_eq!(a.names(), ["out_of_order"]);
+    }
+
+    #[test]
+    fn a_keep_alive_is_not_a_retransmission_and_does_not_advance() {
+        let mut fwd = sent_up_to(11);
+        let (seg, rel) = segment(TcpFlags::ACK, 10, 1, b"");
+        let (a, _) = fwd.judge(
+            &Flow::default(),
+            &seg,
+            &rel,
+            at_ms(500),
+            &Reassembler::default(),
+            None,
+        );
+        assert_eq!(a.names(), ["keep_alive"]);
+        fwd.record(&seg, &rel, a, 9, at_ms(500));
+        assert_eq!(fwd.next_seq, Some(11));
     }
 }

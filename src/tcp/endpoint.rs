@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::segment::Dir;
+use super::dir::Dir;
 
 /// Which end of a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

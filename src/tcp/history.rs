@@ -3,6 +3,9 @@
 //! `TCPSessionAdapter::UpdateHistory`). Client (originator) letters are upper
 //! case, server (responder) letters lower case.
 
+use super::analysis::{Analysis, Flag};
+use crate::wire::TcpSegment;
+
 /// Zeek's coarse view of one endpoint, from which `conn_state` is derived.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ZeekEndpoint {
@@ -81,28 +84,87 @@ impl History {
     }
 
     pub fn seq_letter(&mut self, client: bool, which: SeqLetter, seq: u32) {
-        let slot = &mut self.last_seq[usize::from(!client)][which as usize];
+        let [s, h, f, r] = side(&mut self.last_seq, client);
+        let (slot, letter) = match which {
+            SeqLetter::Syn => (s, 's'),
+            SeqLetter::SynAck => (h, 'h'),
+            SeqLetter::Fin => (f, 'f'),
+            SeqLetter::Rst => (r, 'r'),
+        };
         if *slot == Some(seq) {
             return;
         }
         *slot = Some(seq);
-        let letter = ['s', 'h', 'f', 'r'][which as usize];
         self.push(client, letter);
     }
 
     pub fn once(&mut self, client: bool, which: OnceLetter) {
         let bit = 1u8 << (which as u8);
-        let seen = &mut self.once[usize::from(!client)];
+        let seen = side(&mut self.once, client);
         if *seen & bit != 0 {
             return;
         }
         *seen |= bit;
-        let letter = ['a', 'd', 'i', 'q'][which as usize];
+        let letter = match which {
+            OnceLetter::Ack => 'a',
+            OnceLetter::Data => 'd',
+            OnceLetter::Inconsistent => 'i',
+            OnceLetter::MultiFlag => 'q',
+        };
         self.push(client, letter);
     }
 
+    /// Zeek's `TCPSessionAdapter::UpdateHistory`, letter for letter: a packet
+    /// with two of SYN/FIN/RST records only `I` (FIN+RST) or `Q`; one of them
+    /// records its letter (again when its sequence number changed; a FIN's is
+    /// taken after its data); D and A only on packets with none of the three.
+    pub fn segment(&mut self, seg: &TcpSegment, client: bool, a: Analysis) {
+        let f = seg.flags;
+        let control = u8::from(f.syn()) + u8::from(f.fin()) + u8::from(f.rst());
+        if control > 1 {
+            let which = if f.fin() && f.rst() {
+                OnceLetter::Inconsistent
+            } else {
+                OnceLetter::MultiFlag
+            };
+            self.once(client, which);
+        } else if f.syn() {
+            let which = if f.ack() {
+                SeqLetter::SynAck
+            } else {
+                SeqLetter::Syn
+            };
+            self.seq_letter(client, which, seg.seq);
+        } else if f.fin() {
+            self.seq_letter(
+                client,
+                SeqLetter::Fin,
+                seg.seq.wrapping_add(seg.payload_len),
+            );
+        } else if f.rst() {
+            self.seq_letter(client, SeqLetter::Rst, seg.seq);
+        } else if seg.payload_len > 0 {
+            self.once(client, OnceLetter::Data);
+        } else if f.ack() {
+            self.once(client, OnceLetter::Ack);
+        }
+        // Zeek counts retransmitted payload only.
+        if a.has(Flag::Retransmission) && seg.payload_len > 0 {
+            self.log(client, LogLetter::Retransmission);
+        }
+        if seg.window == 0 && !f.syn() && !f.rst() {
+            self.log(client, LogLetter::ZeroWindow);
+        }
+    }
+
     pub fn log(&mut self, client: bool, which: LogLetter) {
-        let count = &mut self.counts[usize::from(!client)][which as usize];
+        let [c, g, t, w] = side(&mut self.counts, client);
+        let (count, letter) = match which {
+            LogLetter::BadChecksum => (c, 'c'),
+            LogLetter::Gap => (g, 'g'),
+            LogLetter::Retransmission => (t, 't'),
+            LogLetter::ZeroWindow => (w, 'w'),
+        };
         *count += 1;
         let n = *count;
         // Recorded at 1, 10, 100, 1000 ...: n is a power of ten.
@@ -111,9 +173,19 @@ impl History {
             p = p.saturating_mul(10);
         }
         if p == n {
-            let letter = ['c', 'g', 't', 'w'][which as usize];
             self.push(client, letter);
         }
+    }
+}
+
+/// The client's (originator's) entry of a per-direction pair, or the
+/// server's.
+fn side<T>(pair: &mut [T; 2], client: bool) -> &mut T {
+    let [c, s] = pair;
+    if client {
+        c
+    } else {
+        s
     }
 }
 

@@ -11,8 +11,9 @@
 //! point": a segment seen leaving one side may not have reached the other yet.
 
 use super::analysis::Flag;
+use super::dir::Dir;
 use super::endpoint::Endpoint;
-use super::segment::{Dir, SegmentRecord};
+use super::segment::SegmentRecord;
 use super::state::TcpState;
 
 /// One endpoint's stack at the cursor. Sequence numbers are relative (0 =
@@ -272,6 +273,8 @@ fn receiver_step(
 }
 
 #[cfg(test)]
+// Tests index the model's two halves by their known positions.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::capture::Timestamp;

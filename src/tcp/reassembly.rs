@@ -176,10 +176,11 @@ impl Reassembler {
         // Bytes the application already has: compare, never deliver again.
         if offset < self.next {
             let old = (self.next - offset).min(data.len() as u64) as usize;
-            self.compare_delivered(offset, &data[..old], &mut outcome);
-            outcome.repeated += old as u64;
-            offset += old as u64;
-            data = &data[old..];
+            let (seen, rest) = data.split_at_checked(old).unwrap_or((data, &[]));
+            self.compare_delivered(offset, seen, &mut outcome);
+            outcome.repeated += seen.len() as u64;
+            offset += seen.len() as u64;
+            data = rest;
             if data.is_empty() {
                 return outcome;
             }
@@ -282,13 +283,12 @@ impl Reassembler {
                 continue;
             }
             if k > cursor {
-                let (a, b) = ((cursor - offset) as usize, (k - offset) as usize);
-                pieces.push((cursor, data[a..b].to_vec()));
+                pieces.push((cursor, between(data, offset, cursor, k).to_vec()));
                 cursor = k;
             }
             let ov_end = p_end.min(end);
-            let mine = &data[(cursor - offset) as usize..(ov_end - offset) as usize];
-            let theirs = &p.data[(cursor - k) as usize..(ov_end - k) as usize];
+            let mine = between(data, offset, cursor, ov_end);
+            let theirs = between(&p.data, k, cursor, ov_end);
             outcome.repeated += mine.len() as u64;
             if outcome.conflict.is_none() {
                 outcome.conflict = conflict(cursor, theirs, mine, p.frame);
@@ -299,7 +299,7 @@ impl Reassembler {
             }
         }
         if cursor < end {
-            pieces.push((cursor, data[(cursor - offset) as usize..].to_vec()));
+            pieces.push((cursor, between(data, offset, cursor, end).to_vec()));
         }
         pieces
     }
@@ -313,7 +313,7 @@ impl Reassembler {
         if from >= end || outcome.conflict.is_some() {
             return;
         }
-        let mine = &data[(from - offset) as usize..];
+        let mine = between(data, offset, from, end);
         let (a, b) = self.recent.as_slices();
         let skip = (from - recent_start) as usize;
         let theirs: Vec<u8> = a
@@ -405,33 +405,46 @@ impl Reassembler {
             }
             let p = entry.remove();
             self.pending_bytes -= p.data.len();
-            let skip = (self.next - k) as usize;
-            if skip < p.data.len() {
-                self.deliver(
-                    self.next,
-                    Chunk::Data(&p.data[skip..]),
-                    p.frame,
-                    p.time,
-                    out,
-                );
+            let rest = between(&p.data, k, self.next, k + p.data.len() as u64);
+            if !rest.is_empty() {
+                self.deliver(self.next, Chunk::Data(rest), p.frame, p.time, out);
             }
         }
     }
 }
 
+/// The bytes at stream offsets `[from, to)` of a run that starts at offset
+/// `at`; empty if the run does not cover them all (callers pass ranges inside
+/// the run, so this never drops bytes).
+fn between(run: &[u8], at: u64, from: u64, to: u64) -> &[u8] {
+    let index = |offset: u64| offset.checked_sub(at).and_then(|i| usize::try_from(i).ok());
+    match (index(from), index(to)) {
+        (Some(a), Some(b)) => run.get(a..b).unwrap_or_default(),
+        _ => &[],
+    }
+}
+
+/// The first byte where two copies of the same offsets differ, and up to
+/// [`CONFLICT_SHOW`] bytes of each from there.
 fn conflict(offset: u64, kept: &[u8], other: &[u8], first_frame: u64) -> Option<Conflict> {
     let n = kept.len().min(other.len());
-    let at = (0..n).find(|&i| kept[i] != other[i])?;
+    let at = kept.iter().zip(other).position(|(a, b)| a != b)?;
+    let shown = |copy: &[u8]| {
+        let compared = copy.iter().take(n);
+        compared.skip(at).take(CONFLICT_SHOW).copied().collect()
+    };
     Some(Conflict {
         offset: offset + at as u64,
         len: n as u64,
         first_frame,
-        kept: kept[at..n.min(at + CONFLICT_SHOW)].to_vec(),
-        other: other[at..n.min(at + CONFLICT_SHOW)].to_vec(),
+        kept: shown(kept),
+        other: shown(other),
     })
 }
 
 #[cfg(test)]
+// Tests index the values they built themselves: a panic is a failed test.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -1,54 +1,11 @@
 //! What the report and the views keep of each TCP segment: a compact record,
 //! numbers relative to each side's ISN as Wireshark shows them.
 
-use serde::Serialize;
-
 use super::analysis::{Analysis, Context};
+use super::dir::Dir;
 use super::state::TcpState;
 use crate::capture::Timestamp;
 use crate::wire::{TcpFlags, TcpOptions};
-
-/// Direction of a segment within its connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub enum Dir {
-    /// Client to server.
-    #[serde(rename = "c2s")]
-    C2s,
-    /// Server to client.
-    #[serde(rename = "s2c")]
-    S2c,
-}
-
-impl Dir {
-    pub fn index(self) -> usize {
-        match self {
-            Dir::C2s => 0,
-            Dir::S2c => 1,
-        }
-    }
-    pub fn other(self) -> Dir {
-        match self {
-            Dir::C2s => Dir::S2c,
-            Dir::S2c => Dir::C2s,
-        }
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Dir::C2s => "c2s",
-            Dir::S2c => "s2c",
-        }
-    }
-    /// The endpoint that sends in this direction.
-    pub fn sender(self) -> &'static str {
-        match self {
-            Dir::C2s => "client",
-            Dir::S2c => "server",
-        }
-    }
-    pub fn receiver(self) -> &'static str {
-        self.other().sender()
-    }
-}
 
 /// Payload bytes kept per segment for previews.
 pub const PREVIEW_LEN: usize = 32;
@@ -74,16 +31,21 @@ impl Preview {
 
     /// Appends as much of `more` as still fits.
     pub fn extend(&mut self, more: &[u8]) {
-        let at = usize::from(self.len);
-        let n = more.len().min(PREVIEW_LEN - at);
-        self.bytes[at..at + n].copy_from_slice(&more[..n]);
-        self.len += n as u8;
+        let free = self.bytes.iter_mut().skip(usize::from(self.len));
+        for (slot, b) in free.zip(more) {
+            *slot = *b;
+            self.len += 1;
+        }
     }
 
     /// Replaces byte `k` with `*` (a secret, see `timeline::secrets`).
     pub fn mask(&mut self, k: usize) {
-        if k < usize::from(self.len) {
-            self.bytes[k] = b'*';
+        if let Some(b) = self
+            .bytes
+            .get_mut(..usize::from(self.len))
+            .and_then(|kept| kept.get_mut(k))
+        {
+            *b = b'*';
         }
     }
 
@@ -95,7 +57,8 @@ impl Preview {
 impl std::ops::Deref for Preview {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len)]
+        // `len` never exceeds PREVIEW_LEN: `extend` only fills free slots.
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
     }
 }
 

@@ -10,7 +10,8 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use super::connection::{ConnEvent, Connection};
+use super::connection::Connection;
+use super::event::ConnEvent;
 use super::segment::SegmentRecord;
 use crate::capture::FrameMeta;
 use crate::finding::Severity;

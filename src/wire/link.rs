@@ -109,65 +109,73 @@ const SLL_LEN: usize = 16;
 const SLL2_LEN: usize = 20;
 const NULL_LEN: usize = 4;
 
-fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
-
 /// Splits the link header off a frame of the given link type.
 pub(crate) fn split(link: LinkType, data: &[u8]) -> (LinkInfo, Inner<'_>) {
     match link.0 {
         1 => (LinkInfo::Unknown, Inner::Ethernet(data)),
-        // LINKTYPE_LINUX_SLL: packet type, ARPHRD, address length, 8-byte address, protocol.
-        113 => {
-            if data.len() < SLL_LEN {
-                return short("Linux SLL", SLL_LEN, data.len());
-            }
-            let alen = usize::from(be16(data, 4)).min(8);
-            let info = LinkInfo::Sll {
-                packet_type: be16(data, 0),
-                address: data[6..6 + alen].to_vec(),
-            };
-            (info, Inner::EtherType(be16(data, 14), &data[SLL_LEN..]))
-        }
-        // LINKTYPE_LINUX_SLL2: protocol, reserved, ifindex, ARPHRD, packet type, address length, address.
-        276 => {
-            if data.len() < SLL2_LEN {
-                return short("Linux SLL2", SLL2_LEN, data.len());
-            }
-            let alen = usize::from(data[11]).min(8);
-            let info = LinkInfo::Sll2 {
-                packet_type: data[10],
-                interface_index: u32::from_be_bytes([data[4], data[5], data[6], data[7]]),
-                address: data[12..12 + alen].to_vec(),
-            };
-            (info, Inner::EtherType(be16(data, 0), &data[SLL2_LEN..]))
-        }
-        // LINKTYPE_NULL (host byte order of the capturing machine) and LINKTYPE_LOOP
-        // (network byte order): an address family. AF_INET is 2 everywhere; AF_INET6
-        // is 24 (NetBSD/OpenBSD), 28 (FreeBSD) or 30 (macOS), so we read both orders.
-        0 | 108 => {
-            if data.len() < NULL_LEN {
-                return short("BSD loopback", NULL_LEN, data.len());
-            }
-            let raw = [data[0], data[1], data[2], data[3]];
-            let family = if link.0 == 108 || (raw[0] == 0 && raw[1] == 0) {
-                u32::from_be_bytes(raw)
-            } else {
-                u32::from_le_bytes(raw)
-            };
-            let info = LinkInfo::Loopback { family };
-            match family {
-                2 | 24 | 28 | 30 => (info, Inner::Ip(&data[NULL_LEN..])),
-                other => (
-                    info,
-                    Inner::Stop(format!("BSD loopback address family {other} is not IP")),
-                ),
-            }
-        }
+        113 => sll(data),
+        276 => sll2(data),
+        0 | 108 => loopback(link, data),
         12 | 14 | 101 | 228 | 229 => (LinkInfo::RawIp, Inner::Ip(data)),
         _ => (
             LinkInfo::Unknown,
             Inner::Stop(format!("link type {link} is not decoded")),
+        ),
+    }
+}
+
+/// LINKTYPE_LINUX_SLL: packet type, ARPHRD, address length, 8-byte address,
+/// protocol.
+fn sll(data: &[u8]) -> (LinkInfo, Inner<'_>) {
+    let Some((head, rest)) = data.split_first_chunk::<SLL_LEN>() else {
+        return short("Linux SLL", SLL_LEN, data.len());
+    };
+    let [t0, t1, _, _, l0, l1, address @ .., p0, p1] = *head;
+    let alen = usize::from(u16::from_be_bytes([l0, l1])).min(8);
+    let info = LinkInfo::Sll {
+        packet_type: u16::from_be_bytes([t0, t1]),
+        address: address.iter().take(alen).copied().collect(),
+    };
+    (info, Inner::EtherType(u16::from_be_bytes([p0, p1]), rest))
+}
+
+/// LINKTYPE_LINUX_SLL2: protocol, reserved, ifindex, ARPHRD, packet type,
+/// address length, address.
+fn sll2(data: &[u8]) -> (LinkInfo, Inner<'_>) {
+    let Some((head, rest)) = data.split_first_chunk::<SLL2_LEN>() else {
+        return short("Linux SLL2", SLL2_LEN, data.len());
+    };
+    let [p0, p1, _, _, i0, i1, i2, i3, _, _, packet_type, alen, address @ ..] = *head;
+    let info = LinkInfo::Sll2 {
+        packet_type,
+        interface_index: u32::from_be_bytes([i0, i1, i2, i3]),
+        address: address
+            .iter()
+            .take(usize::from(alen).min(8))
+            .copied()
+            .collect(),
+    };
+    (info, Inner::EtherType(u16::from_be_bytes([p0, p1]), rest))
+}
+
+/// LINKTYPE_NULL (host byte order of the capturing machine) and LINKTYPE_LOOP
+/// (network byte order): an address family. AF_INET is 2 everywhere; AF_INET6
+/// is 24 (NetBSD/OpenBSD), 28 (FreeBSD) or 30 (macOS), so we read both orders.
+fn loopback(link: LinkType, data: &[u8]) -> (LinkInfo, Inner<'_>) {
+    let Some((&raw, rest)) = data.split_first_chunk::<NULL_LEN>() else {
+        return short("BSD loopback", NULL_LEN, data.len());
+    };
+    let family = match raw {
+        _ if link.0 == 108 => u32::from_be_bytes(raw),
+        [0, 0, ..] => u32::from_be_bytes(raw),
+        _ => u32::from_le_bytes(raw),
+    };
+    let info = LinkInfo::Loopback { family };
+    match family {
+        2 | 24 | 28 | 30 => (info, Inner::Ip(rest)),
+        other => (
+            info,
+            Inner::Stop(format!("BSD loopback address family {other} is not IP")),
         ),
     }
 }

@@ -5,6 +5,11 @@
 //! (Linux SLL2, BSD NULL/LOOP) are parsed here in [`link`]. Nothing here
 //! allocates per byte of payload: a decoded packet borrows the frame.
 
+// Every byte here comes from the capture, which may be hostile: an index or
+// an unwrap that can fail is a panic an attacker can trigger. Bounds are
+// proved in the code (get, split_first_chunk, patterns, iterators).
+#![deny(clippy::indexing_slicing, clippy::unwrap_used)]
+
 pub mod link;
 mod packet;
 pub mod tcp;

@@ -2,7 +2,10 @@
 
 use std::net::IpAddr;
 
-use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, LinkSlice, TransportSlice};
+use etherparse::{
+    EtherType, LaxIpPayloadSlice, LaxIpv4Slice, LaxIpv6Slice, LaxNetSlice, LaxSlicedPacket,
+    LinkSlice, TransportSlice,
+};
 
 use super::link::{self, Inner, LinkInfo};
 use super::tcp::TcpSegment;
@@ -66,7 +69,7 @@ impl<'a> Packet<'a> {
 /// Decodes one frame. Never fails: what could not be decoded is described in
 /// [`Packet::stopped`].
 pub fn decode(link_type: LinkType, data: &[u8]) -> Packet<'_> {
-    let (mut info, inner) = link::split(link_type, data);
+    let (info, inner) = link::split(link_type, data);
     let sliced = match inner {
         Inner::Ethernet(bytes) => match LaxSlicedPacket::from_ethernet(bytes) {
             Ok(p) => p,
@@ -79,101 +82,17 @@ pub fn decode(link_type: LinkType, data: &[u8]) -> Packet<'_> {
         },
         Inner::Stop(why) => return stopped(info, why),
     };
-    if let Some(LinkSlice::Ethernet2(eth)) = &sliced.link {
-        info = LinkInfo::Ethernet {
-            src: eth.source(),
-            dst: eth.destination(),
-            vlans: sliced
-                .link_exts
-                .iter()
-                .filter_map(|e| match e {
-                    etherparse::LaxLinkExtSlice::Vlan(v) => Some(v.vlan_identifier().value()),
-                    _ => None,
-                })
-                .collect(),
-        };
-    }
+    let info = ethernet_info(&sliced).unwrap_or(info);
     let mut stop = sliced
         .stop_err
         .as_ref()
         .map(|(err, layer)| format!("{layer}: {err}"));
     let (ip, ip_payload_len) = match &sliced.net {
-        Some(LaxNetSlice::Ipv4(v4)) => {
-            let h = v4.header();
-            let frag_offset = u32::from(h.fragments_offset().value()) * 8;
-            let fragment = (h.more_fragments() || frag_offset > 0).then_some(Fragment {
-                offset: frag_offset,
-                more: h.more_fragments(),
-            });
-            let header_len = usize::from(h.ihl()) * 4;
-            let payload = v4.payload();
-            // A total length of 0 is what TSO/GSO captures show: trust the bytes then.
-            let declared = (usize::from(h.total_len()) > header_len)
-                .then(|| usize::from(h.total_len()) - header_len);
-            if payload.incomplete && stop.is_none() {
-                stop = Some(format!(
-                    "IPv4 payload cut by the snap length: {} of {} bytes captured",
-                    payload.payload.len(),
-                    declared.unwrap_or(0)
-                ));
-            }
-            (
-                Some(Ip {
-                    src: IpAddr::from(h.source_addr()),
-                    dst: IpAddr::from(h.destination_addr()),
-                    ttl: h.ttl(),
-                    id: h.identification(),
-                    header_len,
-                    protocol: payload.ip_number.0,
-                    fragment,
-                }),
-                declared,
-            )
-        }
-        Some(LaxNetSlice::Ipv6(v6)) => {
-            let h = v6.header();
-            let ext_len = v6.extensions().slice().len();
-            let payload = v6.payload();
-            // A payload length of 0 means a jumbogram (RFC 2675) or TSO: trust the bytes.
-            let declared = (h.payload_length() > 0)
-                .then(|| usize::from(h.payload_length()).saturating_sub(ext_len));
-            if payload.incomplete && stop.is_none() {
-                stop = Some(format!(
-                    "IPv6 payload cut by the snap length: {} of {} bytes captured",
-                    payload.payload.len(),
-                    declared.unwrap_or(0)
-                ));
-            }
-            let fragment = v6.is_payload_fragmented().then_some(Fragment {
-                offset: 0,
-                more: true,
-            });
-            (
-                Some(Ip {
-                    src: IpAddr::from(h.source_addr()),
-                    dst: IpAddr::from(h.destination_addr()),
-                    ttl: h.hop_limit(),
-                    id: 0,
-                    header_len: 40 + ext_len,
-                    protocol: payload.ip_number.0,
-                    fragment,
-                }),
-                declared,
-            )
-        }
+        Some(LaxNetSlice::Ipv4(v4)) => ipv4(v4, &mut stop),
+        Some(LaxNetSlice::Ipv6(v6)) => ipv6(v6, &mut stop),
         Some(LaxNetSlice::Arp(_)) | None => (None, None),
     };
-    let transport = match &sliced.transport {
-        Some(TransportSlice::Tcp(tcp)) => {
-            Transport::Tcp(TcpSegment::from_slice(tcp, ip_payload_len))
-        }
-        Some(TransportSlice::Udp(_)) => Transport::Udp,
-        Some(TransportSlice::Icmpv4(_)) | Some(TransportSlice::Icmpv6(_)) => Transport::Icmp,
-        Some(_) => Transport::Other,
-        None if ip.as_ref().is_some_and(|i| i.fragment.is_some()) => Transport::Other,
-        None if ip.is_some() && stop.is_none() => Transport::Other,
-        None => Transport::None,
-    };
+    let transport = transport(&sliced, ip.as_ref(), ip_payload_len, stop.is_some());
     if let Transport::Tcp(t) = &transport {
         if t.is_cut() && stop.as_deref().is_none_or(|s| s.contains("snap length")) {
             stop = Some(format!(
@@ -191,6 +110,116 @@ pub fn decode(link_type: LinkType, data: &[u8]) -> Packet<'_> {
     }
 }
 
+/// The Ethernet II header etherparse found, with its VLAN tags (802.1Q, QinQ).
+fn ethernet_info(sliced: &LaxSlicedPacket<'_>) -> Option<LinkInfo> {
+    let Some(LinkSlice::Ethernet2(eth)) = &sliced.link else {
+        return None;
+    };
+    Some(LinkInfo::Ethernet {
+        src: eth.source(),
+        dst: eth.destination(),
+        vlans: sliced
+            .link_exts
+            .iter()
+            .filter_map(|e| match e {
+                etherparse::LaxLinkExtSlice::Vlan(v) => Some(v.vlan_identifier().value()),
+                _ => None,
+            })
+            .collect(),
+    })
+}
+
+/// Says the snap length cut the IP payload (first reason only): `declared`
+/// is the payload length the IP header gave, when it gave one.
+fn note_cut(
+    stop: &mut Option<String>,
+    version: &str,
+    payload: &LaxIpPayloadSlice<'_>,
+    declared: Option<usize>,
+) {
+    if payload.incomplete && stop.is_none() {
+        *stop = Some(format!(
+            "{version} payload cut by the snap length: {} of {} bytes captured",
+            payload.payload.len(),
+            declared.unwrap_or(0)
+        ));
+    }
+}
+
+/// The IPv4 header (RFC 791), and the payload length it declares.
+fn ipv4(v4: &LaxIpv4Slice<'_>, stop: &mut Option<String>) -> (Option<Ip>, Option<usize>) {
+    let h = v4.header();
+    let frag_offset = u32::from(h.fragments_offset().value()) * 8;
+    let fragment = (h.more_fragments() || frag_offset > 0).then_some(Fragment {
+        offset: frag_offset,
+        more: h.more_fragments(),
+    });
+    let header_len = usize::from(h.ihl()) * 4;
+    let payload = v4.payload();
+    // A total length of 0 is what TSO/GSO captures show: trust the bytes then.
+    let declared =
+        (usize::from(h.total_len()) > header_len).then(|| usize::from(h.total_len()) - header_len);
+    note_cut(stop, "IPv4", payload, declared);
+    let ip = Ip {
+        src: IpAddr::from(h.source_addr()),
+        dst: IpAddr::from(h.destination_addr()),
+        ttl: h.ttl(),
+        id: h.identification(),
+        header_len,
+        protocol: payload.ip_number.0,
+        fragment,
+    };
+    (Some(ip), declared)
+}
+
+/// The IPv6 header and its extension headers (RFC 8200), and the payload
+/// length they declare.
+fn ipv6(v6: &LaxIpv6Slice<'_>, stop: &mut Option<String>) -> (Option<Ip>, Option<usize>) {
+    let h = v6.header();
+    let ext_len = v6.extensions().slice().len();
+    let payload = v6.payload();
+    // A payload length of 0 means a jumbogram (RFC 2675) or TSO: trust the bytes.
+    let declared =
+        (h.payload_length() > 0).then(|| usize::from(h.payload_length()).saturating_sub(ext_len));
+    note_cut(stop, "IPv6", payload, declared);
+    let fragment = v6.is_payload_fragmented().then_some(Fragment {
+        offset: 0,
+        more: true,
+    });
+    let ip = Ip {
+        src: IpAddr::from(h.source_addr()),
+        dst: IpAddr::from(h.destination_addr()),
+        ttl: h.hop_limit(),
+        id: 0,
+        header_len: 40 + ext_len,
+        protocol: payload.ip_number.0,
+        fragment,
+    };
+    (Some(ip), declared)
+}
+
+/// The transport layer etherparse found; `stopped` says decoding already
+/// stopped for a reason (then a packet without transport has none, rather
+/// than another protocol).
+fn transport<'a>(
+    sliced: &LaxSlicedPacket<'a>,
+    ip: Option<&Ip>,
+    ip_payload_len: Option<usize>,
+    stopped: bool,
+) -> Transport<'a> {
+    match &sliced.transport {
+        Some(TransportSlice::Tcp(tcp)) => {
+            Transport::Tcp(TcpSegment::from_slice(tcp, ip_payload_len))
+        }
+        Some(TransportSlice::Udp(_)) => Transport::Udp,
+        Some(TransportSlice::Icmpv4(_)) | Some(TransportSlice::Icmpv6(_)) => Transport::Icmp,
+        Some(_) => Transport::Other,
+        None if ip.is_some_and(|i| i.fragment.is_some()) => Transport::Other,
+        None if ip.is_some() && !stopped => Transport::Other,
+        None => Transport::None,
+    }
+}
+
 fn stopped(link: LinkInfo, why: String) -> Packet<'static> {
     Packet {
         link,
@@ -201,6 +230,8 @@ fn stopped(link: LinkInfo, why: String) -> Packet<'static> {
 }
 
 #[cfg(test)]
+// Tests index the values they built themselves: a panic is a failed test.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use etherparse::PacketBuilder;

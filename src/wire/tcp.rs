@@ -189,6 +189,29 @@ impl<'a> TcpSegment<'a> {
     }
 }
 
+/// Segments for the unit tests of the layers above.
+#[cfg(test)]
+impl<'a> TcpSegment<'a> {
+    /// A segment with these control bits, numbers and payload (all captured),
+    /// a 65535-byte window and no options.
+    pub(crate) fn test(flags: u16, seq: u32, ack: u32, payload: &'a [u8]) -> Self {
+        TcpSegment {
+            src_port: 40000,
+            dst_port: 25,
+            seq,
+            ack,
+            flags: TcpFlags(flags),
+            window: 65535,
+            urgent: 0,
+            checksum: 0,
+            header_len: 20,
+            options: TcpOptions::default(),
+            payload,
+            payload_len: payload.len() as u32,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
