@@ -1,11 +1,10 @@
 //! Routes each connection's delivered bytes to the reader of its protocol,
 //! deciding the protocol once enough is known.
 
-use super::dialogue::Dialogue;
-use super::pop3::Pop3Session;
-use super::smtp::{timing, SmtpSession};
+use super::detect::{by_greeting, by_port};
+use super::dialogue::{Dialogue, Session};
+use super::readers::reader;
 use super::stream::ByteQueue;
-use super::{by_greeting, by_port, Protocol};
 use crate::finding::Finding;
 use crate::finding::{Findings, Severity};
 use crate::tcp::{Chunk, Delivery, Dir, SegmentRecord};
@@ -23,8 +22,8 @@ pub const MAX_ITEMS_TOTAL: usize = 2_000_000;
 
 enum State {
     Undecided,
-    Smtp(Box<SmtpSession>),
-    Pop3(Box<Pop3Session>),
+    /// The reader of the protocol decided on.
+    Reading(Box<dyn Session>),
     /// Not a protocol sockscope decodes: bytes are dropped.
     Other,
 }
@@ -126,13 +125,9 @@ impl Tracker {
         if let State::Undecided = c.state {
             let decided = by_port(server_port).or_else(|| by_greeting(c.server.peek().0));
             match decided {
-                Some(Protocol::Smtp) => {
-                    c.state = State::Smtp(Box::default());
-                    c.dialogue = Some(Dialogue::new(conn, Protocol::Smtp));
-                }
-                Some(Protocol::Pop3) => {
-                    c.state = State::Pop3(Box::default());
-                    c.dialogue = Some(Dialogue::new(conn, Protocol::Pop3));
+                Some(p) => {
+                    c.state = State::Reading(reader(p));
+                    c.dialogue = Some(Dialogue::new(conn, p));
                 }
                 None if c.server.len() >= 4 || c.client.len() > UNDECIDED_LIMIT => {
                     c.state = State::Other;
@@ -148,14 +143,8 @@ impl Tracker {
         if let Some(d) = &mut c.dialogue {
             d.item_budget = limits.per_conn.min(c.counted.saturating_add(left));
         }
-        match (&mut c.state, &mut c.dialogue) {
-            (State::Smtp(s), Some(d)) => {
-                s.advance(&mut c.client, &mut c.server, d, &mut c.findings)
-            }
-            (State::Pop3(s), Some(d)) => {
-                s.advance(&mut c.client, &mut c.server, d, &mut c.findings)
-            }
-            _ => {}
+        if let (State::Reading(s), Some(d)) = (&mut c.state, &mut c.dialogue) {
+            s.advance(&mut c.client, &mut c.server, d, &mut c.findings);
         }
         let Some(d) = &c.dialogue else { return };
         let items = d.items();
@@ -204,25 +193,16 @@ impl Tracker {
         let mut dialogues = Vec::new();
         let mut findings = Vec::new();
         for c in self.conns.iter_mut().flatten() {
-            match (&mut c.state, &mut c.dialogue) {
+            if let (State::Reading(s), Some(d)) = (&mut c.state, &mut c.dialogue) {
+                let segs = segments_of(d.conn);
                 // Reading stopped at the limit: what is unfinished was cut by
                 // sockscope, not by the peers, so the end-of-session checks do
-                // not run; SMTP's timing checks (over what was read) still do.
-                (State::Smtp(_), Some(d)) if c.stopped => {
-                    let segs = segments_of(d.conn);
-                    d.pairings = timing::analyse(d, &segs, &mut c.findings);
-                }
-                (State::Pop3(_), Some(_)) if c.stopped => {}
-                (State::Smtp(s), Some(d)) => {
-                    s.finish(&mut c.client, &mut c.server, d, &mut c.findings);
-                    let segs = segments_of(d.conn);
-                    d.pairings = timing::analyse(d, &segs, &mut c.findings);
-                }
-                (State::Pop3(s), Some(d)) => {
-                    let segs = segments_of(d.conn);
+                // not run.
+                if c.stopped {
+                    s.finish_after_limit(d, &mut c.findings, &segs);
+                } else {
                     s.finish(&mut c.client, &mut c.server, d, &mut c.findings, &segs);
                 }
-                _ => {}
             }
             if let Some(d) = c.dialogue.take() {
                 dialogues.push(d);
