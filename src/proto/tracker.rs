@@ -71,7 +71,10 @@ impl Tracker {
         if conns.len() <= i {
             conns.resize_with(i + 1, || None);
         }
-        conns[i].get_or_insert_with(|| ConnProto {
+        // In bounds: `conns` was just grown to hold index `i`.
+        #[allow(clippy::indexing_slicing)]
+        let slot = &mut conns[i];
+        slot.get_or_insert_with(|| ConnProto {
             state: State::Undecided,
             client: ByteQueue::default(),
             server: ByteQueue::default(),

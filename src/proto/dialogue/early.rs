@@ -30,7 +30,7 @@ pub fn early_commands(d: &Dialogue) -> impl Iterator<Item = Early<'_>> {
         .iter()
         .enumerate()
         .filter_map(move |(index, command)| {
-            let before = std::mem::replace(&mut previous, Some(command));
+            let before = previous.replace(command);
             let awaited = match before {
                 None => greeting,
                 Some(p) => p.reply.and_then(|r| d.replies.get(r)),

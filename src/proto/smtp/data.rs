@@ -117,13 +117,16 @@ impl Smtp {
     pub(super) fn content_reply(
         &mut self,
         what: Expect,
-        m: usize,
-        positive: bool,
+        code: u16,
         frame: u64,
         t: &Turns,
         d: &mut Dialogue,
         f: &mut Findings,
     ) {
+        let (Expect::EndOfData(m) | Expect::Chunk(m)) = what else {
+            return;
+        };
+        let positive = (200..300).contains(&code);
         let done = matches!(what, Expect::EndOfData(..)) || !self.bdat_in_progress;
         if let Some(msg) = d.messages.get_mut(m) {
             msg.accepted = Some(positive);

@@ -20,12 +20,12 @@ impl Smtp {
         i: usize,
         code: u16,
         ridx: usize,
-        frame: u64,
         t: &mut Turns,
         d: &mut Dialogue,
         f: &mut Findings,
     ) {
         let positive = (200..300).contains(&code);
+        let frame = d.replies.get(ridx).map_or(0, |r| r.origin.last_frame());
         let verb = d
             .commands
             .get(i)
@@ -161,11 +161,10 @@ impl Grammar for Smtp {
     ) {
         let frame = d.replies.get(ridx).map_or(0, |r| r.origin.last_frame());
         match owed.what {
-            Expect::Command => self.command_reply(owed.command, code, ridx, frame, t, d, f),
+            Expect::Command => self.command_reply(owed.command, code, ridx, t, d, f),
             Expect::Sasl => self.auth_reply(owed.command, code, t),
-            Expect::EndOfData(m) | Expect::Chunk(m) => {
-                let positive = (200..300).contains(&code);
-                self.content_reply(owed.what, m, positive, frame, t, d, f);
+            Expect::EndOfData(_) | Expect::Chunk(_) => {
+                self.content_reply(owed.what, code, frame, t, d, f)
             }
         }
     }

@@ -159,22 +159,16 @@ fn content_before_354(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Finding
     }
 }
 
-/// Pairs each command with the server segment a one-read-per-reply client
-/// would have taken as its answer, and flags the session if that pairing is
-/// shifted from the server's.
-fn out_of_step(
-    d: &Dialogue,
-    segments: &[&SegmentRecord],
-    from: usize,
-    f: &mut Findings,
-) -> Vec<PairRow> {
+/// Each command beside the server segment a one-read-per-reply client would
+/// have taken as its answer.
+fn one_read_per_reply(d: &Dialogue, segments: &[&SegmentRecord]) -> Vec<PairRow> {
     let reads = server_reads(segments);
     // Read 0 is taken as the greeting; then each command takes one read per
     // reply it is owed — one, but two for DATA (the 354, then the verdict on
     // the content) and one per step of an AUTH exchange — and is paired with
     // the first of them.
     let mut next = 1usize;
-    let rows: Vec<PairRow> = (0..d.commands.len())
+    (0..d.commands.len())
         .map(|k| {
             let owed = d.answer_range(k, 8);
             let row = PairRow {
@@ -189,7 +183,19 @@ fn out_of_step(
             next += owed.map_or(1, |r| r.count());
             row
         })
-        .collect();
+        .collect()
+}
+
+/// Pairs each command with the server segment a one-read-per-reply client
+/// would have taken as its answer, and flags the session if that pairing is
+/// shifted from the server's.
+fn out_of_step(
+    d: &Dialogue,
+    segments: &[&SegmentRecord],
+    from: usize,
+    f: &mut Findings,
+) -> Vec<PairRow> {
+    let rows = one_read_per_reply(d, segments);
     let shifted: Vec<&PairRow> = rows
         .iter()
         .skip(from)
