@@ -2,7 +2,7 @@
 //! records are named (RFC 8446 §5.1) and their bytes dropped, so a long TLS
 //! session costs no memory.
 
-use super::dialogue::Dialogue;
+use super::dialogue::model::Dialogue;
 use super::stream::ByteQueue;
 
 /// Record names kept per dialogue; later records are counted out, not named.
