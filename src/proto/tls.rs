@@ -59,7 +59,7 @@ impl TlsWatch {
 
     /// As [`TlsWatch::read`]; the first time bytes that are not TLS show up,
     /// returns the frame that carried the first of them and their first
-    /// [`INJECTION_HEAD`] bytes (RFC 3207 §4.2, RFC 2595 §4: a peer that keeps
+    /// `INJECTION_HEAD` bytes (RFC 3207 §4.2, RFC 2595 §4: a peer that keeps
     /// them runs them inside TLS as if they were protected).
     pub fn read_checked(
         &mut self,

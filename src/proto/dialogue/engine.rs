@@ -282,3 +282,123 @@ where
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    //! The engine with the smallest grammar there is: every line is a
+    //! command, every server line `OK`/`NO` a one-line reply. What it shows
+    //! holds for SMTP and POP3 alike: replies pair in order, however TCP cut
+    //! the lines and however many commands were pipelined.
+
+    use super::*;
+    use crate::capture::Timestamp;
+    use crate::proto::detect::Protocol;
+    use crate::proto::dialogue::{Code, Command, Owed};
+
+    #[derive(Default)]
+    struct Toy;
+
+    impl Grammar for Toy {
+        type Code = bool;
+        type Owed = ();
+        type ClientBody = std::convert::Infallible;
+        type ServerBody = std::convert::Infallible;
+        const TIMING_AFTER_LIMIT: bool = false;
+
+        fn code(ok: bool) -> Code {
+            Code::Pop3(ok)
+        }
+        fn on_command(
+            &mut self,
+            line: Taken,
+            t: &mut TurnsOf<Self>,
+            d: &mut Dialogue,
+            _: &mut Findings,
+        ) {
+            t.owe(d.commands.len(), ());
+            d.commands.push(Command::from_line(&line, "X", &line.bytes));
+        }
+        fn on_sasl_line(&mut self, _: usize, _: &Taken, _: &mut Dialogue, _: &mut Findings) {}
+        fn check_server_line(&mut self, _: &Taken, _: &mut Findings) {}
+        fn parse_reply_line<'a>(&self, line: &'a [u8]) -> ReplyLine<'a, bool> {
+            match line {
+                b"OK" => ReplyLine::Last {
+                    code: true,
+                    text: b"",
+                },
+                b"NO" => ReplyLine::Last {
+                    code: false,
+                    text: b"",
+                },
+                _ => ReplyLine::Other,
+            }
+        }
+        fn other_line(
+            &mut self,
+            line: Taken,
+            _: &mut TurnsOf<Self>,
+            d: &mut Dialogue,
+            _: &mut Findings,
+        ) {
+            d.add_stray(&line, "no reply", "toy");
+        }
+        fn on_greeting(&mut self, _: bool, _: &[u8], _: u64, _: &mut Findings) {}
+        fn unsolicited(
+            &mut self,
+            _: bool,
+            _: u64,
+            _: &mut TurnsOf<Self>,
+            _: &mut Findings,
+        ) -> Option<Owed<()>> {
+            None
+        }
+        fn on_reply(
+            &mut self,
+            _: Owed<()>,
+            _: bool,
+            _: usize,
+            _: &mut TurnsOf<Self>,
+            _: &mut Dialogue,
+            _: &mut Findings,
+        ) {
+        }
+        fn plaintext_in_tls(&mut self, _: Dir, _: u64, _: &[u8], _: &Dialogue, _: &mut Findings) {}
+        fn at_end(
+            &mut self,
+            _: &mut TurnsOf<Self>,
+            _: &mut Dialogue,
+            _: &mut Findings,
+            _: &[&SegmentRecord],
+        ) {
+        }
+        fn timing(
+            &self,
+            _: &Dialogue,
+            _: &[&SegmentRecord],
+            _: &mut Findings,
+        ) -> Vec<super::super::PairRow> {
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn pipelined_replies_pair_in_order_whatever_the_segments() {
+        let mut e = Engine::new(Toy);
+        let (mut c, mut s) = (ByteQueue::default(), ByteQueue::default());
+        let mut d = Dialogue::new(0, Protocol::Pop3);
+        let mut f = Findings::new(0);
+        s.push(0, b"OK\r\n", 1, Timestamp(0));
+        c.push(0, b"A\r\nB\r\nC\r\n", 2, Timestamp(0));
+        // The replies to A and B arrive cut mid-line; C's not yet.
+        s.push(4, b"NO\r\nO", 3, Timestamp(0));
+        e.advance(&mut c, &mut s, &mut d, &mut f);
+        s.push(9, b"K\r\nhm\r\n", 4, Timestamp(0));
+        e.advance(&mut c, &mut s, &mut d, &mut f);
+        let paired: Vec<Option<usize>> = d.commands.iter().map(|c| c.reply).collect();
+        assert_eq!(paired, [Some(1), Some(2), None]);
+        assert_eq!(d.replies[0].command, None, "the greeting answers nothing");
+        assert_eq!(d.replies[2].split_at, Some(3), "cut between frames 3 and 4");
+        assert_eq!(d.stray.len(), 1);
+    }
+}

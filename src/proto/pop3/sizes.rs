@@ -8,7 +8,7 @@ use std::collections::HashMap;
 const MAX_LISTED: usize = 100_000;
 
 /// Sizes from LIST replies: message number → octets (at most
-/// [`MAX_LISTED`] entries).
+/// `MAX_LISTED` entries).
 #[derive(Default)]
 pub struct Listed(HashMap<u64, u64>);
 
