@@ -1,74 +1,30 @@
-//! The application layer: which dialogue a connection carries (by port and by
-//! the server's first bytes, so lab captures on ephemeral ports are recognised
-//! too), and the readers that turn its byte streams into commands, replies,
-//! messages and findings. One reader per direction consumes the stream; a
-//! segment is never taken for a line (seed 001).
+//! The application layer: which dialogue a connection carries, and the
+//! readers that turn its byte streams into commands, replies, messages and
+//! findings. One reader per direction consumes the stream; a segment is never
+//! taken for a line (RFC 9293 §3.7.4: TCP carries bytes, not messages).
+//!
+//! The layout: [`stream`] queues a direction's bytes; [`dialogue`] holds the
+//! protocol-independent records and the one engine that pairs replies with
+//! commands; [`smtp`] and [`pop3`] are the grammars it runs (each a
+//! `command`, `reply` and `session` file, plus its own extras); [`content`]
+//! reads dot-terminated mail content for both; [`tracker`] routes each
+//! connection to its reader.
 
+// Hostile input is normal here: every bound is proved in code, not assumed.
+#![deny(clippy::indexing_slicing, clippy::unwrap_used)]
+
+pub mod content;
+pub mod detect;
 pub mod dialogue;
 pub mod pop3;
 pub mod proof;
+pub mod readers;
 pub mod segments;
 pub mod smtp;
 pub mod stream;
 pub mod tls;
 pub mod tracker;
 
+pub use detect::{by_greeting, by_port, Protocol};
 pub use dialogue::{Code, Command, Dialogue, LenientReading, Message, Origin, Reply};
 pub use tracker::Tracker;
-
-use serde::Serialize;
-
-/// An application protocol sockscope decodes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Protocol {
-    Smtp,
-    Pop3,
-}
-
-impl Protocol {
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::Smtp => "smtp",
-            Protocol::Pop3 => "pop3",
-        }
-    }
-}
-
-/// By the server's port: SMTP 25, 465 (submissions), 587 (submission), 2525;
-/// POP3 110, 995 (pop3s).
-pub fn by_port(port: u16) -> Option<Protocol> {
-    match port {
-        25 | 465 | 587 | 2525 => Some(Protocol::Smtp),
-        110 | 995 => Some(Protocol::Pop3),
-        _ => None,
-    }
-}
-
-/// By the server's first bytes: an SMTP server greets with `220` (RFC 5321
-/// §4.2, §3.1), a POP3 server with `+OK` (RFC 1939 §4).
-pub fn by_greeting(first: &[u8]) -> Option<Protocol> {
-    if first.len() >= 4 && first.starts_with(b"220") && matches!(first[3], b' ' | b'-') {
-        Some(Protocol::Smtp)
-    } else if first.starts_with(b"+OK") {
-        Some(Protocol::Pop3)
-    } else {
-        None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn detection() {
-        assert_eq!(by_port(587), Some(Protocol::Smtp));
-        assert_eq!(by_port(995), Some(Protocol::Pop3));
-        assert_eq!(by_port(80), None);
-        assert_eq!(by_greeting(b"220 mx ESMTP\r\n"), Some(Protocol::Smtp));
-        assert_eq!(by_greeting(b"220-mx\r\n"), Some(Protocol::Smtp));
-        assert_eq!(by_greeting(b"+OK ready"), Some(Protocol::Pop3));
-        assert_eq!(by_greeting(b"2200"), None);
-    }
-}

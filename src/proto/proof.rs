@@ -1,6 +1,7 @@
 //! What a capture proves about timing: a client segment's ACK number says how
 //! much of the server's stream the client had received when it sent the
-//! segment, at any tap (anomalies.md §0 "ACK proof"). Shared by the SMTP and
+//! segment, at any tap (RFC 9293 §3.4: the ACK number is the next byte the
+//! sender expects, so everything before it had arrived). Shared by the SMTP and
 //! POP3 timing findings.
 
 use crate::finding::Provenance;
@@ -22,7 +23,7 @@ fn unwrap_near(ack: u32, near: u64) -> u64 {
 
 /// The proof the capture gives that a client segment left before the client
 /// had the server's bytes up to `reply_end`: its ACK number says how much of
-/// the server's stream it had received (anomalies.md §0 "ACK proof"). Without
+/// the server's stream it had received (RFC 9293 §3.4). Without
 /// an ACK, only the order of frames at the capture point says so (inferred).
 /// None when the ACK covers the reply: the client had it, and the frame order
 /// misleads (captures merged from several points).

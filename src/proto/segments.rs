@@ -9,7 +9,8 @@ pub fn at<'a>(segments: &[&'a SegmentRecord], frame: u64) -> Option<&'a SegmentR
     segments
         .binary_search_by_key(&frame, |s| s.frame)
         .ok()
-        .map(|i| segments[i])
+        .and_then(|i| segments.get(i))
+        .copied()
 }
 
 /// The segments strictly between frames `after` and `before`.
@@ -20,10 +21,12 @@ pub fn between<'s, 'a>(
 ) -> &'s [&'a SegmentRecord] {
     let lo = segments.partition_point(|s| s.frame <= after);
     let hi = segments.partition_point(|s| s.frame < before).max(lo);
-    &segments[lo..hi]
+    segments.get(lo..hi).unwrap_or(&[])
 }
 
 /// The segments from frame `from` on.
 pub fn from<'s, 'a>(segments: &'s [&'a SegmentRecord], from: u64) -> &'s [&'a SegmentRecord] {
-    &segments[segments.partition_point(|s| s.frame < from)..]
+    segments
+        .get(segments.partition_point(|s| s.frame < from)..)
+        .unwrap_or(&[])
 }

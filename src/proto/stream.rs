@@ -1,6 +1,7 @@
 //! The one reader's input: a direction's reassembled bytes, queued with the
 //! frames that carried them, from which lines (or counted/raw content) are
-//! taken. A segment is never a line (DESIGN.md; seed 001): lines are cut here,
+//! taken. A segment is never a line (RFC 9293 §3.7.4: TCP carries bytes, not
+//! messages): lines are cut here,
 //! from the byte stream, wherever TCP happened to cut it.
 
 use std::collections::VecDeque;
@@ -153,17 +154,13 @@ impl ByteQueue {
     pub fn line(&mut self) -> Option<Taken> {
         let limit = self.buf.len().min(MAX_LINE + 2);
         let from = self.scanned.min(limit);
-        let lf = self
-            .buf
-            .range(from..limit)
-            .position(|&b| b == b'\n')
-            .map(|i| from + i);
+        let lf = self.find_lf(from, limit);
         if lf.is_none() {
             self.scanned = limit;
         }
         match lf {
             Some(i) => {
-                let crlf = i > 0 && self.buf[i - 1] == b'\r';
+                let crlf = i.checked_sub(1).and_then(|p| self.buf.get(p)) == Some(&b'\r');
                 let content = if crlf { i - 1 } else { i };
                 let mut t = self.take(i + 1);
                 t.bytes.truncate(content);
@@ -177,6 +174,23 @@ impl ByteQueue {
             }
             None => None,
         }
+    }
+
+    /// The index of the first LF queued in `from..limit`, searched in the
+    /// ring's two slices.
+    fn find_lf(&self, from: usize, limit: usize) -> Option<usize> {
+        let (a, b) = self.buf.as_slices();
+        let in_a = a
+            .get(from.min(a.len())..limit.min(a.len()))
+            .and_then(|s| memchr::memchr(b'\n', s))
+            .map(|i| from + i);
+        in_a.or_else(|| {
+            let lo = from.saturating_sub(a.len());
+            let hi = limit.saturating_sub(a.len());
+            b.get(lo..hi)
+                .and_then(|s| memchr::memchr(b'\n', s))
+                .map(|i| a.len() + lo + i)
+        })
     }
 
     /// Takes exactly `n` bytes (or fewer if fewer are queued).

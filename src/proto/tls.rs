@@ -2,11 +2,13 @@
 //! records are named (RFC 8446 §5.1) and their bytes dropped, so a long TLS
 //! session costs no memory.
 
-use super::dialogue::Dialogue;
+use super::dialogue::model::Dialogue;
 use super::stream::ByteQueue;
 
 /// Record names kept per dialogue; later records are counted out, not named.
 const MAX_NAMED: usize = 64;
+/// Bytes of plaintext kept to show an injection.
+const INJECTION_HEAD: usize = 80;
 
 /// One direction of a connection after STARTTLS/STLS: its TLS records are
 /// named and dropped, and bytes that are not TLS — at the start (the classic
@@ -53,6 +55,25 @@ impl TlsWatch {
             }
             q.take(q.len());
         }
+    }
+
+    /// As [`TlsWatch::read`]; the first time bytes that are not TLS show up,
+    /// returns the frame that carried the first of them and their first
+    /// `INJECTION_HEAD` bytes (RFC 3207 §4.2, RFC 2595 §4: a peer that keeps
+    /// them runs them inside TLS as if they were protected).
+    pub fn read_checked(
+        &mut self,
+        q: &mut ByteQueue,
+        who: &str,
+        d: &mut Dialogue,
+    ) -> Option<(u64, Vec<u8>)> {
+        let mut bad = None;
+        self.read(q, who, d, |q| {
+            let (a, b) = q.peek();
+            let head = a.iter().chain(b).take(INJECTION_HEAD).copied().collect();
+            bad = Some((q.frame_at(q.offset()).unwrap_or(0), head));
+        });
+        bad
     }
 }
 

@@ -2,11 +2,10 @@
 //! reader of its protocol, deciding the protocol once enough is known, and
 //! hands over the dialogue and its findings when the connection ends.
 
-use super::dialogue::Dialogue;
-use super::pop3::Pop3Session;
-use super::smtp::{timing, SmtpSession};
+use super::detect::{by_greeting, by_port};
+use super::dialogue::{Dialogue, Session};
+use super::readers::reader;
 use super::stream::ByteQueue;
-use super::{by_greeting, by_port, Protocol};
 use crate::finding::{Finding, Findings, Severity};
 use crate::tcp::{Chunk, Delivery, Dir, SegmentRecord};
 
@@ -23,8 +22,8 @@ pub const MAX_ITEMS_TOTAL: usize = 2_000_000;
 
 enum State {
     Undecided,
-    Smtp(Box<SmtpSession>),
-    Pop3(Box<Pop3Session>),
+    /// The reader of the protocol decided on.
+    Reading(Box<dyn Session>),
     /// Not a protocol sockscope decodes: bytes are dropped.
     Other,
 }
@@ -110,14 +109,8 @@ impl Tracker {
         if let Some(d) = &mut self.dialogue {
             d.item_budget = limits.per_conn.min(held.saturating_add(total_left));
         }
-        match (&mut self.state, &mut self.dialogue) {
-            (State::Smtp(s), Some(d)) => {
-                s.advance(&mut self.client, &mut self.server, d, &mut self.findings)
-            }
-            (State::Pop3(s), Some(d)) => {
-                s.advance(&mut self.client, &mut self.server, d, &mut self.findings)
-            }
-            _ => {}
+        if let (State::Reading(s), Some(d)) = (&mut self.state, &mut self.dialogue) {
+            s.advance(&mut self.client, &mut self.server, d, &mut self.findings);
         }
         self.stop_at_budget(limits);
     }
@@ -126,13 +119,9 @@ impl Tracker {
     fn decide(&mut self, server_port: u16) {
         let decided = by_port(server_port).or_else(|| by_greeting(self.server.peek().0));
         match decided {
-            Some(Protocol::Smtp) => {
-                self.state = State::Smtp(Box::default());
-                self.dialogue = Some(Dialogue::new(self.conn, Protocol::Smtp));
-            }
-            Some(Protocol::Pop3) => {
-                self.state = State::Pop3(Box::default());
-                self.dialogue = Some(Dialogue::new(self.conn, Protocol::Pop3));
+            Some(p) => {
+                self.state = State::Reading(reader(p));
+                self.dialogue = Some(Dialogue::new(self.conn, p));
             }
             None if self.server.len() >= 4 || self.client.len() > UNDECIDED_LIMIT => {
                 self.state = State::Other;
@@ -188,19 +177,13 @@ impl Tracker {
     /// The connection ended: finish the reader, run the timing analysis with
     /// its segments, and hand over the dialogue and the findings.
     pub fn finish(mut self, segments: &[&SegmentRecord]) -> (Option<Dialogue>, Vec<Finding>) {
-        match (&mut self.state, &mut self.dialogue) {
+        if let (State::Reading(s), Some(d)) = (&mut self.state, &mut self.dialogue) {
             // Reading stopped at the limit: what is unfinished was cut by
             // sockscope, not by the peers, so the end-of-session checks do
-            // not run; SMTP's timing checks (over what was read) still do.
-            (State::Smtp(_), Some(d)) if self.stopped => {
-                d.pairings = timing::analyse(d, segments, &mut self.findings);
-            }
-            (State::Pop3(_), Some(_)) if self.stopped => {}
-            (State::Smtp(s), Some(d)) => {
-                s.finish(&mut self.client, &mut self.server, d, &mut self.findings);
-                d.pairings = timing::analyse(d, segments, &mut self.findings);
-            }
-            (State::Pop3(s), Some(d)) => {
+            // not run.
+            if self.stopped {
+                s.finish_after_limit(d, &mut self.findings, segments);
+            } else {
                 s.finish(
                     &mut self.client,
                     &mut self.server,
@@ -209,7 +192,6 @@ impl Tracker {
                     segments,
                 );
             }
-            _ => {}
         }
         self.findings.close();
         (self.dialogue, self.findings.list)
