@@ -13,8 +13,9 @@ use ratatui::layout::Rect;
 
 use super::keys::{self, Action};
 use super::layout::{self, contains, Areas};
-use super::model::{Data, RowKind};
-use super::search::{self, Outcome};
+pub use super::data::{PickerRows, Progress};
+use super::data::search::{self, Outcome};
+use super::data::{CursorFrame, Data, RowKind};
 use super::theme::Theme;
 use crate::tcp::SegmentRecord;
 use crate::timeline::FrameStore;
@@ -132,51 +133,6 @@ impl Play {
     }
 }
 
-/// Indexing in the background: how far it got.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Progress {
-    /// Input bytes read.
-    pub done: u64,
-    /// Input size, when known.
-    pub total: Option<u64>,
-}
-
-/// The bytes of the frame at the cursor, read again from the capture.
-#[derive(Clone, Debug)]
-pub struct FrameBytes {
-    pub number: u64,
-    pub bytes: Result<Vec<u8>, String>,
-}
-
-/// The connections a picker filter leaves, without listing all of them
-/// when there is no filter (a capture may hold millions).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PickerRows {
-    All(usize),
-    Some(Vec<u32>),
-}
-
-impl PickerRows {
-    pub fn len(&self) -> usize {
-        match self {
-            PickerRows::All(n) => *n,
-            PickerRows::Some(v) => v.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The connection id of row `i`.
-    pub fn get(&self, i: usize) -> Option<u32> {
-        match self {
-            PickerRows::All(n) => (i < *n).then_some(i as u32 + 1),
-            PickerRows::Some(v) => v.get(i).copied(),
-        }
-    }
-}
-
 /// The whole view state.
 pub struct App {
     pub data: Arc<Data>,
@@ -206,7 +162,7 @@ pub struct App {
     pub kernel_scroll: usize,
     /// Selected finding in the findings pane (index into its list).
     pub finding_sel: usize,
-    pub frame: Option<FrameBytes>,
+    pub frame: Option<CursorFrame>,
     pub last_search: Option<String>,
     /// Where an unfinished search goes on (a global segment position).
     search_resume: Option<usize>,
@@ -347,13 +303,7 @@ impl App {
         if self.frame.as_ref().is_some_and(|f| f.number == number) {
             return;
         }
-        let bytes = t
-            .frames
-            .get((number as usize).wrapping_sub(1))
-            .filter(|f| f.number == number)
-            .ok_or_else(|| "this frame is not in the index".to_string())
-            .and_then(|f| self.store.frame(f).map_err(|e| e.to_string()));
-        self.frame = Some(FrameBytes { number, bytes });
+        self.frame = Some(CursorFrame::read(&self.data, &self.store, number));
     }
 
     /// Length of the findings pane's list: the connection's findings, then
@@ -840,23 +790,7 @@ impl App {
 
     /// Connections the picker shows for a filter.
     pub fn picker_rows(&self, filter: &str) -> PickerRows {
-        let t = &self.data.timeline;
-        if filter.is_empty() {
-            return PickerRows::All(t.connections.len());
-        }
-        let needle = filter.to_ascii_lowercase();
-        PickerRows::Some(
-            t.connections
-                .iter()
-                .filter(|c| {
-                    let proto = c.protocol.map_or("", |p| p.name());
-                    format!("{} {} {} {proto} {}", c.id, c.client, c.server, c.history)
-                        .to_ascii_lowercase()
-                        .contains(&needle)
-                })
-                .map(|c| c.id)
-                .collect(),
-        )
+        self.data.picker_rows(filter)
     }
 
     fn picker_key(&mut self, key: KeyEvent) {

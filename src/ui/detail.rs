@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::Detail;
-use super::model::RowKind;
+use super::data::model::RowKind;
 use super::{centered, pane_block, App};
 use crate::tcp::analysis::explain;
 use crate::text::{escape_str, preview};

@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::model::{Row, RowKind};
+use super::data::model::{Row, RowKind};
 use super::{clip, fit, pane_block, App, Theme};
 use crate::finding::Severity;
 use crate::proto::{Dialogue, Origin, Protocol};

@@ -9,6 +9,7 @@
 //! the timeline: the core never imports it.
 
 pub mod app;
+pub mod data;
 mod detail;
 mod dialogue;
 mod findings;
@@ -18,20 +19,17 @@ mod kernel;
 pub mod keys;
 mod ladder;
 pub mod layout;
-pub mod model;
 mod narration;
 mod nic;
 mod picker;
 pub mod run;
-mod search;
 mod socket;
-pub mod source;
 mod strip;
 pub mod terminal;
 pub mod theme;
 
 pub use app::{App, Overlay, Pane};
-pub use model::Data;
+pub use data::{model, source, Data};
 pub use theme::Theme;
 
 use ratatui::layout::Rect;

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-use super::model::RowKind;
+use super::data::model::RowKind;
 use super::App;
 use crate::socket::{Endpoint, SocketCall};
 use crate::tcp::analysis::explain;

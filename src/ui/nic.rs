@@ -1,7 +1,8 @@
 //! The NIC pane: the frame at the cursor as the capture recorded it (all
 //! observed): its number, when (absolute UTC and since the first frame), its
 //! length on the wire and in the file, the interface, and each header's
-//! fields, decoded again from the frame's bytes read back from the capture.
+//! fields, from the frame's bytes read back from the capture and decoded
+//! once per cursor move ([`super::data::frame`]).
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -12,7 +13,6 @@ use super::{clip, pane_block, App};
 use crate::capture::Timestamp;
 use crate::finding::Provenance;
 use crate::text::escape_str;
-use crate::wire;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
     let t = app.theme;
@@ -88,41 +88,35 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         _ => fi.interface.to_string(),
     };
     out.push(field(app, "iface", format!("{iface} · {}", fi.link_type)));
-    let bytes = match app.frame.as_ref().filter(|b| b.number == fi.number) {
-        Some(b) => &b.bytes,
-        None => return out,
+    let Some(fb) = app.frame.as_ref().filter(|b| b.number == fi.number) else {
+        return out;
     };
-    let bytes = match bytes {
-        Ok(b) => b,
-        Err(e) => {
-            out.push(Line::from(Span::styled(
-                format!("bytes: {}", escape_str(e)),
-                t.dim(),
-            )));
-            return out;
-        }
-    };
-    let p = wire::decode(fi.link_type, bytes);
-    let layers = super::hex::layers(fi.link_type, bytes);
+    if let Err(e) = &fb.bytes {
+        out.push(Line::from(Span::styled(
+            format!("bytes: {}", escape_str(e)),
+            t.dim(),
+        )));
+        return out;
+    }
+    let p = &fb.detail;
     let range = |name: &str| {
-        layers
-            .iter()
-            .find(|l| l.name == name)
-            .map(|l| format!(" [{}]", super::hex::range(l)))
+        p.layer(name)
+            .map(|l| format!(" [{}]", super::hex::range(&l.bytes)))
             .unwrap_or_default()
     };
-    let link_range = layers
+    let link_range = p
+        .layers
         .first()
-        .map(|l| format!(" [{}]", super::hex::range(l)))
+        .map(|l| format!(" [{}]", super::hex::range(&l.bytes)))
         .unwrap_or_default();
     out.push(Line::from(vec![
         Span::styled(format!("{:<6}", "link"), t.layer(0)),
-        Span::raw(escape_str(&p.link.to_string())),
+        Span::raw(escape_str(&p.link)),
         Span::styled(link_range, t.dim()),
     ]));
     if let Some(ip) = &p.ip {
-        let v = if ip.src.is_ipv4() { "IPv4" } else { "IPv6" };
-        let id = if ip.src.is_ipv4() {
+        let v = if ip.v4 { "IPv4" } else { "IPv6" };
+        let id = if ip.v4 {
             format!(" · id 0x{:04x}", ip.id)
         } else {
             String::new()
@@ -138,13 +132,13 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             // IPv6 calls the same field the hop limit (RFC 8200 §3).
             format!(
                 "{} {}{id} · header {} B",
-                if ip.src.is_ipv4() { "TTL" } else { "hop limit" },
+                if ip.v4 { "TTL" } else { "hop limit" },
                 ip.ttl,
                 ip.header_len
             ),
         ));
     }
-    if let Some(tcp) = p.tcp() {
+    if let Some(tcp) = &p.tcp {
         out.push(Line::from(vec![
             Span::styled(format!("{:<6}", "TCP"), t.layer(2)),
             Span::raw(format!("{} → {} ", tcp.src_port, tcp.dst_port)),

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{self, Event};
 use ratatui::layout::Rect;
 
-use super::source::Loader;
+use super::data::source::Loader;
 use super::terminal::Session;
 use super::{draw, App};
 

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use flate2::read::MultiGzDecoder;
 
-use super::app::Progress;
+use super::Progress;
 use super::model::Data;
 use crate::capture::{CaptureError, CaptureErrorKind, CaptureReader};
 use crate::timeline::{analyze, FrameStore, Timeline};
