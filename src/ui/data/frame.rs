@@ -321,8 +321,14 @@ mod tests {
         assert_eq!(bytes_of("IPv4", "TTL"), [64]);
         assert_eq!(bytes_of("IPv4", "source"), [10, 0, 0, 1]);
         assert_eq!(bytes_of("Ethernet", "source"), [1; 6]);
-        assert_eq!(d.payload().map(|r| frame[r].to_vec()), Some(b"HELO x\r\n".to_vec()));
-        assert_eq!(payload(LinkType::ETHERNET, &frame), Some(&b"HELO x\r\n"[..]));
+        assert_eq!(
+            d.payload().map(|r| frame[r].to_vec()),
+            Some(b"HELO x\r\n".to_vec())
+        );
+        assert_eq!(
+            payload(LinkType::ETHERNET, &frame),
+            Some(&b"HELO x\r\n"[..])
+        );
     }
 
     #[test]
