@@ -1,6 +1,6 @@
 //! What the user asks for, whatever asked: a key ([`super::keys`]), a
-//! click or the wheel ([`super::mouse`]). [`super::update`] applies an
-//! action to the view state; nothing else changes it.
+//! click or the wheel (`ui::mouse`). `ui::update` applies an action to the
+//! view state; nothing else changes it.
 
 use super::state::Pane;
 

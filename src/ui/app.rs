@@ -1,10 +1,10 @@
 //! The top-level object of the view: the analysed capture, where its frames
 //! are read back from, the theme, the frame at the cursor (read and decoded
 //! once per move), and the [`ViewState`]. Events come in here — a key
-//! becomes an action ([`super::keys`]), so does a click ([`super::mouse`]),
-//! and [`super::update`] applies it — and the screen goes out through
-//! [`draw`]. Nothing here touches a terminal: tests drive an [`App`] with
-//! events and read its state or an in-memory render ([`render_text`]).
+//! becomes an action ([`super::keys`]), so does a click (`ui::mouse`), and
+//! `ui::update` applies it — and the screen goes out through [`draw`].
+//! Nothing here touches a terminal: tests drive an [`App`] with events and
+//! read its state or an in-memory render ([`render_text`]).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -2,8 +2,8 @@
 //! a segment in it), the focused pane, the open overlay with its scroll,
 //! filter or typed text, playback, the scrolls the cursor does not decide,
 //! the search and the status line. Nothing here draws or reads the capture:
-//! [`super::cursor`] looks the state up in the data, [`super::update`]
-//! changes it, and the panes only read it.
+//! `ui::cursor` looks the state up in the data, `ui::update` changes it, and
+//! the panes only read it.
 
 use std::time::{Duration, Instant};
 
@@ -154,7 +154,7 @@ pub struct SearchState {
 
 /// The whole view state. A new kind of view (a guided lesson, say) is one
 /// more field here, set in [`ViewState::new`] and read by its pane.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct ViewState {
     /// Selected connection (1-based; 0 when the capture has none).
     pub conn: u32,

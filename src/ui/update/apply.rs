@@ -31,7 +31,8 @@ impl Update<'_> {
         self.command(action, now);
     }
 
-    /// An action with no overlay in the way.
+    /// An action with the panes in front (no overlay, or one that lets it
+    /// through).
     fn command(&mut self, action: Action, now: Instant) {
         let focus = self.state.focus;
         match action {
