@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 use ratatui::style::Color;
-use sockscope::ui::app::{Overlay, Pacing};
+use sockscope::ui::state::{Overlay, Pacing};
 use sockscope::ui::{self, source, App, Pane, Theme};
 use support::Conv;
 
@@ -65,34 +65,35 @@ fn n_and_shift_n_walk_the_findings() {
     assert_eq!(frame(&app), 4, "the split greeting");
     press(&mut app, KeyCode::Char('n'));
     assert_eq!(frame(&app), 6, "the early HELO");
-    assert_eq!(app.finding_sel, 1, "its first finding: smtp_pregreet");
+    assert_eq!(app.state.finding_sel, 1, "its first finding: smtp_pregreet");
     // Two findings share #6: n visits the second too, the lesson's error.
     press(&mut app, KeyCode::Char('n'));
     assert_eq!(frame(&app), 6);
-    assert_eq!(app.finding_sel, 2, "smtp_client_out_of_step");
+    assert_eq!(app.state.finding_sel, 2, "smtp_client_out_of_step");
     press(&mut app, KeyCode::Char('n'));
-    assert_eq!((frame(&app), app.finding_sel), (6, 2));
+    assert_eq!((frame(&app), app.state.finding_sel), (6, 2));
     assert!(app
+        .state
         .status
         .as_deref()
         .is_some_and(|s| s.contains("no later")));
     press(&mut app, KeyCode::Char('N'));
-    assert_eq!((frame(&app), app.finding_sel), (6, 1));
+    assert_eq!((frame(&app), app.state.finding_sel), (6, 1));
     press(&mut app, KeyCode::Char('N'));
-    assert_eq!((frame(&app), app.finding_sel), (4, 0));
+    assert_eq!((frame(&app), app.state.finding_sel), (4, 0));
 }
 
 #[test]
 fn tab_and_digits_move_the_focus() {
     let mut app = ccnotes();
-    assert_eq!(app.focus, Pane::Ladder);
+    assert_eq!(app.state.focus, Pane::Ladder);
     press(&mut app, KeyCode::Tab);
-    assert_eq!(app.focus, Pane::Dialogue);
+    assert_eq!(app.state.focus, Pane::Dialogue);
     press(&mut app, KeyCode::BackTab);
     press(&mut app, KeyCode::BackTab);
-    assert_eq!(app.focus, Pane::Findings);
+    assert_eq!(app.state.focus, Pane::Findings);
     press(&mut app, KeyCode::Char('3'));
-    assert_eq!(app.focus, Pane::Nic);
+    assert_eq!(app.state.focus, Pane::Nic);
 }
 
 #[test]
@@ -116,13 +117,16 @@ fn findings_pane_selects_and_details_explain() {
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);
     assert_eq!(frame(&app), 6);
-    assert_eq!(app.finding_sel, 2, "the out-of-step finding, second at #6");
+    assert_eq!(
+        app.state.finding_sel, 2,
+        "the out-of-step finding, second at #6"
+    );
     press(&mut app, KeyCode::Enter);
-    assert!(matches!(app.overlay, Some(Overlay::Detail { .. })));
+    assert!(matches!(app.state.overlay, Some(Overlay::Detail { .. })));
     let screen = ui::render_text(&mut app, 140, 40);
     assert!(screen.contains("smtp_client_out_of_step"), "{screen}");
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.state.overlay, None);
 }
 
 #[test]
@@ -131,17 +135,17 @@ fn enter_on_the_nic_opens_the_bytes_and_arrows_follow_the_cursor() {
     app.goto_frame(4);
     press(&mut app, KeyCode::Char('3'));
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.overlay, Some(Overlay::Hex { scroll: 0 }));
+    assert_eq!(app.state.overlay, Some(Overlay::Hex { scroll: 0 }));
     let screen = ui::render_text(&mut app, 140, 40);
     assert!(screen.contains("payload 66–82 (17 B)"), "{screen}");
     press(&mut app, KeyCode::Right);
     assert_eq!(frame(&app), 5);
     assert!(
-        matches!(app.overlay, Some(Overlay::Hex { .. })),
+        matches!(app.state.overlay, Some(Overlay::Hex { .. })),
         "still open"
     );
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.state.overlay, None);
 }
 
 #[test]
@@ -153,7 +157,7 @@ fn help_lists_every_binding() {
         assert!(screen.contains(keys), "help lacks {keys}:\n{screen}");
     }
     press(&mut app, KeyCode::Char('?'));
-    assert_eq!(app.overlay, None, "? closes it again");
+    assert_eq!(app.state.overlay, None, "? closes it again");
 }
 
 #[test]
@@ -162,7 +166,7 @@ fn search_finds_commands_and_payloads_and_goes_on() {
     press(&mut app, KeyCode::Char('/'));
     typing(&mut app, "SMTP");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(frame(&app), 4, "{:?}", app.status);
+    assert_eq!(frame(&app), 4, "{:?}", app.state.status);
     // An empty search repeats the last one, from the cursor on.
     press(&mut app, KeyCode::Char('/'));
     press(&mut app, KeyCode::Enter);
@@ -174,13 +178,17 @@ fn search_finds_commands_and_payloads_and_goes_on() {
     press(&mut app, KeyCode::Char('/'));
     typing(&mut app, "no such text");
     press(&mut app, KeyCode::Enter);
-    assert!(app.status.as_deref().is_some_and(|s| s.contains("nowhere")));
+    assert!(app
+        .state
+        .status
+        .as_deref()
+        .is_some_and(|s| s.contains("nowhere")));
     // While typing, q is a letter, not quit.
     press(&mut app, KeyCode::Char('/'));
     press(&mut app, KeyCode::Char('q'));
-    assert!(!app.quit);
+    assert!(!app.state.quit);
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.state.overlay, None);
 }
 
 #[test]
@@ -188,7 +196,7 @@ fn playing_steps_in_capture_time_or_per_tick() {
     let mut app = ccnotes();
     let t0 = Instant::now();
     app.on_key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE), t0);
-    assert!(app.play.playing);
+    assert!(app.state.play.playing);
     assert!(!app.tick(t0), "nothing due yet at once");
     // #1 → #2 is 7 µs apart: due almost at once.
     assert!(app.tick(t0 + Duration::from_millis(1)));
@@ -196,23 +204,23 @@ fn playing_steps_in_capture_time_or_per_tick() {
     for _ in 0..10 {
         press(&mut app, KeyCode::Char('+'));
     }
-    assert_eq!(app.play.speed_label(), "16×");
+    assert_eq!(app.state.play.speed_label(), "16×");
     for _ in 0..10 {
         press(&mut app, KeyCode::Char('-'));
     }
-    assert_eq!(app.play.speed_label(), "¼×");
+    assert_eq!(app.state.play.speed_label(), "¼×");
     press(&mut app, KeyCode::Char('t'));
-    assert_eq!(app.play.pacing, Pacing::Tick);
+    assert_eq!(app.state.play.pacing, Pacing::Tick);
     // One segment per tick: 4 s at ¼×.
     let now = Instant::now();
-    app.on_action(ui::keys::Action::Faster, now);
+    app.on_action(ui::action::Action::Faster, now);
     let due = app.next_wake(now).expect("a step is due");
     assert!(
         due > Duration::from_millis(1500) && due <= Duration::from_secs(2),
         "{due:?}"
     );
     press(&mut app, KeyCode::Char(' '));
-    assert!(!app.play.playing);
+    assert!(!app.state.play.playing);
     assert_eq!(app.next_wake(Instant::now()), None);
 }
 
@@ -226,20 +234,20 @@ fn playing_stops_at_the_end() {
         app.tick(now);
     }
     assert_eq!(frame(&app), 21);
-    assert!(!app.play.playing);
+    assert!(!app.state.play.playing);
 }
 
 #[test]
 fn q_and_ctrl_c_quit() {
     let mut app = ccnotes();
     press(&mut app, KeyCode::Char('q'));
-    assert!(app.quit);
+    assert!(app.state.quit);
     let mut app = ccnotes();
     app.on_key(
         KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
         Instant::now(),
     );
-    assert!(app.quit);
+    assert!(app.state.quit);
 }
 
 #[test]
@@ -255,12 +263,12 @@ fn the_picker_filters_and_opens_a_connection() {
     let screen = ui::render_text(&mut app, 140, 40);
     assert!(screen.contains("1 of 2"), "{screen}");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.conn, 2);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.state.conn, 2);
+    assert_eq!(app.state.overlay, None);
     // Esc leaves the picker without changing anything.
     press(&mut app, KeyCode::Char('c'));
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.conn, 2);
+    assert_eq!(app.state.conn, 2);
 }
 
 #[test]
@@ -289,7 +297,7 @@ fn clicks_select_and_the_wheel_scrolls() {
     let dialogue = areas.pane(Pane::Dialogue).expect("wide layout");
     app.goto_frame(1);
     app.on_mouse(click(dialogue.x + 5, dialogue.y + 1), Instant::now());
-    assert_eq!(app.focus, Pane::Dialogue);
+    assert_eq!(app.state.focus, Pane::Dialogue);
     assert_eq!(frame(&app), 6);
     // A click at the right end of the strip: the capture's end.
     app.on_mouse(
@@ -302,7 +310,7 @@ fn clicks_select_and_the_wheel_scrolls() {
 #[test]
 fn tabs_fold_the_panes_at_80x24_and_a_click_picks_one() {
     let mut app = ccnotes();
-    app.size = Rect::new(0, 0, 80, 24);
+    app.state.size = Rect::new(0, 0, 80, 24);
     let areas = app.areas();
     let tabs = areas.tabs.expect("folded");
     let screen = ui::render_text(&mut app, 80, 24);
@@ -321,7 +329,7 @@ fn tabs_fold_the_panes_at_80x24_and_a_click_picks_one() {
         },
         Instant::now(),
     );
-    assert_eq!(app.focus, Pane::Kernel);
+    assert_eq!(app.state.focus, Pane::Kernel);
 }
 
 #[test]
@@ -357,7 +365,7 @@ fn no_color_means_no_colour() {
         Some(Overlay::Help { scroll: 0 }),
         Some(Overlay::Hex { scroll: 0 }),
     ] {
-        app.overlay = overlay;
+        app.state.overlay = overlay;
         let buf = ui::render_buffer(&mut app, 140, 40);
         for cell in buf.content() {
             assert_eq!(cell.fg, Color::Reset, "{:?}", cell);
@@ -365,7 +373,7 @@ fn no_color_means_no_colour() {
         }
     }
     // And with colours, the flags have theirs.
-    app.overlay = None;
+    app.state.overlay = None;
     app.theme = Theme::colored();
     let buf = ui::render_buffer(&mut app, 140, 40);
     assert!(buf.content().iter().any(|c| c.fg != Color::Reset));
@@ -376,7 +384,10 @@ fn the_kernel_pane_shows_bytes_in_flight_at_the_split_greeting() {
     let mut app = ccnotes();
     app.goto_frame(4);
     let d = &app.data;
-    let k = d.kernel.at(&d.timeline, app.conn, app.pos).expect("kernel");
+    let k = d
+        .kernel
+        .at(&d.timeline, app.state.conn, app.state.pos)
+        .expect("kernel");
     assert_eq!(
         k.server.in_flight(),
         Some(17),
@@ -390,7 +401,10 @@ fn the_kernel_pane_shows_bytes_in_flight_at_the_split_greeting() {
     );
     app.goto_frame(5);
     let d = &app.data;
-    let k = d.kernel.at(&d.timeline, app.conn, app.pos).expect("kernel");
+    let k = d
+        .kernel
+        .at(&d.timeline, app.state.conn, app.state.pos)
+        .expect("kernel");
     assert_eq!(k.server.in_flight(), Some(0), "#5 acknowledged them");
 }
 
@@ -398,7 +412,7 @@ fn the_kernel_pane_shows_bytes_in_flight_at_the_split_greeting() {
 fn the_dialogue_shows_the_greeting_still_arriving_at_4() {
     let mut app = ccnotes();
     app.goto_frame(4);
-    app.focus = Pane::Dialogue;
+    app.state.focus = Pane::Dialogue;
     let screen = ui::render_text(&mut app, 80, 24);
     assert!(
         screen.contains("\"220 smtp.tele.fi \"  17 B so far, no CRLF yet"),
@@ -459,7 +473,7 @@ fn the_dialogue_shows_the_message_and_a_lenient_reading() {
     ]);
     let content_frames = built.frames[9].clone();
     let (mut app, _file) = open_bytes(&built.conv.to_pcap());
-    app.focus = Pane::Dialogue;
+    app.state.focus = Pane::Dialogue;
     // On the first content segment: the message is still arriving.
     app.goto_frame(content_frames[0]);
     let screen = ui::render_text(&mut app, 140, 40);
@@ -503,8 +517,8 @@ fn the_dialogue_shows_the_message_and_a_lenient_reading() {
     let is_message = |app: &App| {
         let k = app.row_at_cursor().expect("a row");
         matches!(
-            app.data.rows_of(app.conn)[k].kind,
-            sockscope::ui::model::RowKind::Message(0)
+            app.data.rows_of(app.state.conn)[k].kind,
+            sockscope::ui::data::RowKind::Message(0)
         )
     };
     assert!(!is_message(&app), "the cursor's row is the 250");

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
-use sockscope::ui::app::{Detail, Overlay};
+use sockscope::ui::state::{Detail, Overlay};
 use sockscope::ui::{self, source, App, Pane, Theme};
 use support::Conv;
 
@@ -56,10 +56,10 @@ fn control_bytes_never_reach_the_screen() {
     assert!(app.seg_count() > 5);
     let mut screens = 0;
     for pos in 0..app.seg_count() {
-        app.goto(app.conn, pos);
+        app.goto(app.state.conn, pos);
         for (w, h) in [(140, 40), (80, 24)] {
             for focus in Pane::ALL {
-                app.focus = focus;
+                app.state.focus = focus;
                 for overlay in [
                     None,
                     Some(Overlay::Hex { scroll: 0 }),
@@ -83,7 +83,7 @@ fn control_bytes_never_reach_the_screen() {
                         input: "\u{1b}]0;x\u{7}".into(),
                     }),
                 ] {
-                    app.overlay = overlay;
+                    app.state.overlay = overlay;
                     let screen = ui::render_text(&mut app, w, h);
                     if let Err(e) = clean(&screen) {
                         panic!("{e}\n{screen}");
@@ -95,9 +95,9 @@ fn control_bytes_never_reach_the_screen() {
     }
     assert!(screens > 100);
     // The escapes are shown, not swallowed: a reader sees what was sent.
-    app.overlay = None;
-    app.goto(app.conn, 4);
-    app.focus = Pane::Dialogue;
+    app.state.overlay = None;
+    app.goto(app.state.conn, 4);
+    app.state.focus = Pane::Dialogue;
     let screen = ui::render_text(&mut app, 140, 40);
     assert!(screen.contains("\\x1b[2J"), "{screen}");
 }

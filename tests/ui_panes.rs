@@ -10,7 +10,7 @@ use std::time::Instant;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use sockscope::tcp::TcpState;
-use sockscope::ui::app::Overlay;
+use sockscope::ui::state::Overlay;
 use sockscope::ui::{self, source, App, Theme};
 use support::dialogue::{build, build_on, c, c_parts, s};
 use support::Conv;
@@ -42,12 +42,12 @@ fn the_kernel_holds_no_bytes_past_a_zero_window_and_listens_at_the_syn() {
     assert!(app.goto_frame(22));
     // #21 carried bytes 6234..7258, but the server's own ACK at #22 says it
     // holds up to 6233 and has no room: #21's bytes were not taken.
-    let k = at(app.pos);
+    let k = at(app.state.pos);
     assert_eq!(k.server.rcv_nxt, Some(6234));
     assert_eq!(k.server.window, Some(0));
     // #23 sends them again into the zero window: still not taken.
     assert!(app.goto_frame(23));
-    assert_eq!(at(app.pos).server.rcv_nxt, Some(6234));
+    assert_eq!(at(app.state.pos).server.rcv_nxt, Some(6234));
     let screen = ui::render_text(&mut app, 140, 40);
     assert!(screen.contains("RCV.NXT   199          6234"), "{screen}");
 }
@@ -67,7 +67,7 @@ fn an_ack_of_earlier_bytes_does_not_take_back_bytes_in_flight() {
     let mut rcv = |frame| {
         assert!(app.goto_frame(frame));
         d.kernel
-            .at(&d.timeline, app.conn, app.pos)
+            .at(&d.timeline, app.state.conn, app.state.pos)
             .expect("kernel")
             .server
             .rcv_nxt
@@ -145,7 +145,7 @@ fn the_strip_cursor_does_not_hide_a_finding() {
 fn the_picker_shows_whole_endpoints_at_80_columns() {
     let mut app = open_static("ccnotes.pcapng", CCNOTES, 80, 24);
     press(&mut app, KeyCode::Char('c'));
-    assert!(matches!(app.overlay, Some(Overlay::Picker { .. })));
+    assert!(matches!(app.state.overlay, Some(Overlay::Picker { .. })));
     let screen = ui::render_text(&mut app, 80, 24);
     assert!(
         screen.contains("127.0.0.1:48150 → 127.0.0.1:39581"),
@@ -182,7 +182,7 @@ fn a_narration_too_long_to_fit_says_where_to_read_on() {
     // w opens the whole narration from any pane.
     press(&mut app, KeyCode::Char('2'));
     press(&mut app, KeyCode::Char('w'));
-    assert!(matches!(app.overlay, Some(Overlay::Detail { .. })));
+    assert!(matches!(app.state.overlay, Some(Overlay::Detail { .. })));
     let screen = ui::render_text(&mut app, 80, 24);
     assert!(screen.contains("buffer is full"), "{screen}");
 }
@@ -219,7 +219,7 @@ fn the_hex_view_masks_a_password_as_the_dialogue_does() {
     assert!(app.goto_frame(pass));
     press(&mut app, KeyCode::Char('3'));
     press(&mut app, KeyCode::Enter);
-    assert!(matches!(app.overlay, Some(Overlay::Hex { .. })));
+    assert!(matches!(app.state.overlay, Some(Overlay::Hex { .. })));
     let screen = ui::render_text(&mut app, 140, 40);
     assert!(!screen.contains("hunter"), "{screen}");
     assert!(screen.contains("PASS *******"), "{screen}");

@@ -40,7 +40,7 @@ fn greeting_first_segment() {
 fn early_helo() {
     let mut app = ccnotes_at(6);
     snap("early_helo_140x40", &mut app, 140, 40);
-    app.focus = Pane::Dialogue;
+    app.state.focus = Pane::Dialogue;
     snap("early_helo_80x24_dialogue", &mut app, 80, 24);
 }
 
@@ -48,9 +48,9 @@ fn early_helo() {
 fn out_of_step_reply() {
     let mut app = ccnotes_at(8);
     snap("out_of_step_140x40", &mut app, 140, 40);
-    app.focus = Pane::Dialogue;
+    app.state.focus = Pane::Dialogue;
     snap("out_of_step_80x24_dialogue", &mut app, 80, 24);
-    app.focus = Pane::Kernel;
+    app.state.focus = Pane::Kernel;
     snap("out_of_step_80x24_kernel", &mut app, 80, 24);
 }
 
@@ -64,7 +64,7 @@ fn help_overlay() {
 #[test]
 fn hex_view_of_the_split_greeting() {
     let mut app = ccnotes_at(4);
-    app.focus = Pane::Nic;
+    app.state.focus = Pane::Nic;
     key(&mut app, KeyCode::Enter);
     snap("hex_140x40", &mut app, 140, 40);
     snap("hex_80x24", &mut app, 80, 24);

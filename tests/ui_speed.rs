@@ -143,7 +143,7 @@ fn a_large_capture_opens_at_once_and_keys_render_fast() {
     for pos in [0, long / 2, long.saturating_sub(40)] {
         app.goto(1, pos);
         for focus in [Pane::Ladder, Pane::Dialogue] {
-            app.focus = focus;
+            app.state.focus = focus;
             for _ in 0..20 {
                 let t = Instant::now();
                 press(&mut app, KeyCode::Right);

@@ -1,39 +1,11 @@
 //! Which key does what: one table that both the key handler and the help
-//! overlay read, so the help can never disagree with the keys.
+//! overlay read, so the help can never disagree with the keys; and, while
+//! the search line or the picker's filter takes typing, which keys are text.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::app::Pane;
-
-/// What a key asks for, before the app decides what it means where.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    Prev,
-    Next,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Start,
-    End,
-    PlayPause,
-    Faster,
-    Slower,
-    Pacing,
-    NextFinding,
-    PrevFinding,
-    Picker,
-    Search,
-    FocusNext,
-    FocusPrev,
-    Focus(Pane),
-    Enter,
-    /// The whole narration of the segment at the cursor, from any pane.
-    Narration,
-    Back,
-    Help,
-    Quit,
-}
+use super::action::Action;
+use super::state::Pane;
 
 /// (keys as the help shows them, what they do, the action).
 pub const BINDINGS: &[(&str, &str, Action)] = &[
@@ -131,6 +103,28 @@ pub fn action(key: KeyEvent) -> Option<Action> {
     })
 }
 
+/// The action of a key while the search line or the picker's filter is
+/// open: letters (`q`, `j`, even with Ctrl held) are text, not commands;
+/// only Ctrl-C still quits.
+pub fn text_action(key: KeyEvent) -> Option<Action> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    Some(match key.code {
+        KeyCode::Esc => Action::Back,
+        KeyCode::Backspace => Action::Erase,
+        KeyCode::Enter => Action::Enter,
+        KeyCode::Up => Action::Up,
+        KeyCode::Down => Action::Down,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::Home => Action::Start,
+        KeyCode::End => Action::End,
+        KeyCode::Char(c) => Action::Type(c),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +144,15 @@ mod tests {
             Some(Action::Focus(Pane::Findings))
         );
         assert_eq!(press(KeyCode::Char('x')), None);
+    }
+
+    #[test]
+    fn typing_keeps_letters_as_text() {
+        let text = |code| text_action(KeyEvent::new(code, KeyModifiers::NONE));
+        assert_eq!(text(KeyCode::Char('q')), Some(Action::Type('q')));
+        assert_eq!(text(KeyCode::Esc), Some(Action::Back));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(text_action(ctrl_c), Some(Action::Quit));
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //! (from 110×28 on; 200×60 gives every pane more rows and columns), folded
 //! into tabs below that (80×24 shows one pane at a time). Drawing and mouse
 //! hit-testing both ask this module, so a click lands where the eye sees.
+//! It reads only the state's size and focus.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::app::Pane;
+use super::state::{Pane, ViewState};
 
 /// Below this width or height the panes fold into tabs.
 pub const WIDE_MIN: (u16, u16) = (110, 28);
@@ -102,6 +103,13 @@ pub fn areas(size: Rect, focus: Pane) -> Areas {
         Some(findings),
     ];
     a
+}
+
+impl ViewState {
+    /// The layout of the state's screen.
+    pub fn areas(&self) -> Areas {
+        areas(self.size, self.focus)
+    }
 }
 
 #[cfg(test)]

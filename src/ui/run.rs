@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 use crossterm::event::{self, Event};
 use ratatui::layout::Rect;
 
-use super::source::Loader;
+use super::app::{draw, App};
+use super::data::source::Loader;
 use super::terminal::Session;
-use super::{draw, App};
 
 /// Longest sleep with nothing to do.
 const IDLE: Duration = Duration::from_millis(500);
@@ -97,9 +97,9 @@ fn watch(stop: &AtomicBool, done: &AtomicBool) {
 fn event_loop(app: &mut App, loader: &mut Option<Loader>, stop: &AtomicBool) -> io::Result<()> {
     let mut session = Session::start()?;
     let size = session.terminal.size()?;
-    app.size = Rect::new(0, 0, size.width, size.height);
+    app.state.size = Rect::new(0, 0, size.width, size.height);
     if let Some(l) = loader.as_ref() {
-        app.progress = l.progress();
+        app.state.progress = l.progress();
     }
     let mut dirty = true;
     loop {
@@ -107,7 +107,7 @@ fn event_loop(app: &mut App, loader: &mut Option<Loader>, stop: &AtomicBool) -> 
             session.terminal.draw(|f| draw(f, app))?;
             dirty = false;
         }
-        if app.quit || stop.load(Ordering::Relaxed) {
+        if app.state.quit || stop.load(Ordering::Relaxed) {
             break;
         }
         let now = Instant::now();
@@ -121,13 +121,13 @@ fn event_loop(app: &mut App, loader: &mut Option<Loader>, stop: &AtomicBool) -> 
                     Event::Key(k) => app.on_key(k, Instant::now()),
                     Event::Mouse(m) => app.on_mouse(m, Instant::now()),
                     Event::Resize(w, h) => {
-                        app.size = Rect::new(0, 0, w, h);
+                        app.state.size = Rect::new(0, 0, w, h);
                         session.terminal.autoresize()?;
                     }
                     _ => {}
                 }
                 dirty = true;
-                if app.quit || !event::poll(Duration::ZERO)? {
+                if app.state.quit || !event::poll(Duration::ZERO)? {
                     break;
                 }
             }
@@ -141,13 +141,13 @@ fn event_loop(app: &mut App, loader: &mut Option<Loader>, stop: &AtomicBool) -> 
                 dirty = true;
             }
             let p = l.progress();
-            if p != app.progress {
-                app.progress = p;
+            if p != app.state.progress {
+                app.state.progress = p;
                 dirty = true;
             }
             if l.finished() {
                 *loader = None;
-                app.progress = None;
+                app.state.progress = None;
                 dirty = true;
             }
         }

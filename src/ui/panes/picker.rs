@@ -4,12 +4,16 @@
 //! connections opens the picker as fast as one of three.
 
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
-use super::app::PickerRows;
-use super::{centered, clip, pad, pane_block, App};
+use crate::timeline::ConnSummary;
+use crate::ui::data::{Data, PaneData, PickerRows};
+use crate::ui::state::{Overlay, ViewState};
+use crate::ui::theme::Theme;
+use crate::ui::widgets::{centered, filled, fit, pad, pane_block, width};
 
 /// Where the picker sits on a screen of `size`.
 pub fn area(size: Rect) -> Rect {
@@ -88,14 +92,14 @@ impl Columns {
 /// The plan for the rows that could be on screen: one line per row if every
 /// "client → server" fits beside the columns (dropping some), else two.
 /// Only the rows of one screen are measured.
-fn plan(app: &App, rows: &PickerRows, sel: usize, list_h: usize, w: usize) -> Plan {
+fn plan(d: &Data, rows: &PickerRows, sel: usize, list_h: usize, w: usize) -> Plan {
     let top = first(sel, list_h);
     let (mut one, mut short) = (0, 0);
     for (a, b) in (top..(top + list_h).min(rows.len())).filter_map(|i| {
-        let c = app.data.timeline.connection(rows.get(i)?)?;
+        let c = d.timeline.connection(rows.get(i)?)?;
         Some((c.client.to_string(), c.server.to_string()))
     }) {
-        let (a, b) = (a.chars().count(), b.chars().count());
+        let (a, b) = (width(&a), width(&b));
         one = one.max(a + 3 + b + 1);
         // In two lines, the columns go beside the shorter of the two.
         short = short.max(a.min(b + 2) + 1);
@@ -120,31 +124,41 @@ fn first(sel: usize, rows: usize) -> usize {
     sel.saturating_sub(rows.saturating_sub(1))
 }
 
-fn selected(app: &App) -> usize {
-    match &app.overlay {
-        Some(super::Overlay::Picker { sel, .. }) => *sel,
+fn selected(s: &ViewState) -> usize {
+    match &s.overlay {
+        Some(Overlay::Picker { sel, .. }) => *sel,
         _ => 0,
     }
 }
 
 /// The list row at screen row `y`, for a click.
-pub fn row_at(app: &App, area: Rect, y: u16, rows: &PickerRows) -> Option<usize> {
+pub fn row_at(s: &ViewState, d: &Data, area: Rect, y: u16, rows: &PickerRows) -> Option<usize> {
     let list = list_rect(area);
     let k = usize::from(y.checked_sub(list.y)?);
-    let sel = selected(app).min(rows.len().saturating_sub(1));
+    let sel = selected(s).min(rows.len().saturating_sub(1));
     let h = usize::from(list.height);
-    let p = plan(app, rows, sel, h, usize::from(list.width));
+    let p = plan(d, rows, sel, h, usize::from(list.width));
     let shown = h / p.per;
     let i = first(sel, shown) + k / p.per;
     (k / p.per < shown && i < rows.len()).then_some(i)
 }
 
-pub fn draw(f: &mut Frame, app: &App, sel: usize, filter: &str) {
-    let t = app.theme;
-    let area = area(f.area());
+/// The overlay over a screen of `size`: the list `filter` leaves, `sel`
+/// highlighted.
+pub fn draw(
+    f: &mut Frame,
+    size: Rect,
+    s: &ViewState,
+    d: &PaneData,
+    t: &Theme,
+    sel: usize,
+    filter: &str,
+) {
+    let d = d.data;
+    let area = area(size);
     f.render_widget(Clear, area);
-    let rows = app.picker_rows(filter);
-    let total = app.data.timeline.connections.len();
+    let rows = d.picker_rows(filter);
+    let total = d.timeline.connections.len();
     let block = pane_block(
         vec![
             Span::styled("connections", t.title()),
@@ -157,7 +171,7 @@ pub fn draw(f: &mut Frame, app: &App, sel: usize, filter: &str) {
             ),
         ],
         true,
-        app,
+        t,
     );
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -165,7 +179,38 @@ pub fn draw(f: &mut Frame, app: &App, sel: usize, filter: &str) {
     let list = list_rect(area);
     let h = usize::from(list.height);
     let sel = sel.min(rows.len().saturating_sub(1));
-    let p = plan(app, &rows, sel, h, w);
+    let p = plan(d, &rows, sel, h, w);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("filter: ", t.dim()),
+            Span::raw(crate::text::escape_str(filter)),
+            Span::styled("▏", t.key()),
+        ]),
+        Line::from(Span::styled(fit(&list_header(&p), w), t.dim())),
+    ];
+    let shown = h / p.per;
+    let top = first(sel, shown);
+    for i in top..(top + shown).min(rows.len()) {
+        let Some(c) = rows.get(i).and_then(|id| d.timeline.connection(id)) else {
+            continue;
+        };
+        let base = if i == sel {
+            t.cursor()
+        } else if c.id == s.conn {
+            t.bold()
+        } else {
+            Style::new()
+        };
+        lines.extend(row_lines(d, t, c, &p, base, w));
+    }
+    if rows.is_empty() {
+        lines.push(Line::from(Span::styled("no connection matches", t.dim())));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The list's column heads.
+fn list_header(p: &Plan) -> String {
     let mut header = format!("{:>5}  ", "conn");
     let title = if p.per == 2 {
         "client / → server"
@@ -174,88 +219,78 @@ pub fn draw(f: &mut Frame, app: &App, sel: usize, filter: &str) {
     };
     header.push_str(&pad(title, p.ends));
     header.push_str(&column_header(p.cols));
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled("filter: ", t.dim()),
-            Span::raw(crate::text::escape_str(filter)),
-            Span::styled("▏", t.key()),
-        ]),
-        Line::from(Span::styled(super::fit(&header, w), t.dim())),
-    ];
-    let shown = h / p.per;
-    let top = first(sel, shown);
-    for i in top..(top + shown).min(rows.len()) {
-        let Some(c) = rows.get(i).and_then(|id| app.data.timeline.connection(id)) else {
-            continue;
-        };
-        let (count, worst) = app
-            .data
-            .conn_findings
-            .get(c.id as usize - 1)
-            .copied()
-            .unwrap_or((0, None));
-        let base = if i == sel {
-            t.cursor()
-        } else if c.id == app.conn {
-            t.bold()
-        } else {
-            ratatui::style::Style::new()
-        };
-        let found = if count > 0 {
-            format!("{count:>6} ⚠")
-        } else {
-            format!("{:>8}", "—")
-        };
-        let mut columns = vec![Span::styled(
-            pad(c.protocol.map_or("", |p| p.name()), 5) + " ",
-            base,
-        )];
-        if p.cols.history {
-            columns.push(Span::styled(pad(&c.history, 12) + " ", base));
-        }
-        if p.cols.state {
-            columns.push(Span::styled(pad(c.state, 4) + " ", base));
-        }
-        if p.cols.segs {
-            columns.push(Span::styled(
-                format!("{:>6} ", c.segments_c2s + c.segments_s2c),
-                base,
-            ));
-        }
+    header
+}
+
+/// One connection's line (or two), in `base` across the list.
+fn row_lines(
+    d: &Data,
+    t: &Theme,
+    c: &ConnSummary,
+    p: &Plan,
+    base: Style,
+    w: usize,
+) -> Vec<Line<'static>> {
+    let columns = columns(d, t, c, p.cols, base);
+    let id = Span::styled(format!("{:>5}  ", c.id), base);
+    let line = |spans| Line::from(filled(spans, w, base));
+    if p.per == 1 {
+        let ends = format!("{} → {}", c.client, c.server);
+        let mut one = vec![id, Span::styled(pad(&ends, p.ends), base)];
+        one.extend(columns);
+        return vec![line(one)];
+    }
+    // Two lines: the columns beside whichever endpoint leaves room.
+    let client = c.client.to_string();
+    let server = format!("→ {}", c.server);
+    let on_second = width(&server) < p.ends;
+    let mut top_line = vec![id];
+    let mut second = vec![Span::styled("       ", base)];
+    if on_second {
+        top_line.push(Span::styled(client, base));
+        second.push(Span::styled(pad(&server, p.ends), base));
+        second.extend(columns);
+    } else {
+        top_line.push(Span::styled(pad(&client, p.ends), base));
+        top_line.extend(columns);
+        second.push(Span::styled(server, base));
+    }
+    vec![line(top_line), line(second)]
+}
+
+/// The columns after the endpoints, as far as `cols` keeps them.
+fn columns(d: &Data, t: &Theme, c: &ConnSummary, cols: Columns, base: Style) -> Vec<Span<'static>> {
+    let (count, worst) = d
+        .conn_findings
+        .get(c.id as usize - 1)
+        .copied()
+        .unwrap_or((0, None));
+    let found = if count > 0 {
+        format!("{count:>6} ⚠")
+    } else {
+        format!("{:>8}", "—")
+    };
+    let mut columns = vec![Span::styled(
+        pad(c.protocol.map_or("", |p| p.name()), 5) + " ",
+        base,
+    )];
+    if cols.history {
+        columns.push(Span::styled(pad(&c.history, 12) + " ", base));
+    }
+    if cols.state {
+        columns.push(Span::styled(pad(c.state, 4) + " ", base));
+    }
+    if cols.segs {
         columns.push(Span::styled(
-            found,
-            base.patch(worst.map_or(t.dim(), |s| t.severity(s))),
+            format!("{:>6} ", c.segments_c2s + c.segments_s2c),
+            base,
         ));
-        let id = Span::styled(format!("{:>5}  ", c.id), base);
-        if p.per == 1 {
-            let ends = format!("{} → {}", c.client, c.server);
-            let mut one = vec![id, Span::styled(pad(&ends, p.ends), base)];
-            one.extend(columns);
-            lines.push(filled(one, w, base));
-            continue;
-        }
-        // Two lines: the columns beside whichever endpoint leaves room.
-        let client = c.client.to_string();
-        let server = format!("→ {}", c.server);
-        let on_second = server.chars().count() < p.ends;
-        let mut top_line = vec![id];
-        let mut second = vec![Span::styled("       ", base)];
-        if on_second {
-            top_line.push(Span::styled(client, base));
-            second.push(Span::styled(pad(&server, p.ends), base));
-            second.extend(columns);
-        } else {
-            top_line.push(Span::styled(pad(&client, p.ends), base));
-            top_line.extend(columns);
-            second.push(Span::styled(server, base));
-        }
-        lines.push(filled(top_line, w, base));
-        lines.push(filled(second, w, base));
     }
-    if rows.is_empty() {
-        lines.push(Line::from(Span::styled("no connection matches", t.dim())));
-    }
-    f.render_widget(Paragraph::new(lines), inner);
+    columns.push(Span::styled(
+        found,
+        base.patch(worst.map_or(t.dim(), |s| t.severity(s))),
+    ));
+    columns
 }
 
 fn column_header(c: Columns) -> String {
@@ -271,12 +306,4 @@ fn column_header(c: Columns) -> String {
     }
     s.push_str(&format!("{:>8}", "findings"));
     s
-}
-
-/// A row cut to `w` and padded with its background to the full width.
-fn filled(spans: Vec<Span<'static>>, w: usize, base: ratatui::style::Style) -> Line<'static> {
-    let mut spans = clip(spans, w);
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    spans.push(Span::styled(" ".repeat(w.saturating_sub(used)), base));
-    Line::from(spans)
 }

@@ -9,10 +9,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::{clip, pad, pane_block, App};
 use crate::finding::Provenance;
 use crate::tcp::TcpState;
-use crate::timeline::{EndpointKernel, KernelAt};
+use crate::timeline::EndpointKernel;
+use crate::ui::data::PaneData;
+use crate::ui::state::ViewState;
+use crate::ui::theme::Theme;
+use crate::ui::widgets::{clip, fit, pad, pane_block, width};
 
 /// The rows: label, and the value of one endpoint.
 pub const ROWS: &[(&str, &str)] = &[
@@ -76,28 +79,16 @@ fn short_state(s: TcpState) -> &'static str {
     }
 }
 
-/// The kernel at the cursor and just before it.
-pub fn now_and_before(app: &App) -> (Option<KernelAt>, Option<KernelAt>) {
-    let d = &app.data;
-    let now = d.kernel.at(&d.timeline, app.conn, app.pos);
-    let before = app
-        .pos
-        .checked_sub(1)
-        .and_then(|p| d.kernel.at(&d.timeline, app.conn, p));
-    (now, before)
-}
-
-pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
-    let t = app.theme;
+pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, focused: bool) {
     let title = vec![
         Span::styled("kernel", t.title()),
         Span::styled(" · TCP stacks · ", t.dim()),
         Span::styled("inferred", t.provenance(Provenance::Inferred)),
     ];
-    let block = pane_block(title, focused, app);
+    let block = pane_block(title, focused, t);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let (Some(now), before) = now_and_before(app) else {
+    let (Some(now), before) = s.kernel_now_and_before(d.data) else {
         return;
     };
     let w = usize::from(inner.width);
@@ -114,7 +105,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
     // A pane too short for every row scrolls (↑/↓ when focused), and its
     // last line says what is out of sight.
     let room = usize::from(inner.height).saturating_sub(2).max(1);
-    let first = app.kernel_scroll.min(ROWS.len().saturating_sub(room));
+    let first = s.scroll.kernel.min(ROWS.len().saturating_sub(room));
     let last = (first + room).min(ROWS.len());
     for (row, (name, _)) in ROWS.iter().enumerate().take(last).skip(first) {
         let mut spans = vec![Span::styled(pad(name, label), t.dim())];
@@ -139,15 +130,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
             .map(|(n, _)| *n)
             .collect();
         lines.push(Line::from(Span::styled(
-            super::fit(&format!("↑/↓ for {}", hidden.join(", ")), w),
+            fit(&format!("↑/↓ for {}", hidden.join(", ")), w),
             t.key(),
         )));
-        f.render_widget(Paragraph::new(lines), inner);
-        return;
+    } else {
+        lines.push(footnote(now.client.reads_observed, w, t));
     }
-    // The footnote in the longest form that fits the pane, so it is never
-    // cut mid-word.
-    let notes: [&str; 3] = if now.client.reads_observed {
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The footnote in the longest form that fits the pane, so it is never
+/// cut mid-word.
+fn footnote(reads_observed: bool, w: usize, t: &Theme) -> Line<'static> {
+    let notes: [&str; 3] = if reads_observed {
         [
             "unread: from the recorded read() calls · highlighted: changed here · ⏎ explains",
             "unread: recorded read()s · highlighted: changed",
@@ -160,10 +155,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
             "unread: reads assumed · ⏎ explains",
         ]
     };
-    let note = notes
-        .iter()
-        .find(|n| n.chars().count() <= w)
-        .unwrap_or(&notes[2]);
-    lines.push(Line::from(Span::styled(super::fit(note, w), t.dim())));
-    f.render_widget(Paragraph::new(lines), inner);
+    let note = notes.iter().find(|n| width(n) <= w).unwrap_or(&notes[2]);
+    Line::from(Span::styled(fit(note, w), t.dim()))
 }

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use flate2::read::MultiGzDecoder;
 
-use super::app::Progress;
 use super::model::Data;
+use super::Progress;
 use crate::capture::{CaptureError, CaptureErrorKind, CaptureReader};
 use crate::timeline::{analyze, FrameStore, Timeline};
 

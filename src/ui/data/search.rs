@@ -1,16 +1,16 @@
 //! `/` search: the next segment after the cursor, in any connection, whose
 //! payload, command or reply holds the text (ASCII case ignored). Payloads
-//! are read again from the capture where the 32 bytes kept per segment do not
-//! hold the whole of it. A search stops after [`BUDGET`] so a key press never
+//! are read again from the capture (and decoded by [`super::frame`]) where
+//! the 32 bytes kept per segment do not hold the whole of it. A search stops after [`BUDGET`] so a key press never
 //! hangs on a huge capture; `/ ⏎` goes on from where it stopped.
 
 use std::time::{Duration, Instant};
 
+use super::frame::payload;
 use super::model::{Data, RowKind};
 use crate::proto::Dialogue;
 use crate::tcp::PREVIEW_LEN;
 use crate::timeline::FrameStore;
-use crate::wire;
 
 /// Time one search may take before it hands back control.
 pub const BUDGET: Duration = Duration::from_millis(150);
@@ -128,19 +128,13 @@ fn dialogue_hit(
 }
 
 fn payload_hit(data: &Data, store: &FrameStore, frame: u64, needle: &[u8]) -> bool {
-    let Some(f) = data
-        .timeline
-        .frames
-        .get((frame as usize).wrapping_sub(1))
-        .filter(|f| f.number == frame)
-    else {
+    let Some(f) = data.frame_info(frame) else {
         return false;
     };
     let Ok(bytes) = store.frame(f) else {
         return false;
     };
-    let p = wire::decode(f.link_type, &bytes);
-    p.tcp().is_some_and(|t| contains(t.payload, needle))
+    payload(f.link_type, &bytes).is_some_and(|p| contains(p, needle))
 }
 
 /// ASCII-case-insensitive substring test; `needle` is lower-case.

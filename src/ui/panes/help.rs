@@ -1,17 +1,18 @@
 //! The help overlay: every key (from the same table the handler reads), the
 //! mouse, and what the colours, marks and labels on the screen mean.
 
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
-use super::keys::BINDINGS;
-use super::{centered, clip, pane_block, App};
 use crate::finding::{Provenance, Severity};
+use crate::ui::keys::BINDINGS;
+use crate::ui::theme::Theme;
+use crate::ui::widgets::{centered, clip, pane_block, spans_width, width};
 use crate::wire::TcpFlags;
 
-pub fn lines(app: &App) -> Vec<Line<'static>> {
-    let t = app.theme;
+pub fn lines(t: &Theme) -> Vec<Line<'static>> {
     let mut out = vec![Line::from(Span::styled("keys", t.title()))];
     for (keys, what, _) in BINDINGS {
         out.push(Line::from(vec![
@@ -79,9 +80,9 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     out
 }
 
-pub fn draw(f: &mut Frame, app: &App, scroll: u16) {
-    let t = app.theme;
-    let area = centered(f.area(), 100, 34);
+/// The overlay over a screen of `size`, scrolled `scroll` lines.
+pub fn draw(f: &mut Frame, size: Rect, t: &Theme, scroll: u16) {
+    let area = centered(size, 100, 34);
     f.render_widget(Clear, area);
     let block = pane_block(
         vec![
@@ -89,14 +90,14 @@ pub fn draw(f: &mut Frame, app: &App, scroll: u16) {
             Span::styled(" · ↑/↓ scroll · Esc or ? closes", t.dim()),
         ],
         true,
-        app,
+        t,
     );
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = usize::from(inner.width);
     // Long lines wrap under their text (a key's meaning under the meaning),
     // so a narrow terminal loses nothing.
-    let lines: Vec<Line> = lines(app)
+    let lines: Vec<Line> = lines(t)
         .into_iter()
         .flat_map(|l| wrap_line(l, w))
         .skip(usize::from(scroll))
@@ -108,14 +109,14 @@ pub fn draw(f: &mut Frame, app: &App, scroll: u16) {
 /// indented as far as the first word after the line's leading key column
 /// (16) or its indent (2).
 fn wrap_line(line: Line<'static>, w: usize) -> Vec<Line<'static>> {
-    let total: usize = line.spans.iter().map(|s| s.content.chars().count()).sum();
+    let total = spans_width(&line.spans);
     if total <= w || w < 24 {
         return vec![Line::from(clip(line.spans, w))];
     }
     let keyed = line
         .spans
         .first()
-        .is_some_and(|s| s.content.chars().count() == 16 && s.content.starts_with("  "));
+        .is_some_and(|s| width(&s.content) == 16 && s.content.starts_with("  "));
     let indent = if keyed { 16 } else { 4 };
     let mut out = Vec::new();
     let mut cur: Vec<Span<'static>> = Vec::new();
@@ -123,14 +124,14 @@ fn wrap_line(line: Line<'static>, w: usize) -> Vec<Line<'static>> {
     for span in line.spans {
         let style = span.style;
         for piece in span.content.split_inclusive(' ') {
-            let n = piece.chars().count();
-            let visible = piece.trim_end().chars().count();
+            let n = width(piece);
+            let visible = width(piece.trim_end());
             if used > 0 && used + visible > w && used > indent {
                 out.push(Line::from(clip(std::mem::take(&mut cur), w)));
                 cur.push(Span::raw(" ".repeat(indent)));
                 used = indent;
                 let piece = piece.trim_start().to_string();
-                used += piece.chars().count();
+                used += width(&piece);
                 cur.push(Span::styled(piece, style));
                 continue;
             }

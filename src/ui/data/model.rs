@@ -100,62 +100,7 @@ impl Data {
             else {
                 continue;
             };
-            let mut r: Vec<Row> = d
-                .commands
-                .iter()
-                .enumerate()
-                .map(|(i, c)| Row {
-                    first: c.origin.first_frame(),
-                    last: c.origin.last_frame(),
-                    kind: RowKind::Command(i),
-                })
-                .chain(d.replies.iter().enumerate().map(|(i, r)| Row {
-                    first: r.origin.first_frame(),
-                    last: r.origin.last_frame(),
-                    kind: RowKind::Reply(i),
-                }))
-                .chain(d.stray.iter().enumerate().map(|(i, l)| Row {
-                    first: l.origin.first_frame(),
-                    last: l.origin.last_frame(),
-                    kind: RowKind::Stray(i),
-                }))
-                .chain(
-                    d.messages
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, m)| m.was_sent())
-                        .map(|(i, m)| Row {
-                            first: m.content_frame.unwrap_or(m.frame).min(m.frame),
-                            last: m.frame,
-                            kind: RowKind::Message(i),
-                        }),
-                )
-                .collect();
-            if let Some(from) = d.tls_from {
-                // Placed at the first TLS record (the client's hello), or just
-                // after the go-ahead when the capture holds none.
-                let at = d.tls_records.first().map_or(from + 1, |(f, _)| *f);
-                r.push(Row {
-                    first: at,
-                    last: at,
-                    kind: RowKind::Tls,
-                });
-            }
-            // As the report orders them: by the frame of the last byte; in
-            // one frame, commands, then the message they end, then replies
-            // (the server answers what it has read).
-            // A POP3 message is the server's, after the +OK that announces it.
-            let pop3 = d.protocol == crate::proto::Protocol::Pop3;
-            r.sort_by_key(|row| {
-                let kind = match row.kind {
-                    RowKind::Command(i) => (0, i),
-                    RowKind::Message(i) => (if pop3 { 3 } else { 1 }, i),
-                    RowKind::Reply(i) | RowKind::Stray(i) => (2, i),
-                    RowKind::Tls => (4, 0),
-                };
-                (row.last, kind)
-            });
-            *slot = r;
+            *slot = dialogue_rows(d);
         }
         let mut findings = vec![Vec::new(); n + 1];
         let mut conn_findings = vec![(0u32, None::<Severity>); n];
@@ -234,6 +179,67 @@ impl Data {
             .and_then(|i| self.rows.get(i))
             .map_or(&[], Vec::as_slice)
     }
+}
+
+/// A dialogue's rows: its commands, replies, stray lines, sent messages and
+/// the start of TLS, each placed by the frame that completed it.
+fn dialogue_rows(d: &crate::proto::Dialogue) -> Vec<Row> {
+    let mut r: Vec<Row> = d
+        .commands
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Row {
+            first: c.origin.first_frame(),
+            last: c.origin.last_frame(),
+            kind: RowKind::Command(i),
+        })
+        .chain(d.replies.iter().enumerate().map(|(i, r)| Row {
+            first: r.origin.first_frame(),
+            last: r.origin.last_frame(),
+            kind: RowKind::Reply(i),
+        }))
+        .chain(d.stray.iter().enumerate().map(|(i, l)| Row {
+            first: l.origin.first_frame(),
+            last: l.origin.last_frame(),
+            kind: RowKind::Stray(i),
+        }))
+        .chain(
+            d.messages
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.was_sent())
+                .map(|(i, m)| Row {
+                    first: m.content_frame.unwrap_or(m.frame).min(m.frame),
+                    last: m.frame,
+                    kind: RowKind::Message(i),
+                }),
+        )
+        .collect();
+    if let Some(from) = d.tls_from {
+        // Placed at the first TLS record (the client's hello), or just
+        // after the go-ahead when the capture holds none.
+        let at = d.tls_records.first().map_or(from + 1, |(f, _)| *f);
+        r.push(Row {
+            first: at,
+            last: at,
+            kind: RowKind::Tls,
+        });
+    }
+    // As the report orders them: by the frame of the last byte; in
+    // one frame, commands, then the message they end, then replies
+    // (the server answers what it has read).
+    // A POP3 message is the server's, after the +OK that announces it.
+    let pop3 = d.protocol == crate::proto::Protocol::Pop3;
+    r.sort_by_key(|row| {
+        let kind = match row.kind {
+            RowKind::Command(i) => (0, i),
+            RowKind::Message(i) => (if pop3 { 3 } else { 1 }, i),
+            RowKind::Reply(i) | RowKind::Stray(i) => (2, i),
+            RowKind::Tls => (4, 0),
+        };
+        (row.last, kind)
+    });
+    r
 }
 
 fn strip(t: &Timeline) -> Strip {

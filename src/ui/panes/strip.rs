@@ -9,8 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::model::STRIP_BUCKETS;
-use super::App;
+use crate::ui::data::model::STRIP_BUCKETS;
+use crate::ui::data::{Data, PaneData};
+use crate::ui::state::ViewState;
+use crate::ui::theme::Theme;
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -38,9 +40,9 @@ fn column_of(width: u16, bucket: usize) -> u16 {
 }
 
 /// The first frame in a column of the strip, for a click.
-pub fn frame_at(app: &App, width: u16, col: u16) -> Option<u64> {
-    let s = &app.data.strip;
-    let frames = &app.data.timeline.frames;
+pub fn frame_at(d: &Data, width: u16, col: u16) -> Option<u64> {
+    let s = &d.strip;
+    let frames = &d.timeline.frames;
     let (a, _) = buckets(width, col);
     let t = s.time_of(a);
     let i = frames.partition_point(|f| f.time < t);
@@ -52,15 +54,15 @@ pub fn frame_at(app: &App, width: u16, col: u16) -> Option<u64> {
         .map(|f| f.number)
 }
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let t = app.theme;
-    let s = &app.data.strip;
+pub fn draw(f: &mut Frame, area: Rect, st: &ViewState, d: &PaneData, t: &Theme) {
+    let d = d.data;
+    let s = &d.strip;
     let w = area.width;
     if s.counts.is_empty() || w == 0 {
         return;
     }
-    let cursor_col = app.segment().map(|seg| column_of(w, s.bucket(seg.time)));
-    let conn_cols = app.data.timeline.connection(app.conn).map(|c| {
+    let cursor_col = st.segment(d).map(|seg| column_of(w, s.bucket(seg.time)));
+    let conn_cols = d.timeline.connection(st.conn).map(|c| {
         let col = |time| column_of(w, s.bucket(time));
         (col(c.first_time), col(c.last_time))
     });

@@ -8,14 +8,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::{clip, pane_block, App};
 use crate::finding::Provenance;
 use crate::socket::{Endpoint, SocketEvent};
+use crate::ui::data::PaneData;
+use crate::ui::state::ViewState;
+use crate::ui::theme::Theme;
+use crate::ui::widgets::{clip, pane_block};
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
-    let t = app.theme;
-    let d = &app.data;
-    let idx = d.kernel.socket_of(app.conn);
+pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, focused: bool) {
+    let d = d.data;
+    let idx = d.kernel.socket_of(s.conn);
     let events = &d.timeline.socket;
     let observed = idx
         .first()
@@ -30,16 +32,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
             Span::styled("inferred", t.provenance(Provenance::Inferred))
         },
     ];
-    let block = pane_block(title, focused, app);
+    let block = pane_block(title, focused, t);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let Some(cursor) = app.cursor_frame() else {
+    let Some(cursor) = s.cursor_frame(d) else {
         return;
     };
     // Calls up to the cursor: a binary search, then only what fits.
     let upto = idx.partition_point(|&i| events.get(i as usize).is_some_and(|e| e.frame <= cursor));
     let h = usize::from(inner.height);
-    let end = upto.saturating_sub(app.socket_back).max(h.min(upto));
+    let end = upto.saturating_sub(s.scroll.socket_back).max(h.min(upto));
     let start = end.saturating_sub(h);
     let w = usize::from(inner.width);
     let mut lines = Vec::new();
@@ -50,14 +52,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
         let Some(e) = events.get(i as usize) else {
             continue;
         };
-        lines.push(Line::from(clip(line(app, e, e.frame == cursor), w)));
+        lines.push(Line::from(clip(line(t, e, e.frame == cursor), w)));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }
 
 /// `#4 client read() → 17 B "220 smtp.tele.fi "`.
-pub fn line(app: &App, e: &SocketEvent, here: bool) -> Vec<Span<'static>> {
-    let t = app.theme;
+pub fn line(t: &Theme, e: &SocketEvent, here: bool) -> Vec<Span<'static>> {
     let base = if here {
         t.cursor()
     } else {

@@ -4,12 +4,16 @@
 //! cursor are dimmed.
 
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::{clip, pane_block, App};
 use crate::text::escape_str;
+use crate::ui::data::{Data, PaneData};
+use crate::ui::state::ViewState;
+use crate::ui::theme::Theme;
+use crate::ui::widgets::{clip, filled, pane_block};
 
 /// Lines the list may take: the rest shows the selected finding's sentence.
 fn list_height(area: Rect, n: usize) -> usize {
@@ -18,27 +22,27 @@ fn list_height(area: Rect, n: usize) -> usize {
 }
 
 /// First item shown, keeping the selection in view.
-fn first(app: &App, rows: usize) -> usize {
-    app.finding_sel.saturating_sub(rows.saturating_sub(1))
+fn first(s: &ViewState, rows: usize) -> usize {
+    s.finding_sel.saturating_sub(rows.saturating_sub(1))
 }
 
 /// The list item at screen row `y`, for a click.
-pub fn item_at(app: &App, area: Rect, y: u16) -> Option<usize> {
-    let n = app.findings_len();
+pub fn item_at(s: &ViewState, d: &Data, area: Rect, y: u16) -> Option<usize> {
+    let n = s.findings_len(d);
     let rows = list_height(area, n);
     let k = usize::from(y.checked_sub(area.y + 1)?);
-    let i = first(app, rows) + k;
+    let i = first(s, rows) + k;
     (k < rows && i < n).then_some(i)
 }
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
-    let t = app.theme;
-    let n = app.findings_len();
+pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, focused: bool) {
+    let d = d.data;
+    let n = s.findings_len(d);
     let title = vec![
         Span::styled("findings", t.title()),
         Span::styled(format!(" · {n} · n/N jump · ⏎ details"), t.dim()),
     ];
-    let block = pane_block(title, focused, app);
+    let block = pane_block(title, focused, t);
     let inner = block.inner(area);
     f.render_widget(block, area);
     if n == 0 {
@@ -51,46 +55,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
         );
         return;
     }
-    let cursor = app.cursor_frame().unwrap_or(0);
     let rows = list_height(area, n);
-    let top = first(app, rows);
+    let top = first(s, rows);
     let w = usize::from(inner.width);
-    let tl = &app.data.timeline;
-    let mut lines = Vec::new();
-    for k in top..(top + rows).min(n) {
-        let Some(fd) = app.finding_at(k).and_then(|i| tl.findings.get(i as usize)) else {
-            continue;
-        };
-        let sel = k == app.finding_sel;
-        let future = fd.frame > cursor;
-        let base = if sel {
-            t.cursor()
-        } else {
-            ratatui::style::Style::new()
-        };
-        let sev = if future {
-            t.dim()
-        } else {
-            t.severity(fd.severity)
-        };
-        let scope = if fd.conn == 0 { " (capture)" } else { "" };
-        let spans = vec![
-            Span::styled(if sel { "▶" } else { " " }, base),
-            Span::styled("⚠ ", base.patch(sev)),
-            Span::styled(format!("#{:<4} ", fd.frame), base.patch(t.dim())),
-            Span::styled(format!("{:<7} ", fd.severity.to_string()), base.patch(sev)),
-            Span::styled(
-                format!("{}{scope}", fd.id),
-                if future { base.patch(t.dim()) } else { base },
-            ),
-        ];
-        let mut spans = clip(spans, w);
-        if sel {
-            let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-            spans.push(Span::styled(" ".repeat(w.saturating_sub(used)), base));
-        }
-        lines.push(Line::from(spans));
-    }
+    let lines: Vec<Line> = (top..(top + rows).min(n))
+        .filter_map(|k| item(s, d, t, k, w))
+        .collect();
     let used = lines.len() as u16;
     f.render_widget(
         Paragraph::new(lines),
@@ -100,9 +70,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
         },
     );
     // The selected finding's sentence underneath.
-    if let Some(fd) = app
-        .finding_at(app.finding_sel)
-        .and_then(|i| tl.findings.get(i as usize))
+    if let Some(fd) = s
+        .finding_at(d, s.finding_sel)
+        .and_then(|i| d.timeline.findings.get(i as usize))
     {
         let rest = Rect {
             y: inner.y + used,
@@ -122,4 +92,36 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, focused: bool) {
             );
         }
     }
+}
+
+/// Item `k` of the list, `w` columns wide: the selected one highlighted
+/// across the pane, those past the cursor dimmed.
+fn item(s: &ViewState, d: &Data, t: &Theme, k: usize, w: usize) -> Option<Line<'static>> {
+    let fd = s
+        .finding_at(d, k)
+        .and_then(|i| d.timeline.findings.get(i as usize))?;
+    let sel = k == s.finding_sel;
+    let future = fd.frame > s.cursor_frame(d).unwrap_or(0);
+    let base = if sel { t.cursor() } else { Style::new() };
+    let sev = if future {
+        t.dim()
+    } else {
+        t.severity(fd.severity)
+    };
+    let scope = if fd.conn == 0 { " (capture)" } else { "" };
+    let spans = vec![
+        Span::styled(if sel { "▶" } else { " " }, base),
+        Span::styled("⚠ ", base.patch(sev)),
+        Span::styled(format!("#{:<4} ", fd.frame), base.patch(t.dim())),
+        Span::styled(format!("{:<7} ", fd.severity.to_string()), base.patch(sev)),
+        Span::styled(
+            format!("{}{scope}", fd.id),
+            if future { base.patch(t.dim()) } else { base },
+        ),
+    ];
+    Some(Line::from(if sel {
+        filled(spans, w, base)
+    } else {
+        clip(spans, w)
+    }))
 }

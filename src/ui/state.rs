@@ -1,0 +1,211 @@
+//! What the user is looking at, as plain data: the cursor (a connection and
+//! a segment in it), the focused pane, the open overlay with its scroll,
+//! filter or typed text, playback, the scrolls the cursor does not decide,
+//! the search and the status line. Nothing here draws or reads the capture:
+//! `ui::cursor` looks the state up in the data, `ui::update` changes it, and
+//! the panes only read it.
+
+use std::time::{Duration, Instant};
+
+use ratatui::layout::Rect;
+
+use super::data::{Data, Progress};
+
+/// The panes, in Tab order (and the order of the 1…6 keys).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Ladder,
+    Dialogue,
+    Nic,
+    Kernel,
+    Socket,
+    Findings,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 6] = [
+        Pane::Ladder,
+        Pane::Dialogue,
+        Pane::Nic,
+        Pane::Kernel,
+        Pane::Socket,
+        Pane::Findings,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Pane::Ladder => "ladder",
+            Pane::Dialogue => "dialogue",
+            Pane::Nic => "NIC",
+            Pane::Kernel => "kernel",
+            Pane::Socket => "socket",
+            Pane::Findings => "findings",
+        }
+    }
+}
+
+/// What the details overlay explains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything known about the segment at the cursor.
+    Segment,
+    /// A finding, by position in `timeline.findings`.
+    Finding(u32),
+    /// A dialogue row of the selected connection, by position.
+    Row(usize),
+    /// What the kernel pane's names mean.
+    Kernel,
+}
+
+/// A window over the panes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    Help {
+        scroll: u16,
+    },
+    /// The frame at the cursor as bytes, each layer's range coloured.
+    Hex {
+        scroll: u16,
+    },
+    Picker {
+        sel: usize,
+        filter: String,
+    },
+    Detail {
+        what: Detail,
+        scroll: u16,
+    },
+    Search {
+        input: String,
+    },
+}
+
+/// Playing speeds, ¼× to 16×.
+pub const SPEEDS: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
+
+/// Longest real-time wait between two segments when playing in capture time:
+/// a capture with a minute of silence should not look frozen.
+pub const MAX_WAIT: Duration = Duration::from_secs(3);
+
+/// How playing advances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pacing {
+    /// As the segments came, scaled by the speed.
+    Capture,
+    /// One segment per tick (one second at 1×).
+    Tick,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Play {
+    pub playing: bool,
+    /// Index into [`SPEEDS`].
+    pub speed: usize,
+    pub pacing: Pacing,
+    /// When the next step is due.
+    pub due: Option<Instant>,
+}
+
+impl Play {
+    pub fn factor(&self) -> f64 {
+        SPEEDS[self.speed.min(SPEEDS.len() - 1)]
+    }
+
+    /// `¼×`, `2×`.
+    pub fn speed_label(&self) -> String {
+        match self.speed {
+            0 => "¼×".to_string(),
+            1 => "½×".to_string(),
+            _ => format!("{}×", self.factor()),
+        }
+    }
+
+    /// How long the event loop may sleep before the next step.
+    pub fn next_wake(&self, now: Instant) -> Option<Duration> {
+        self.due
+            .filter(|_| self.playing)
+            .map(|d| d.saturating_duration_since(now))
+    }
+}
+
+/// Scrolls that are not derived from the cursor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scrolls {
+    /// Lines of the NIC pane scrolled away (reset when the cursor moves).
+    pub nic: u16,
+    /// Socket calls scrolled back from the cursor (reset when it moves).
+    pub socket_back: usize,
+    /// First kernel row shown when the pane is too short for all of them
+    /// (kept while stepping: the rows are the same at every segment).
+    pub kernel: usize,
+}
+
+/// The last search, and where an unfinished one goes on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SearchState {
+    pub last: Option<String>,
+    /// A global segment position, when the last search ran out of time.
+    pub resume: Option<usize>,
+}
+
+/// The whole view state. A new kind of view (a guided lesson, say) is one
+/// more field here, set in [`ViewState::new`] and read by its pane.
+#[derive(Clone, Debug)]
+pub struct ViewState {
+    /// Selected connection (1-based; 0 when the capture has none).
+    pub conn: u32,
+    /// Position of the cursor segment within the connection.
+    pub pos: usize,
+    /// A dialogue row picked with ↑/↓ or a click among several that end in
+    /// the cursor's frame (pipelined commands, a burst of replies); cleared
+    /// whenever the cursor moves.
+    pub row_pick: Option<usize>,
+    pub focus: Pane,
+    pub overlay: Option<Overlay>,
+    pub play: Play,
+    /// Live capture: the cursor follows the newest segment.
+    pub live: bool,
+    pub follow: bool,
+    /// The terminal's size, for the layout.
+    pub size: Rect,
+    /// A one-line message for the footer, until the next key.
+    pub status: Option<String>,
+    pub progress: Option<Progress>,
+    pub scroll: Scrolls,
+    /// Selected finding in the findings pane (index into its list).
+    pub finding_sel: usize,
+    pub search: SearchState,
+    pub quit: bool,
+}
+
+impl ViewState {
+    /// At the first connection's first segment, nothing open, paused at 1×.
+    pub fn new(data: &Data, size: Rect) -> Self {
+        ViewState {
+            conn: u32::from(!data.timeline.connections.is_empty()),
+            pos: 0,
+            row_pick: None,
+            focus: Pane::Ladder,
+            overlay: None,
+            play: Play {
+                playing: false,
+                speed: 2,
+                pacing: Pacing::Capture,
+                due: None,
+            },
+            live: false,
+            follow: false,
+            size,
+            status: None,
+            progress: None,
+            scroll: Scrolls::default(),
+            finding_sel: 0,
+            search: SearchState::default(),
+            quit: false,
+        }
+    }
+}
