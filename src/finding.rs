@@ -1,7 +1,7 @@
 //! The shared vocabulary of every layer's diagnoses: findings, their severity,
 //! and how a fact is known (observed on the wire, inferred, or recorded).
 //!
-//! Finding ids come from the catalogue in `shared/anomalies.md`; the few the
+//! Finding ids come from the catalogue (docs/findings.md); the few the
 //! catalogue lacks (e.g. `tcp_reassembly_limit`, `ip_fragment`) are documented
 //! where they are raised.
 
@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// How sockscope knows a fact (DESIGN.md: "honest layers").
+/// How sockscope knows a fact (honest layers: observed, inferred and recorded facts are labelled).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Provenance {
@@ -32,7 +32,7 @@ impl fmt::Display for Provenance {
     }
 }
 
-/// Severity as the report contract defines it (anomalies.md §0).
+/// Severity as the report contract defines it (docs/findings.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {

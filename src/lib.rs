@@ -2,9 +2,13 @@
 //! reassembles TCP, and shows the NIC, the kernel's TCP stack, the socket API and
 //! the application dialogue side by side.
 //!
-//! The modules mirror the layers, from the wire up (DESIGN.md):
-//! [`capture`] → [`wire`] → [`tcp`] → [`socket`] → [`proto`] → [`timeline`],
-//! with [`report`] as a face over the timeline. The core never imports a face.
+//! The modules mirror the layers, from the wire up (ARCHITECTURE.md,
+//! docs/pipeline.md): [`capture`] → [`wire`] → [`tcp`] → [`socket`] →
+//! [`proto`], driven by the [`pipeline`], which hands each connection's
+//! records to a consumer: the [`report`] streams them, the [`timeline`] keeps
+//! them for the terminal view ([`ui`]) and the [`lessons`]. The [`lab`] is a
+//! client that makes real sockets talk and captures them. The core never
+//! imports a consumer.
 
 pub mod capture;
 pub mod finding;

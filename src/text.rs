@@ -1,5 +1,5 @@
 //! Making capture bytes safe to show: no control byte from a payload, comment
-//! or file name ever reaches a terminal unescaped (DESIGN.md principles).
+//! or file name ever reaches a terminal unescaped (hostile input is normal input).
 //!
 //! The escapes are chosen to teach: a CRLF line end is `⏎`, while a *bare* LF
 //! (`\n`) or CR (`\r`) stays visible, because bare line ends are what SMTP

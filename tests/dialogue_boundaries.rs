@@ -1,6 +1,6 @@
 //! One reader, for every protocol: however TCP cut the bytes, the decoded
-//! dialogue and its findings are the same (DESIGN.md "One reader";
-//! anomalies.md "A segment is never a line").
+//! dialogue and its findings are the same ("one reader", ARCHITECTURE.md;
+//! docs/findings.md "A segment is never a line").
 //!
 //! Each transcript is built whole (one segment per step), then again with
 //! every step cut at every byte boundary into two segments, one step cut at a

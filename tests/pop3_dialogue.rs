@@ -1,7 +1,7 @@
 //! The POP3 layer (RFC 1939, RFC 2449, RFC 2595): dialogues built as captures
 //! in memory (`tests/support`) on port 110, read by
 //! `sockscope::timeline::analyze`, and checked command by command, response by
-//! response, and finding by finding against anomalies.md §3.
+//! response, and finding by finding against docs/findings.md.
 //!
 //! Frame numbers are 1-based as Wireshark counts them; the handshake is frames
 //! 1–3, and the builder ACKs every step, so each step's segments are followed
@@ -232,7 +232,7 @@ fn a_whole_session_decodes() {
 }
 
 // ---------------------------------------------------------------------------
-// One test per finding of anomalies.md §3.
+// One test per finding of docs/findings.md.
 
 #[test]
 fn finding_bad_status() {
@@ -423,7 +423,7 @@ fn finding_command_before_response() {
         ],
     ));
     let f = r.expect_one("pop3_command_before_response", Severity::Warning, r.at(6));
-    // Its ACK proves the client had not received the +OK (anomalies.md "ACK proof").
+    // Its ACK proves the client had not received the +OK (docs/findings.md "ACK proof").
     assert_eq!(f.provenance, Provenance::Observed, "{f:#?}");
     assert_eq!(
         commands(r.d())[2..],

@@ -7,12 +7,12 @@
 //!   capabilities, pairing under PIPELINING (RFC 2920), DATA content (RFC 5321
 //!   §4.1.1.4, §4.5.2), BDAT (RFC 3030), STARTTLS (RFC 3207), AUTH (RFC 4954);
 //! * the one-reader property: however TCP cut the bytes, the dialogue is the
-//!   same (DESIGN.md "One reader"; seed 001);
-//! * the seeds' own dialogues: seed 000's exchange, seed 003's `sendmail -v`
-//!   transcript, seed 001's ccNotes desync (built here, and as shipped);
-//! * one test per finding of anomalies.md §1–2 that the library implements;
+//!   same ("one reader", ARCHITECTURE.md; the ccNotes war story);
+//! * the source documents' own dialogues (docs/sources.md): the exchange of "Re TCP Ports -- and the little guy listening", the `sendmail -v` session of "SMTP and POP"
+//!   transcript, the ccNotes desync of "ccNotes SMTP problem explained" (built here, and as shipped);
+//! * one test per finding of docs/findings.md that the library implements;
 //! * the JSON face (`report --json`) of a built capture, against the contract
-//!   in DESIGN.md.
+//!   in docs/json.md.
 //!
 //! Frame numbers are 1-based as Wireshark counts them; the handshake is frames
 //! 1–3, and the builder below ACKs every step, so each step's segments are
@@ -75,7 +75,7 @@ fn code(c: Code) -> u16 {
     }
 }
 
-/// The messages whose data was sent (DESIGN.md: one `message` record "per
+/// The messages whose data was sent (docs/json.md: one `message` record "per
 /// SMTP mail transaction whose data was sent"); `Dialogue::messages` also
 /// keeps a transaction reset before DATA, which the JSON face leaves out.
 fn sent_messages(d: &Dialogue) -> Vec<&Message> {
@@ -297,7 +297,7 @@ fn core_commands_replies_and_capabilities() {
     assert_eq!(m.accepted, Some(true));
     assert_eq!(d.tls_from, None);
     // The unknown verb, and STARTTLS offered but MAIL sent in plaintext
-    // (anomalies.md: smtp_starttls_failed).
+    // (docs/findings.md: smtp_starttls_failed).
     assert_eq!(
         r.smtp_ids(),
         BTreeSet::from(["smtp_non_smtp_command", "smtp_starttls_failed"]),
@@ -430,7 +430,7 @@ fn pipelined_envelope_pairs_each_reply_with_its_command() {
     assert_eq!(m.accepted, Some(true));
     // Pipelining used as RFC 2920 allows it: nothing to report.
     // Pipelining used as RFC 2920 allows it: nothing to report about it; the
-    // server offered STARTTLS and the client sent MAIL in plaintext (anomalies.md:
+    // server offered STARTTLS and the client sent MAIL in plaintext (docs/findings.md:
     // smtp_starttls_failed is a warning when MAIL or AUTH follow).
     assert_eq!(
         r.smtp_ids(),
@@ -481,7 +481,7 @@ last line\r\n\
     );
     assert_eq!(d.messages.len(), 1);
     let m = &d.messages[0];
-    // RFC 5321 §4.1.1.4, §4.5.2 and DESIGN.md: un-stuffed, the last CRLF
+    // RFC 5321 §4.1.1.4, §4.5.2 and docs/json.md: un-stuffed, the last CRLF
     // included, `.CRLF` excluded. Two lines were stuffed.
     assert_eq!(m.size, (content.len() - 3 - 2) as u64);
     assert_eq!(m.from.as_deref(), Some("alice@example.org"));
@@ -563,7 +563,7 @@ fn bdat_chunk_is_counted_not_dot_framed() {
     assert_eq!(m.from.as_deref(), Some("alice@example.org"));
     assert_eq!(m.to, vec!["bob@example.net"]);
     assert_eq!(m.accepted, Some(true));
-    // STARTTLS was offered and not used before MAIL (anomalies.md: smtp_starttls_failed).
+    // STARTTLS was offered and not used before MAIL (docs/findings.md: smtp_starttls_failed).
     assert_eq!(
         r.smtp_ids(),
         BTreeSet::from(["smtp_starttls_failed"]),
@@ -657,7 +657,7 @@ fn auth_plain_with_initial_response_names_the_user_not_the_password() {
     let f = r.expect_one("smtp_auth_cleartext", Severity::Warning, r.last(3));
     assert!(f.message.contains(user), "{}", f.message);
     assert!(!f.message.contains(password), "{}", f.message);
-    // AUTH in plaintext although STARTTLS was offered (anomalies.md: smtp_starttls_failed).
+    // AUTH in plaintext although STARTTLS was offered (docs/findings.md: smtp_starttls_failed).
     assert_eq!(
         r.smtp_ids(),
         BTreeSet::from(["smtp_auth_cleartext", "smtp_starttls_failed"])
@@ -683,7 +683,7 @@ fn auth_login_continuations_are_no_commands() {
         s(b"221 bye\r\n"),
     ]);
     let d = r.d();
-    // The SASL responses after each 334 are not command records (DESIGN.md);
+    // The SASL responses after each 334 are not command records (docs/json.md);
     // every 334 is a reply to the AUTH exchange.
     assert_eq!(
         commands(d),
@@ -916,7 +916,7 @@ fn every_single_cut_of_every_step_decodes_the_same() {
             assert_eq!(decoded(&t), expect, "step {i} cut at {cut}");
             assert_reply_frames(&t, &b.frames);
             // A reply or command line cut in two is worth a note, at the
-            // segment that ended inside it (anomalies.md §1); a cut between
+            // segment that ended inside it (docs/findings.md); a cut between
             // two lines is not, nor is one inside the DATA content (step 9).
             let inside_a_line = step.bytes()[cut - 1] != b'\n';
             let split: Vec<u64> = t
@@ -976,9 +976,9 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------
-// The seeds.
+// The source documents (docs/sources.md).
 
-/// Seed 000: "Generally, it goes 220, HELO, 250, MAIL FROM, 250, RCPT TO, 250
+/// "Re TCP Ports -- and the little guy listening": "Generally, it goes 220, HELO, 250, MAIL FROM, 250, RCPT TO, 250
 /// (repeat RCPT TO for all recipients), DATA, 354, the message, `.`, 250,
 /// QUIT, 221 (connection closed by remote host)".
 #[test]
@@ -1040,7 +1040,7 @@ No more than there are people singing inside your radio. :)\r\n"
     assert_eq!(smtp_ids(&t), BTreeSet::new(), "{:#?}", t.findings);
 }
 
-/// Seed 003: the `sendmail -v` transcript, with its two-line greeting.
+/// "SMTP and POP": the `sendmail -v` transcript, with its two-line greeting.
 #[test]
 fn seed_003_sendmail_verbose_transcript() {
     let letter: &[u8] = b"To: joe@whizzer.com\r\nSubject: letter\r\n\r\nHi Joe.\r\n.\r\n";
@@ -1114,7 +1114,7 @@ fn seed_003_sendmail_verbose_transcript() {
     assert_eq!(r.smtp_ids(), BTreeSet::new(), "{:#?}", r.t.findings);
 }
 
-/// Seed 001, re-enacted in memory:
+/// "ccNotes SMTP problem explained", re-enacted in memory:
 ///
 /// ```text
 ///  1-3 handshake
@@ -1160,7 +1160,7 @@ fn ccnotes() -> Conv {
     c
 }
 
-/// What seed 001 must show, on a capture whose frames are given.
+/// What the ccNotes desync must show, on a capture whose frames are given.
 struct CcNotesFrames {
     greeting_head: u64,
     helo: u64,
@@ -1325,7 +1325,7 @@ fn seed_001_ccnotes_shipped_capture() {
 }
 
 // ---------------------------------------------------------------------------
-// Findings, one each (anomalies.md §1–2 for ids and severities).
+// Findings, one each (docs/findings.md for ids and severities).
 
 /// Greeting, EHLO and its reply: steps 0–2.
 fn opening(ehlo_reply: &'static [u8]) -> Vec<Step> {
@@ -1757,7 +1757,7 @@ fn finding_percent_hack_refused_is_a_warning() {
 
 #[test]
 fn finding_percent_hack_accepted_is_an_error() {
-    // Seed 001: "RCPT TO:<anybody%anywhere@local.host.name> ... relays thru just fine".
+    // "ccNotes SMTP problem explained": "RCPT TO:<anybody%anywhere@local.host.name> ... relays thru just fine".
     let r = run(&with(
         opening(EHLO_PLAIN),
         vec![
@@ -1883,7 +1883,7 @@ fn json_records_follow_the_contract() {
     let of = |t: &str| -> Vec<&Value> { records.iter().filter(|r| r["type"] == t).collect() };
     let last = |i: usize| *b.frames[i].last().unwrap();
 
-    // Only the contract's fields are checked; DESIGN.md allows added ones.
+    // Only the contract's fields are checked; docs/json.md allows added ones.
     fn pick(v: &Value, fields: &[&str]) -> Value {
         for f in fields {
             assert!(v.get(f).is_some(), "field {f} missing in {v}");

@@ -8,7 +8,7 @@
 //! -e pop.response.indicator`: per frame, the command verbs (upper-cased here)
 //! and reply codes it carried, several values comma-separated. sockscope's is
 //! the same thing read from `Timeline::dialogues`: a command or reply belongs
-//! to the frame that delivered its last byte (DESIGN.md contract), which is
+//! to the frame that delivered its last byte (docs/json.md), which is
 //! where tshark puts a reassembled PDU too.
 //!
 //! Where tshark is known to be wrong, the difference is written below as an

@@ -25,7 +25,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "ccnotes",
-        about: "Seed 001: the greeting leaves in two segments; a client that reads once per reply sends HELO \
+        about: "The ccNotes desync: the greeting leaves in two segments; a client that reads once per reply sends HELO \
                 early and stays one reply behind.",
         run: ccnotes,
     },
@@ -36,7 +36,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "multiline",
-        about: "Seed 003: a two-line 220- greeting and a multi-line EHLO reply, read to the line with a space.",
+        about: "A two-line 220- greeting (sendmail -v in \"SMTP and POP\") and a multi-line EHLO reply, read to the line with a space.",
         run: multiline,
     },
     Scenario {
@@ -63,12 +63,12 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "percent-relay",
-        about: "Seed 001's percent hack: RCPT TO:<anybody%anywhere@local.host.name>, accepted for relay.",
+        about: "The percent hack of the ccNotes war story: RCPT TO:<anybody%anywhere@local.host.name>, accepted for relay.",
         run: percent_relay,
     },
     Scenario {
         name: "pop3-fetch",
-        about: "Seed 000: a mailbox fetched over POP3, then handed to a local SMTP server, as fetchmail does.",
+        about: "A mailbox fetched over POP3, then handed to a local SMTP server, as fetchmail does.",
         run: pop3_fetch,
     },
     Scenario {
@@ -139,15 +139,15 @@ fn clean(t: &Trace) -> io::Result<()> {
     pair(t, |s| server.serve(s), |c| send_mail(c, RCPT, BODY))
 }
 
-/// The pause between the greeting's two writes (seed 001's ZMailer wrote
+/// The pause between the greeting's two writes (the ccNotes war story's ZMailer wrote
 /// them apart; 200 ms makes the gap plain on the ladder).
 const SPLIT_PAUSE: Duration = Duration::from_millis(200);
 /// The ccNotes server's thinking time before each reply: long enough that
 /// the client's read() has returned the greeting's tail before the answer to
-/// HELO leaves, so each read() gets one segment, as in seed 001.
+/// HELO leaves, so each read() gets one segment, as in the ccNotes war story.
 const REPLY_PAUSE: Duration = Duration::from_millis(20);
 
-/// Seed 001's server: ZMailer at smtp.tele.fi, greeting in two writes.
+/// The ccNotes war story's server: ZMailer at smtp.tele.fi, greeting in two writes.
 fn ccnotes_server() -> SmtpServer {
     SmtpServer {
         host: "smtp.tele.fi",

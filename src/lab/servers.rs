@@ -15,10 +15,10 @@ use super::trace::Sock;
 pub enum Greeting {
     /// One write(): `220 host ESMTP ready`.
     Whole,
-    /// Seed 001 (ccNotes): `220 smtp.tele.fi ` and, after a pause, the rest,
+    /// The ccNotes war story (docs/sources.md): `220 smtp.tele.fi ` and, after a pause, the rest,
     /// in two write() calls with TCP_NODELAY, so two segments leave.
     Split(Duration),
-    /// Seed 003 (`sendmail -v`): a two-line `220-` greeting.
+    /// The `sendmail -v` session of "SMTP and POP" (docs/sources.md): a two-line `220-` greeting.
     MultiLine,
 }
 
@@ -28,7 +28,7 @@ pub struct SmtpServer {
     pub host: &'static str,
     pub greeting: Greeting,
     pub pipelining: bool,
-    /// Relay `RCPT TO:<user%other@here>` (the percent hack, seed 001).
+    /// Relay `RCPT TO:<user%other@here>` (the percent hack of the ccNotes war story).
     pub percent_relay: bool,
     /// Wait this long after the 354 before reading the content (a slow
     /// reader whose window fills).

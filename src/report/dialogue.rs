@@ -207,7 +207,7 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
 }
 
 /// The strict and the lenient reading of content that holds an end-of-data
-/// variant, side by side (anomalies.md `smtp_smuggling_eod_variant`).
+/// variant, side by side (`smtp_smuggling_eod_variant` in docs/findings.md).
 fn readings(out: &mut dyn Write, m: &Message, l: &LenientReading) -> io::Result<()> {
     let lenient_end = if l.commands == 0 {
         "then more content, read as commands".to_string()

@@ -14,8 +14,8 @@ use crate::text::preview_prefix;
 const WIDTH: u32 = 760;
 const LEFT: u32 = 170;
 const RIGHT: u32 = 650;
-const ROW: u32 = 34;
-const TOP: u32 = 64;
+const ROW: u32 = 46;
+const TOP: u32 = 78;
 
 /// What an arrow's colour and name say about a segment's flags.
 pub fn flag_class(s: &SegmentRecord) -> (&'static str, &'static str) {
@@ -71,7 +71,7 @@ pub fn ladder_svg(
     for (class, colour) in CLASSES {
         let _ = write!(
             out,
-            r##"<marker id="a-{class}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>"##
+            r##"<marker id="a-{class}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="10" markerHeight="10" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>"##
         );
     }
     out.push_str("</defs>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
@@ -119,7 +119,7 @@ fn row(out: &mut String, s: &SegmentRecord, y: u32, marked: bool, start: Timesta
         let _ = writeln!(
             out,
             r##"<rect x="4" y="{}" width="{}" height="{ROW}" fill="#fff3b0"/>"##,
-            y - 4,
+            y - 16,
             WIDTH - 8
         );
     }
@@ -131,14 +131,15 @@ fn row(out: &mut String, s: &SegmentRecord, y: u32, marked: bool, start: Timesta
     let _ = writeln!(
         out,
         r##"<text x="8" y="{}" fill="#555">#{} +{:.3}s</text>"##,
-        y + 14,
+        y + 8,
         s.frame,
         s.time.secs_since(start)
     );
     let _ = writeln!(
         out,
-        r##"<line x1="{x1}" y1="{y}" x2="{x2}" y2="{}" stroke="{colour}" stroke-width="{width}" marker-end="url(#a-{class})"/>"##,
-        y + 14
+        r##"<line x1="{x1}" y1="{}" x2="{x2}" y2="{}" stroke="{colour}" stroke-width="{width}" marker-end="url(#a-{class})"/>"##,
+        y + 2,
+        y + 12
     );
     let mut label = format!("{} seq={} ack={}", s.flags, s.seq, s.ack);
     if s.len > 0 {
@@ -148,7 +149,7 @@ fn row(out: &mut String, s: &SegmentRecord, y: u32, marked: bool, start: Timesta
     let _ = writeln!(
         out,
         r##"<text x="{mid}" y="{}" text-anchor="middle" fill="{colour}" font-weight="bold">{}</text>"##,
-        y + 2,
+        y - 3,
         xml(&label)
     );
     if s.captured > 0 {
@@ -156,7 +157,7 @@ fn row(out: &mut String, s: &SegmentRecord, y: u32, marked: bool, start: Timesta
         let _ = writeln!(
             out,
             r##"<text x="{mid}" y="{}" text-anchor="middle" fill="#222">"{}"</text>"##,
-            y + 26,
+            y + 25,
             xml(&shown)
         );
     }
@@ -165,7 +166,7 @@ fn row(out: &mut String, s: &SegmentRecord, y: u32, marked: bool, start: Timesta
         let _ = writeln!(
             out,
             r##"<text x="8" y="{}" fill="#b45309" font-size="10">⚑ {}</text>"##,
-            y + 27,
+            y + 22,
             xml(&tags.join(", "))
         );
     }

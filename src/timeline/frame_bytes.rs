@@ -1,6 +1,6 @@
-//! Re-reading one frame's bytes after the pass (DESIGN.md: "frame bytes are
-//! re-read from the file when a view needs them"), so the timeline keeps only
-//! where each frame is ([`super::FrameIndex::offset`]) and never the bytes.
+//! Re-reading one frame's bytes after the pass: the timeline keeps only where
+//! each frame is ([`super::FrameIndex::offset`]), never the bytes, and a view
+//! reads them again from the file when it needs them.
 //!
 //! The offset is that of the frame's record (pcap) or block (pcapng) in the
 //! decompressed input; the bytes follow a header whose size depends on the

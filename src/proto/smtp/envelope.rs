@@ -77,7 +77,7 @@ impl Smtp {
                 Severity::Error,
                 format!(
                     "The server accepted the percent-hack recipient <{}> ({code}): a possible \
-                     open relay, as ccNotes-GW was (seed 001).",
+                     open relay, as the ccNotes gateway was (the \"ccNotes SMTP problem explained\" war story).",
                     escape_str(&a)
                 ),
                 "RFC 1123 §5.2.16; RFC 2505 §2.1",
@@ -96,7 +96,7 @@ fn relay_trick(verb: &str, a: &str, frame: u64, f: &mut Findings) {
             "smtp_percent_hack",
             "uses the percent hack: user%host@relay asks the relay to forward to user@host. Only the \
              destination may interpret a local part, so a server that rewrites this relays for anyone \
-             (ccNotes-GW did, seed 001)",
+             (the ccNotes gateway did, in the \"ccNotes SMTP problem explained\" war story)",
             "RFC 1123 §5.2.16; RFC 2505 §2.1",
         ),
         Some(Routing::SourceRoute) => (

@@ -252,7 +252,7 @@ fn out_of_step(
             d.commands.len() - from,
             examples.join("; ")
         ),
-        "RFC 5321 §4.3.1; RFC 2920 §3.1; seed 001",
+        "RFC 5321 §4.3.1; RFC 2920 §3.1; RFC 821 App. E",
         Provenance::Inferred,
     );
     rows
