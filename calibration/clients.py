@@ -27,7 +27,9 @@ POP_PASS = "pia-secret"
 
 
 def read(path):
-    with open(path, "rb") as f:
+    # As text: smtplib turns a str message's line ends into CRLF (RFC 5321
+    # §2.3.8); bytes it sends as they are (see smtplib_bare_lf).
+    with open(path, encoding="ascii") as f:
         return f.read()
 
 
@@ -36,8 +38,18 @@ def smtplib_sendmail(host, port, msg):
         s.sendmail(SENDER, [RCPT], read(msg))
 
 
+def smtplib_bare_lf(host, port, msg):
+    # The same call with the file's bytes: smtplib sends bytes unchanged, so
+    # a file with Unix line ends goes out with bare LFs (RFC 5321 §2.3.8
+    # forbids them; lenient servers such as Postfix 3.7 accept them).
+    with open(msg, "rb") as f:
+        data = f.read()
+    with smtplib.SMTP(host, port, local_hostname=HELO, timeout=30) as s:
+        s.sendmail(SENDER, [RCPT], data)
+
+
 def smtplib_send_message(host, port, msg):
-    parsed = email.message_from_bytes(read(msg), policy=email.policy.SMTP)
+    parsed = email.message_from_string(read(msg), policy=email.policy.SMTP)
     with smtplib.SMTP(host, port, local_hostname=HELO, timeout=30) as s:
         s.send_message(parsed)
 
@@ -63,6 +75,10 @@ def smtplib_no_quit(host, port, msg):
 def pop_session(p):
     p.user(POP_USER)
     p.pass_(POP_PASS)
+    pop_transaction(p)
+
+
+def pop_transaction(p):
     print("STAT", p.stat())
     print("LIST", p.list()[1])
     for n in (1, 2):
@@ -78,13 +94,21 @@ def poplib_user(host, port, _msg):
 
 def poplib_stls(host, port, _msg):
     # The calibration server's certificate is self-signed: no verification.
+    # stls() itself asks CAPA whether STLS is offered (RFC 2595 §4).
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     p = poplib.POP3(host, port, timeout=30)
-    print("CAPA", sorted(p.capa()))
     p.stls(context=ctx)
     pop_session(p)
+
+
+def poplib_apop(host, port, _msg):
+    # APOP (RFC 1939 §7): the password never crosses the wire, only
+    # MD5(timestamp + secret) against the greeting's <timestamp>.
+    p = poplib.POP3(host, port, timeout=30)
+    p.apop(POP_USER, POP_PASS)
+    pop_transaction(p)
 
 
 class Replies:
@@ -129,11 +153,13 @@ def pregreet(host, port, _msg):
 
 CASES = {
     "smtplib-sendmail": smtplib_sendmail,
+    "smtplib-bare-lf": smtplib_bare_lf,
     "smtplib-send-message": smtplib_send_message,
     "smtplib-starttls-unused": smtplib_starttls_unused,
     "smtplib-no-quit": smtplib_no_quit,
     "poplib-user": poplib_user,
     "poplib-stls": poplib_stls,
+    "poplib-apop": poplib_apop,
     "pregreet": pregreet,
 }
 

@@ -162,7 +162,7 @@ ssl = yes
 ssl_cert = </etc/ssl/certs/ssl-cert-snakeoil.pem
 ssl_key = </etc/ssl/private/ssl-cert-snakeoil.key
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login apop
 mail_location = maildir:~/Maildir
 first_valid_uid = $UID_
 last_valid_uid = $UID_
@@ -348,10 +348,15 @@ cases() {
     record postfix--smtplib--sendmail 25 $c smtplib-sendmail 127.0.0.1 25 "$MSG/plain.eml"
     record postfix--smtplib--send-message 25 $c smtplib-send-message 127.0.0.1 25 "$MSG/plain.eml"
     record postfix--smtplib--starttls-unused 25 $c smtplib-starttls-unused 127.0.0.1 25 "$MSG/plain.eml"
-    record postfix--curl 25 curl -sS "smtp://127.0.0.1:25/client.$DOMAIN" \
+    # --crlf: curl uploads a file as it is, and the file has Unix line ends.
+    record postfix--curl 25 curl -sS --crlf "smtp://127.0.0.1:25/client.$DOMAIN" \
         --mail-from "tester@$DOMAIN" --mail-rcpt "alice@$DOMAIN" --upload-file "$MSG/plain.eml"
     # Postfix with STARTTLS used: the rest of the session is TLS.
     record postfix--swaks--starttls 25 swaks_ --server 127.0.0.1 --tls \
+        --to "alice@$DOMAIN" --data "@$MSG/plain.eml"
+    # Submission on 587: AUTH PLAIN inside TLS.
+    record postfix-submission--swaks--starttls-auth 587 swaks_ --server 127.0.0.1 --port 587 --tls \
+        --auth PLAIN --auth-user tester --auth-password tester-secret \
         --to "alice@$DOMAIN" --data "@$MSG/plain.eml"
     # aiosmtpd on 8025 (no STARTTLS offered).
     record aiosmtpd--swaks 8025 swaks_ --server 127.0.0.1 --port 8025 \
@@ -363,6 +368,8 @@ cases() {
     seed_mailbox pia
     record dovecot--poplib--stls 110 $c poplib-stls 127.0.0.1 110
     seed_mailbox pia
+    record dovecot--poplib--apop 110 $c poplib-apop 127.0.0.1 110
+    seed_mailbox pia
     record dovecot--curl 110 curl -sS "pop3://127.0.0.1:110/1" -u pia:pia-secret
     seed_mailbox fred
     record dovecot--fetchmail--postfix 110,25 fetchmail_
@@ -371,6 +378,7 @@ cases() {
     record postfix-submission--swaks--auth-plain 587 swaks_ --server 127.0.0.1 --port 587 \
         --auth PLAIN --auth-user tester --auth-password tester-secret \
         --to "alice@$DOMAIN" --data "@$MSG/plain.eml"
+    record postfix--smtplib--bare-lf 25 $c smtplib-bare-lf 127.0.0.1 25 "$MSG/plain.eml"
     record postfix--smtplib--no-quit 25 $c smtplib-no-quit 127.0.0.1 25 "$MSG/plain.eml"
     record postfix--swaks--drop-after-rcpt 25 swaks_ --server 127.0.0.1 \
         --to "alice@$DOMAIN" --drop-after RCPT
