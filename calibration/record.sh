@@ -252,7 +252,9 @@ start_servers() {
     # The daemons must not inherit this script's output (a pipe would stay open).
     postfix start </dev/null >/dev/null 2>&1
     STARTED_POSTFIX=1
-    dovecot -c "$DOVECOT_CONF" </dev/null >/dev/null 2>&1
+    # In its own UTS namespace, so that the APOP timestamp in its greeting
+    # (<pid.n.time.random@hostname>) names the calibration host, not this one.
+    unshare --uts sh -c "hostname $MX && dovecot -c '$DOVECOT_CONF'" </dev/null >/dev/null 2>&1
     STARTED_DOVECOT=1
     "$PY" "$HERE/aiosmtpd_server.py" 127.0.0.1 8025 </dev/null >"$LOGDIR/aiosmtpd.log" 2>&1 &
     AIOSMTPD_PID=$!
@@ -318,7 +320,7 @@ fetchmail_() { # fetchmail in its own UTS namespace so its HELO is fixed
     mkdir -p "$home"
     cat >"$home/fetchmailrc" <<EOF
 set no syslog
-poll 127.0.0.1 service 110 protocol pop3 auth password
+poll 127.0.0.1 service 110 protocol apop
     user "fred" password "fred-secret" is "alice@$DOMAIN" here
     sslproto '' smtphost 127.0.0.1/25 smtpname "alice@$DOMAIN"
     fetchall nokeep
