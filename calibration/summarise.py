@@ -91,19 +91,31 @@ def lock_step(commands, replies):
     return out
 
 
-def fmt_findings(findings):
+def fmt_findings(findings, judge):
     if not findings:
         return ["(no finding)"]
-    lines = ["| conn | frame | severity | id | provenance | message |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| conn | frame | severity | id | provenance | message (first 150 characters) | judgement |",
+             "|---|---|---|---|---|---|---|"]
     for f in findings:
         msg = f["message"].replace("|", "\\|")
-        if len(msg) > 170:
-            msg = msg[:167] + "…"
-        lines.append("| %s | %s | %s | `%s` | %s | %s |" % (
+        if len(msg) > 150:
+            msg = msg[:147] + "…"
+        lines.append("| %s | %s | %s | `%s` | %s | %s | %s |" % (
             f.get("conn", "—"), f.get("frame", "—"), f["severity"], f["id"],
-            f.get("provenance", ""), msg))
+            f.get("provenance", ""), msg, judge(f["id"])))
     return lines
+
+
+def judgements():
+    """(capture or '*', id) → the judgement text of calibration/judgements.tsv."""
+    table = {}
+    with open(os.path.join(HERE, "judgements.tsv"), encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            cap, fid, text = line.rstrip("\n").split("\t", 2)
+            table[(cap, fid)] = text
+    return table
 
 
 def check_conns(recs, ts):
@@ -165,7 +177,9 @@ def main():
     ap.add_argument("dir")
     a = ap.parse_args()
     exp = expected()
+    judged = judgements()
     tally = collections.Counter()
+    missed = []
     for name in sorted(os.listdir(a.dir)):
         if not name.endswith(".pcapng"):
             continue
@@ -180,19 +194,30 @@ def main():
         for f in findings:
             if f["severity"] != "info":
                 tally[(cls, f["id"], f["severity"], base)] += 1
+        for fid in ids - raised:
+            missed.append((base, fid))
         print("### %s\n" % base)
         print("*%s*; warnings/errors %s.\n" % (cls, verdict))
-        print("\n".join(fmt_findings(findings)) + "\n")
+        def judge(fid, base=base):
+            return judged.get((base, fid), judged.get(("*", fid), ""))
+        print("\n".join(fmt_findings(findings, judge)) + "\n")
         for note in check_conns(recs, tshark_conns(path)) + check_dialogue(recs, path):
             print("* " + note)
         print()
-    print("### Tally: warnings and errors per id on normal captures\n")
-    per_id = collections.defaultdict(set)
-    for (cls, fid, sev, base), _n in tally.items():
-        if cls == "normal":
-            per_id[(fid, sev)].add(base)
-    for (fid, sev), caps in sorted(per_id.items(), key=lambda kv: -len(kv[1])):
-        print("* `%s` (%s): %d captures" % (fid, sev, len(caps)))
+    print("### Tally: unexpected warnings and errors, by id\n")
+    per_id = collections.defaultdict(lambda: [set(), set(), 0])
+    for (cls, fid, sev, base), n in tally.items():
+        if fid in exp.get(base, ("?", set()))[1]:
+            continue
+        entry = per_id[(fid, sev)]
+        entry[0 if cls == "normal" else 1].add(base)
+        entry[2] += n
+    for (fid, sev), (normal, abnormal, n) in sorted(
+            per_id.items(), key=lambda kv: (-len(kv[1][0]) - len(kv[1][1]), kv[0])):
+        print("* `%s` (%s): %d normal and %d abnormal captures, %d findings"
+              % (fid, sev, len(normal), len(abnormal), n))
+    for base, fid in missed:
+        print("* missed: `%s` on %s" % (fid, base))
 
 
 if __name__ == "__main__":
