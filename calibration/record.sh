@@ -99,6 +99,8 @@ make_users() {
 }
 
 configure_postfix() {
+    # $myhostname and $mail_name are Postfix's own variables, not the shell's.
+    # shellcheck disable=SC2016
     postconf -e \
         "compatibility_level = 3.6" \
         "myhostname = $MX" \
@@ -217,10 +219,10 @@ CAPTURE_PID=
 # stop_capture PID: SIGINT makes sockscope close its pcapng cleanly; give it
 # 10 s, then SIGTERM (also handled), then SIGKILL.
 stop_capture() {
-    local pid=$1 sig i
+    local pid=$1 sig
     for sig in INT TERM KILL; do
         kill -s "$sig" "$pid" 2>/dev/null || break
-        for i in $(seq 1 100); do
+        for _ in $(seq 1 100); do
             kill -0 "$pid" 2>/dev/null || break 2
             sleep 0.1
         done
@@ -234,12 +236,11 @@ stop_servers() {
     [ -n "$AIOSMTPD_PID" ] && kill "$AIOSMTPD_PID" 2>/dev/null && wait "$AIOSMTPD_PID"
     [ -n "$STARTED_DOVECOT" ] && doveadm -c "$DOVECOT_CONF" stop 2>/dev/null
     [ -n "$STARTED_POSTFIX" ] && postfix stop >/dev/null 2>&1
-    AIOSMTPD_PID= STARTED_DOVECOT= STARTED_POSTFIX= CAPTURE_PID=
+    AIOSMTPD_PID='' STARTED_DOVECOT='' STARTED_POSTFIX='' CAPTURE_PID=''
 }
 
 wait_port() { # PORT: until something listens on 127.0.0.1:PORT (10 s)
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         ss -Hltn "sport = :$1" | grep -q . && return 0
         sleep 0.1
     done
@@ -269,12 +270,12 @@ start_servers() {
 # machine, sockscope-0.1.0 has printed nothing for minutes: then it is
 # stopped (its kernel stack kept in the log) and the caller tries again.
 start_capture() {
-    local name=$1 out=$2 i
+    local name=$1 out=$2
     shift 2
     "$SOCKSCOPE" live -i lo "$@" --write "$out" \
         </dev/null >"$LOGDIR/$name.live" 2>"$LOGDIR/$name.live.err" &
     CAPTURE_PID=$!
-    for i in $(seq 1 150); do
+    for _ in $(seq 1 150); do
         grep -q 'capturing on' "$LOGDIR/$name.live.err" && return 0
         sleep 0.1
     done
@@ -333,7 +334,7 @@ EOF
 cases() {
     export -f swaks_ fetchmail_
     export DOMAIN STATE
-    local c="$PY $HERE/clients.py"
+    local c=("$PY" "$HERE/clients.py")
     # Postfix on 25: ordinary sessions (STARTTLS offered, not used).
     record postfix--swaks 25 swaks_ --server 127.0.0.1 --to "alice@$DOMAIN" --data "@$MSG/plain.eml"
     record postfix--swaks--body 25 swaks_ --server 127.0.0.1 --to "alice@$DOMAIN" --data "@$MSG/body.eml"
@@ -347,9 +348,9 @@ cases() {
         --to "nobody@$DOMAIN" --data "@$MSG/plain.eml"
     record postfix--msmtp 25 sh -c "msmtp -C /dev/null --host=127.0.0.1 --port=25 \
         --domain=client.$DOMAIN --auth=off --tls=off --from=tester@$DOMAIN alice@$DOMAIN <'$MSG/plain.eml'"
-    record postfix--smtplib--sendmail 25 $c smtplib-sendmail 127.0.0.1 25 "$MSG/plain.eml"
-    record postfix--smtplib--send-message 25 $c smtplib-send-message 127.0.0.1 25 "$MSG/plain.eml"
-    record postfix--smtplib--starttls-unused 25 $c smtplib-starttls-unused 127.0.0.1 25 "$MSG/plain.eml"
+    record postfix--smtplib--sendmail 25 "${c[@]}" smtplib-sendmail 127.0.0.1 25 "$MSG/plain.eml"
+    record postfix--smtplib--send-message 25 "${c[@]}" smtplib-send-message 127.0.0.1 25 "$MSG/plain.eml"
+    record postfix--smtplib--starttls-unused 25 "${c[@]}" smtplib-starttls-unused 127.0.0.1 25 "$MSG/plain.eml"
     # --crlf: curl uploads a file as it is, and the file has Unix line ends.
     record postfix--curl 25 curl -sS --crlf "smtp://127.0.0.1:25/client.$DOMAIN" \
         --mail-from "tester@$DOMAIN" --mail-rcpt "alice@$DOMAIN" --upload-file "$MSG/plain.eml"
@@ -363,25 +364,25 @@ cases() {
     # aiosmtpd on 8025 (no STARTTLS offered).
     record aiosmtpd--swaks 8025 swaks_ --server 127.0.0.1 --port 8025 \
         --to "alice@$DOMAIN" --data "@$MSG/plain.eml"
-    record aiosmtpd--smtplib 8025 $c smtplib-sendmail 127.0.0.1 8025 "$MSG/plain.eml"
+    record aiosmtpd--smtplib 8025 "${c[@]}" smtplib-sendmail 127.0.0.1 8025 "$MSG/plain.eml"
     # Dovecot POP3 on 110, a mailbox re-seeded with two messages each time.
     seed_mailbox pia
-    record dovecot--poplib 110 $c poplib-user 127.0.0.1 110
+    record dovecot--poplib 110 "${c[@]}" poplib-user 127.0.0.1 110
     seed_mailbox pia
-    record dovecot--poplib--stls 110 $c poplib-stls 127.0.0.1 110
+    record dovecot--poplib--stls 110 "${c[@]}" poplib-stls 127.0.0.1 110
     seed_mailbox pia
-    record dovecot--poplib--apop 110 $c poplib-apop 127.0.0.1 110
+    record dovecot--poplib--apop 110 "${c[@]}" poplib-apop 127.0.0.1 110
     seed_mailbox pia
     record dovecot--curl 110 curl -sS "pop3://127.0.0.1:110/1" -u pia:pia-secret
     seed_mailbox fred
     record dovecot--fetchmail--postfix 110,25 fetchmail_
     # Abnormal: what is wrong is named in calibration/README.md.
-    record postscreen--pregreet 2525 $c pregreet 127.0.0.1 2525
+    record postscreen--pregreet 2525 "${c[@]}" pregreet 127.0.0.1 2525
     record postfix-submission--swaks--auth-plain 587 swaks_ --server 127.0.0.1 --port 587 \
         --auth PLAIN --auth-user tester --auth-password tester-secret \
         --to "alice@$DOMAIN" --data "@$MSG/plain.eml"
-    record postfix--smtplib--bare-lf 25 $c smtplib-bare-lf 127.0.0.1 25 "$MSG/plain.eml"
-    record postfix--smtplib--no-quit 25 $c smtplib-no-quit 127.0.0.1 25 "$MSG/plain.eml"
+    record postfix--smtplib--bare-lf 25 "${c[@]}" smtplib-bare-lf 127.0.0.1 25 "$MSG/plain.eml"
+    record postfix--smtplib--no-quit 25 "${c[@]}" smtplib-no-quit 127.0.0.1 25 "$MSG/plain.eml"
     record postfix--swaks--drop-after-rcpt 25 swaks_ --server 127.0.0.1 \
         --to "alice@$DOMAIN" --drop-after RCPT
 }
@@ -400,7 +401,9 @@ main() {
     start_servers
     versions | tee "$HERE/versions.txt" >&2
     cases
-    log "done: $(ls "$OUT"/*.pcapng | wc -l) captures in $OUT; logs in $LOGDIR"
+    local n
+    n=$(find "$OUT" -maxdepth 1 -name '*.pcapng' | wc -l)
+    log "done: $n captures in $OUT; logs in $LOGDIR"
 }
 
 main "$@"

@@ -13,7 +13,7 @@ pairing in order (RFC 5321 §4.3.1; RFC 1939 §3; under PIPELINING the replies
 still come in command order, RFC 2920 §3.1). The expected classification of
 each capture is read from calibration/expected.tsv.
 
-Usage: summarise.py [--sockscope BIN] CAPTURE-DIR > facts.md
+Usage: summarise.py [--sockscope BIN] [--check] CAPTURE-DIR > facts.md
 """
 
 import argparse
@@ -174,8 +174,11 @@ def expected():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sockscope", default=os.environ.get("SOCKSCOPE", "sockscope"))
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 if a capture's warnings/errors are not as expected.tsv says")
     ap.add_argument("dir")
     a = ap.parse_args()
+    failed = 0
     exp = expected()
     judged = judgements()
     tally = collections.Counter()
@@ -191,6 +194,7 @@ def main():
         raised = {f["id"] for f in findings if f["severity"] in ("warning", "error")}
         verdict = "as expected" if raised == ids else \
             "NOT as expected: raised %s, expected %s" % (sorted(raised), sorted(ids))
+        failed += raised != ids
         for f in findings:
             if f["severity"] != "info":
                 tally[(cls, f["id"], f["severity"], base)] += 1
@@ -218,6 +222,7 @@ def main():
               % (fid, sev, len(normal), len(abnormal), n))
     for base, fid in missed:
         print("* missed: `%s` on %s" % (fid, base))
+    return 1 if a.check and failed else 0
 
 
 if __name__ == "__main__":
