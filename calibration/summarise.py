@@ -106,16 +106,20 @@ def fmt_findings(findings, judge):
     return lines
 
 
-def judgements():
-    """(capture or '*', id) → the judgement text of calibration/judgements.tsv."""
-    table = {}
-    with open(os.path.join(HERE, "judgements.tsv"), encoding="utf-8") as f:
+def tsv_rows(name, width):
+    """The rows of calibration/NAME (tab-separated, '#' comments), WIDTH
+    fields each (missing trailing ones empty; the last keeps any tabs)."""
+    with open(os.path.join(HERE, name), encoding="utf-8") as f:
         for line in f:
             if line.startswith("#") or not line.strip():
                 continue
-            cap, fid, text = line.rstrip("\n").split("\t", 2)
-            table[(cap, fid)] = text
-    return table
+            fields = line.rstrip("\n").split("\t", width - 1)
+            yield fields + [""] * (width - len(fields))
+
+
+def judgements():
+    """(capture or '*', id) → the judgement text of calibration/judgements.tsv."""
+    return {(cap, fid): text for cap, fid, text in tsv_rows("judgements.tsv", 3)}
 
 
 def check_conns(recs, ts):
@@ -161,14 +165,9 @@ def check_dialogue(recs, path):
 
 
 def expected():
-    table = {}
-    with open(os.path.join(HERE, "expected.tsv"), encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            name, cls, ids, *_ = line.rstrip("\n").split("\t") + [""]
-            table[name] = (cls, set(filter(None, ids.split(","))))
-    return table
+    """capture → (class, the warning/error ids it must raise), from expected.tsv."""
+    return {name: (cls, set(filter(None, ids.split(","))))
+            for name, cls, ids, _infos in tsv_rows("expected.tsv", 4)}
 
 
 def main():
