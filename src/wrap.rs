@@ -1,9 +1,12 @@
 //! Word wrapping for the text report and the view's narration: lines of at
-//! most a given number of characters, broken at spaces. A word longer than a
-//! line (hostile captures make them) is cut into line-sized pieces in one
-//! pass, so the work stays linear in the text.
+//! most a given number of terminal columns (display width, so CJK and emoji
+//! count double), broken at spaces. A word longer than a line (hostile
+//! captures make them) is cut into line-sized pieces in one pass, so the
+//! work stays linear in the text.
 
-/// `text` broken into lines: the first at most `first` characters wide, the
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// `text` broken into lines: the first at most `first` columns wide, the
 /// others at most `rest`. Widths of 0 are taken as 1.
 pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
     let (first, rest) = (first.max(1), rest.max(1));
@@ -16,7 +19,7 @@ pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
     let width = |out: &Vec<String>| if out.is_empty() { first } else { rest };
     for word in text.split(' ') {
         let mut word = word;
-        let mut w = word.chars().count();
+        let mut w = word.width();
         if started && len + 1 + w > width(&out) {
             out.push(std::mem::take(&mut line));
             (len, started) = (0, false);
@@ -26,11 +29,10 @@ pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
         }
         // Too long for a line of its own: cut it into pieces.
         while !started && w > width(&out) {
-            let fit = width(&out);
-            let cut = word.char_indices().nth(fit).map_or(word.len(), |(i, _)| i);
+            let (cut, used) = cut_at(word, width(&out));
             out.push(word[..cut].to_string());
             word = &word[cut..];
-            w -= fit;
+            w -= used;
         }
         if started {
             line.push(' ');
@@ -44,6 +46,21 @@ pub fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
         out.push(line);
     }
     out
+}
+
+/// Where to cut `word` so its head fills at most `cols` columns (at least
+/// one character, so the loop always advances): the byte index and the
+/// head's width.
+fn cut_at(word: &str, cols: usize) -> (usize, usize) {
+    let mut used = 0;
+    for (i, c) in word.char_indices() {
+        let cw = c.width().unwrap_or(0);
+        if used + cw > cols && i > 0 {
+            return (i, used);
+        }
+        used += cw;
+    }
+    (word.len(), used)
 }
 
 #[cfg(test)]
@@ -70,5 +87,12 @@ mod tests {
             "aligned columns stay"
         );
         assert_eq!(wrap("é".repeat(5).as_str(), 2, 2), vec!["éé", "éé", "é"]);
+    }
+
+    #[test]
+    fn wide_characters_take_two_columns() {
+        // Each of these takes two columns of a terminal.
+        assert_eq!(wrap("漢字漢字 ok", 4, 4), vec!["漢字", "漢字", "ok"]);
+        assert_eq!(wrap("📨📨 📨", 4, 4), vec!["📨📨", "📨"]);
     }
 }

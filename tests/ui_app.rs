@@ -192,14 +192,16 @@ fn search_finds_commands_and_payloads_and_goes_on() {
 }
 
 #[test]
-fn playing_steps_in_capture_time_or_per_tick() {
+fn playing_steps_at_the_teaching_pace_or_in_capture_time() {
     let mut app = ccnotes();
+    // A 0.37 s session: in capture time it would be over in a blink.
+    assert_eq!(app.state.play.pacing, Pacing::Teach);
     let t0 = Instant::now();
     app.on_key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE), t0);
     assert!(app.state.play.playing);
     assert!(!app.tick(t0), "nothing due yet at once");
-    // #1 → #2 is 7 µs apart: due almost at once.
-    assert!(app.tick(t0 + Duration::from_millis(1)));
+    assert!(!app.tick(t0 + Duration::from_millis(1000)), "1.5 s a step");
+    assert!(app.tick(t0 + Duration::from_millis(1600)));
     assert_eq!(frame(&app), 2);
     for _ in 0..10 {
         press(&mut app, KeyCode::Char('+'));
@@ -209,16 +211,21 @@ fn playing_steps_in_capture_time_or_per_tick() {
         press(&mut app, KeyCode::Char('-'));
     }
     assert_eq!(app.state.play.speed_label(), "¼×");
-    press(&mut app, KeyCode::Char('t'));
-    assert_eq!(app.state.play.pacing, Pacing::Tick);
-    // One segment per tick: 4 s at ¼×.
+    // At ½× a teaching step takes 3 s.
     let now = Instant::now();
     app.on_action(ui::action::Action::Faster, now);
     let due = app.next_wake(now).expect("a step is due");
     assert!(
-        due > Duration::from_millis(1500) && due <= Duration::from_secs(2),
+        due > Duration::from_millis(2900) && due <= Duration::from_secs(3),
         "{due:?}"
     );
+    press(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.state.play.pacing, Pacing::Capture);
+    // #2 → #3 is 3 µs apart: in capture time, due almost at once.
+    let now = Instant::now();
+    app.on_action(ui::action::Action::Faster, now);
+    let due = app.next_wake(now).expect("a step is due");
+    assert!(due < Duration::from_millis(5), "{due:?}");
     press(&mut app, KeyCode::Char(' '));
     assert!(!app.state.play.playing);
     assert_eq!(app.next_wake(Instant::now()), None);

@@ -290,5 +290,5 @@ fn the_header_keeps_position_and_pace_whole() {
     let screen = ui::render_text(&mut app, 140, 40);
     let header = screen.lines().next().expect("a header");
     assert!(header.contains("#10 seg 10/21"), "{header}");
-    assert!(header.trim_end().ends_with("1× capture time"), "{header}");
+    assert!(header.trim_end().ends_with("1× teaching pace"), "{header}");
 }

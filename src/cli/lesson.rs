@@ -43,11 +43,12 @@ pub fn run(args: &LessonArgs) -> Result<ExitCode> {
             } else {
                 None
             };
-            let course = Course::open(&source, fresh.as_deref())?;
             if args.print {
+                let course = Course::open(&source, fresh.as_deref())?;
                 return print(&course, args.svg.as_deref());
             }
-            super::view::run_lesson(course)
+            let book = sockscope::ui::data::LessonBook::open(&source, fresh.as_deref())?;
+            super::view::run_lesson(book)
         }
     }
 }

@@ -45,9 +45,16 @@ pub fn run(file: Option<&Path>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The terminal view playing a lesson (the lesson pane lands with the view's
-/// lesson state; until then the view opens on the lesson's capture).
-pub fn run_lesson(course: sockscope::lessons::Course) -> Result<ExitCode> {
-    let _ = course;
-    anyhow::bail!("the guided view is not built yet: use --print for the handout")
+/// The terminal view playing a lesson (on a terminal; piped, the lesson's
+/// handout is the thing to print, and `--print` makes it).
+pub fn run_lesson(book: ui::data::LessonBook) -> Result<ExitCode> {
+    if !on_terminal() {
+        anyhow::bail!("the guided view needs a terminal; `sockscope lesson NAME --print` writes the lesson as a handout");
+    }
+    let Some(first) = book.captures.first() else {
+        anyhow::bail!("the lesson has no capture");
+    };
+    let mut app = app(Arc::clone(&first.data), first.store.clone()).with_lesson(book);
+    ui::run::run(&mut app, None).context("the terminal view failed")?;
+    Ok(ExitCode::SUCCESS)
 }

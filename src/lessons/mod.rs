@@ -18,7 +18,7 @@ pub use anchor::{Anchor, Resolved};
 pub use format::{Choice, Lesson, Level, Meta, Question, Step};
 pub use look::{Look, Pane};
 pub use prose::{Block, Inline, Prose};
-pub use source::{load, open_capture, Course, LessonSource};
+pub use source::{captures_of, load, locate, resolve_step, CaptureSpec, Course, LessonSource};
 
 /// Why a lesson could not be read or played.
 #[derive(Debug, thiserror::Error)]

@@ -62,29 +62,76 @@ pub fn load(source: &LessonSource) -> Result<Lesson, LessonError> {
     }
 }
 
-/// Opens a capture a lesson names: beside the lesson file, under
+/// Where a capture a lesson names is: a file, or bytes built into the binary.
+#[derive(Clone, Debug)]
+pub enum CaptureSpec {
+    File(PathBuf),
+    /// A shipped capture: its name as shown (`captures/NAME`) and bytes.
+    Shipped(String, &'static [u8]),
+}
+
+impl CaptureSpec {
+    /// A reader over the capture.
+    pub fn reader(&self) -> Result<CaptureReader, String> {
+        match self {
+            CaptureSpec::File(p) => CaptureReader::open(p).map_err(|e| e.to_string()),
+            CaptureSpec::Shipped(name, bytes) => {
+                CaptureReader::from_reader(name, *bytes).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+/// Finds a capture a lesson names: beside the lesson file, under
 /// `captures/` there, or shipped in the binary.
-pub fn open_capture(source: &LessonSource, name: &str) -> Result<CaptureReader, String> {
+pub fn locate(source: &LessonSource, name: &str) -> Result<CaptureSpec, String> {
     if let Some(dir) = source.dir() {
         for p in [dir.join(name), dir.join("..").join("captures").join(name)] {
             if p.is_file() {
-                return CaptureReader::open(&p).map_err(|e| e.to_string());
+                return Ok(CaptureSpec::File(p));
             }
         }
     }
     let path = Path::new(name);
     if path.is_absolute() && path.is_file() {
-        return CaptureReader::open(path).map_err(|e| e.to_string());
+        return Ok(CaptureSpec::File(path.to_path_buf()));
     }
     match shipped::capture(name) {
-        Some(bytes) => {
-            let shown = format!("captures/{}", name.trim_start_matches("captures/"));
-            CaptureReader::from_reader(&shown, bytes).map_err(|e| e.to_string())
-        }
+        Some(bytes) => Ok(CaptureSpec::Shipped(
+            format!("captures/{}", name.trim_start_matches("captures/")),
+            bytes,
+        )),
         None => Err(format!(
             "no capture {name} beside the lesson or among the shipped ones"
         )),
     }
+}
+
+/// The captures of a lesson, in order: the main one (or `replace`, a fresh
+/// lab run), then its `also` captures.
+pub fn captures_of(
+    source: &LessonSource,
+    lesson: &Lesson,
+    replace: Option<&Path>,
+) -> Result<Vec<(String, CaptureSpec)>, LessonError> {
+    let mut names = vec![lesson.meta.capture.clone()];
+    names.extend(lesson.meta.also.iter().cloned());
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let spec = match (i, replace) {
+                (0, Some(path)) => Ok(CaptureSpec::File(path.to_path_buf())),
+                _ => locate(source, &name),
+            };
+            spec.map(|s| (name.clone(), s))
+                .map_err(|why| LessonError::Capture {
+                    lesson: lesson.name.clone(),
+                    capture: name,
+                    why,
+                })
+        })
+        .collect()
 }
 
 /// A lesson with the timelines of its captures.
@@ -100,15 +147,9 @@ impl Course {
     /// on another file for its main capture (a fresh lab run).
     pub fn open(source: &LessonSource, replace: Option<&Path>) -> Result<Course, LessonError> {
         let lesson = load(source)?;
-        let mut names = vec![lesson.meta.capture.clone()];
-        names.extend(lesson.meta.also.iter().cloned());
         let mut captures = Vec::new();
-        for (i, name) in names.into_iter().enumerate() {
-            let opened = match (i, replace) {
-                (0, Some(path)) => CaptureReader::open(path).map_err(|e| e.to_string()),
-                _ => open_capture(source, &name),
-            };
-            let reader = opened.map_err(|why| LessonError::Capture {
+        for (name, spec) in captures_of(source, &lesson, replace)? {
+            let reader = spec.reader().map_err(|why| LessonError::Capture {
                 lesson: lesson.name.clone(),
                 capture: name.clone(),
                 why,
@@ -120,37 +161,36 @@ impl Course {
         Ok(Course { lesson, captures })
     }
 
-    /// The capture a step plays on (the main one unless it names another).
-    pub fn capture_of(&self, step: usize) -> Option<usize> {
-        let named = self.lesson.steps.get(step)?.capture.as_deref();
-        match named {
-            None => Some(0),
-            Some(n) => self.captures.iter().position(|(name, _, _)| name == n),
-        }
-    }
-
-    /// The connection a capture's steps follow: the lesson's `conn`, else
-    /// the first that carries a dialogue, else the first.
-    pub fn conn_of(&self, capture: usize) -> u32 {
-        if let Some(c) = self.lesson.meta.conn {
-            return c;
-        }
-        let Some((_, t, _)) = self.captures.get(capture) else {
-            return 1;
-        };
-        t.dialogues.first().map_or(1, |d| d.conn)
-    }
-
-    /// Where step `i` is anchored.
+    /// Where step `i` is anchored: (capture, landing).
     pub fn resolve(&self, i: usize) -> Result<(usize, super::Resolved), String> {
-        let step = self.lesson.steps.get(i).ok_or("no such step")?;
-        let c = self.capture_of(i).ok_or_else(|| {
-            format!(
-                "its capture {} is not one of the lesson's (`capture`, `also`)",
-                step.capture.as_deref().unwrap_or("")
-            )
-        })?;
-        let (_, t, k) = self.captures.get(c).ok_or("no such capture")?;
-        step.at.resolve(t, k, self.conn_of(c)).map(|r| (c, r))
+        let names: Vec<&str> = self.captures.iter().map(|(n, _, _)| n.as_str()).collect();
+        resolve_step(&self.lesson, i, &names, |c| {
+            self.captures.get(c).map(|(_, t, k)| (t, k))
+        })
     }
+}
+
+/// Where step `i` of `lesson` lands, among captures named `names` whose
+/// timelines `get` gives: the capture the step names (the main one unless it
+/// names another), the connection the lesson follows there (its `conn`, else
+/// the first that carries a dialogue, else the first), and the anchor in it.
+pub fn resolve_step<'t>(
+    lesson: &Lesson,
+    i: usize,
+    names: &[&str],
+    get: impl Fn(usize) -> Option<(&'t Timeline, &'t KernelIndex)>,
+) -> Result<(usize, super::Resolved), String> {
+    let step = lesson.steps.get(i).ok_or("no such step")?;
+    let c = match step.capture.as_deref() {
+        None => 0,
+        Some(n) => names.iter().position(|name| *name == n).ok_or_else(|| {
+            format!("its capture {n} is not one of the lesson's (`capture`, `also`)")
+        })?,
+    };
+    let (t, k) = get(c).ok_or("no such capture")?;
+    let conn = lesson
+        .meta
+        .conn
+        .unwrap_or_else(|| t.dialogues.first().map_or(1, |d| d.conn));
+    step.at.resolve(t, k, conn).map(|r| (c, r))
 }

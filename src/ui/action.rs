@@ -32,6 +32,17 @@ pub enum Action {
     Back,
     Help,
     Quit,
+    /// Show or hide the rows after the cursor (no spoilers).
+    Spoilers,
+    /// A lesson's next / previous step, and back to the current step's moment.
+    LessonNext,
+    LessonPrev,
+    LessonHere,
+    /// Scroll the lesson pane (a step longer than the pane).
+    LessonScroll(i16),
+    /// A lesson question's answer: the choice (0 = a), or for a free-text
+    /// question, show the model answer.
+    Answer(usize),
     /// A character typed into the search line or the picker's filter.
     Type(char),
     /// Backspace in the search line or the picker's filter.

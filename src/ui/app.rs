@@ -14,7 +14,7 @@ use ratatui::layout::Rect;
 use ratatui::Frame;
 
 use super::action::Action;
-use super::data::{CursorFrame, Data, PaneData};
+use super::data::{CursorFrame, Data, LessonBook, PaneData};
 use super::layout::Areas;
 use super::state::{Overlay, ViewState};
 use super::theme::Theme;
@@ -33,6 +33,9 @@ pub struct App {
     /// The frame at the cursor, read back from the capture.
     pub frame: Option<CursorFrame>,
     pub state: ViewState,
+    /// The lesson being played, with its captures (`data` and `store` are
+    /// the one its current step shows).
+    pub lesson: Option<LessonBook>,
 }
 
 impl App {
@@ -46,6 +49,7 @@ impl App {
             theme,
             frame: None,
             state,
+            lesson: None,
         };
         app.change(|u| u.sync());
         app
@@ -60,7 +64,7 @@ impl App {
     }
 
     /// Changes the state, then reads the frame the cursor is on now.
-    fn change<R>(&mut self, f: impl FnOnce(&mut Update<'_>) -> R) -> R {
+    pub(super) fn change<R>(&mut self, f: impl FnOnce(&mut Update<'_>) -> R) -> R {
         let r = f(&mut Update {
             state: &mut self.state,
             data: &self.data,
@@ -80,6 +84,7 @@ impl App {
             data: &self.data,
             frame: self.frame.as_ref(),
             interfaces: &self.interfaces,
+            lesson: self.lesson.as_ref(),
         }
     }
 
@@ -104,12 +109,21 @@ impl App {
             }
             return;
         }
+        if self.question_waits() {
+            if let Some(action) = keys::answer_key(key) {
+                self.on_action(action, now);
+                return;
+            }
+        }
         if let Some(action) = keys::action(key) {
             self.on_action(action, now);
         }
     }
 
     pub fn on_action(&mut self, action: Action, now: Instant) {
+        if self.lesson_action(action) {
+            return;
+        }
         self.change(|u| u.apply(action, now));
     }
 

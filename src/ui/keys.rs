@@ -25,11 +25,24 @@ pub const BINDINGS: &[(&str, &str, Action)] = &[
     ("+ -", "play faster / slower (¼× to 16×)", Action::Faster),
     (
         "t",
-        "pace: capture time or one segment per tick",
+        "pace: the teaching pace (a segment every 1.5 s) or capture time",
         Action::Pacing,
     ),
     ("n N", "next / previous finding", Action::NextFinding),
     ("c", "connection picker", Action::Picker),
+    (
+        "s",
+        "no spoilers: hide (or show) what comes after the cursor",
+        Action::Spoilers,
+    ),
+    ("] [", "lesson: next / previous step", Action::LessonNext),
+    (".", "lesson: back to the step's moment", Action::LessonHere),
+    ("{ }", "lesson: scroll its text", Action::LessonScroll(3)),
+    (
+        "a b c …",
+        "lesson: answer the question (free text: a shows the answer)",
+        Action::Answer(0),
+    ),
     (
         "/",
         "search payloads and commands (/ ⏎ again: next match)",
@@ -99,8 +112,28 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Esc => Action::Back,
         KeyCode::Char('?') | KeyCode::F(1) => Action::Help,
         KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char('s') => Action::Spoilers,
+        KeyCode::Char(']') => Action::LessonNext,
+        KeyCode::Char('[') => Action::LessonPrev,
+        KeyCode::Char('.') => Action::LessonHere,
+        KeyCode::Char('}') => Action::LessonScroll(3),
+        KeyCode::Char('{') => Action::LessonScroll(-3),
         _ => return None,
     })
+}
+
+/// In a lesson whose question waits for an answer, `a`…`f` answer it
+/// (before any other meaning the letter has: `c` is the picker otherwise).
+pub fn answer_key(key: KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release
+        || !key.modifiers.difference(KeyModifiers::SHIFT).is_empty()
+    {
+        return None;
+    }
+    match key.code {
+        KeyCode::Char(c @ 'a'..='f') => Some(Action::Answer((c as u8 - b'a') as usize)),
+        _ => None,
+    }
 }
 
 /// The action of a key while the search line or the picker's filter is

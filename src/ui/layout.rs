@@ -10,6 +10,8 @@ use super::state::{Pane, ViewState};
 
 /// Below this width or height the panes fold into tabs.
 pub const WIDE_MIN: (u16, u16) = (110, 28);
+/// With a lesson playing, the panes sit side by side only from this height.
+pub const LESSON_WIDE_MIN_H: u16 = 40;
 
 /// The rectangles of one screen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -21,6 +23,8 @@ pub struct Areas {
     pub panes: [Option<Rect>; 6],
     pub strip: Rect,
     pub narration: Rect,
+    /// The lesson pane, while a lesson plays.
+    pub lesson: Option<Rect>,
     pub footer: Rect,
 }
 
@@ -50,19 +54,32 @@ pub fn is_wide(size: Rect) -> bool {
     size.width >= WIDE_MIN.0 && size.height >= WIDE_MIN.1
 }
 
-/// The layout for a terminal of `size`; in tabs, `focus` is the pane shown.
-pub fn areas(size: Rect, focus: Pane) -> Areas {
-    let wide = is_wide(size);
-    let narration_h = match size.height {
-        0..=22 => 3,
-        23..=35 => 4,
-        36..=49 => 5,
-        _ => 6,
+/// The layout for a terminal of `size`; in tabs, `focus` is the pane shown;
+/// with `lesson`, a lesson pane takes the narration's place and more (the
+/// lesson tells the story; a short narration of the segment stays when
+/// there is room).
+pub fn areas(size: Rect, focus: Pane, lesson: bool) -> Areas {
+    // A lesson's pane takes rows: side by side only when the panes still
+    // get enough of them, else the pane the step is about fills the tab.
+    let wide = is_wide(size) && (!lesson || size.height >= LESSON_WIDE_MIN_H);
+    let narration_h = match (lesson, wide, size.height) {
+        (true, false, _) => 0,
+        (true, true, _) => 2,
+        (false, _, 0..=22) => 3,
+        (false, _, 23..=35) => 4,
+        (false, _, 36..=49) => 5,
+        (false, _, _) => 6,
     };
+    let lesson_h = match (lesson, size.height) {
+        (false, _) => 0,
+        (true, h) => (h * 2 / 5).max(8),
+    };
+    let strip_h = if lesson { 1 } else { 2 };
     let [header, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(size);
-    let [main, strip, narration, footer] = Layout::vertical([
+    let [main, strip, lesson_area, narration, footer] = Layout::vertical([
         Constraint::Min(3),
-        Constraint::Length(2),
+        Constraint::Length(strip_h),
+        Constraint::Length(lesson_h),
         Constraint::Length(narration_h),
         Constraint::Length(1),
     ])
@@ -73,6 +90,7 @@ pub fn areas(size: Rect, focus: Pane) -> Areas {
         panes: [None; 6],
         strip,
         narration,
+        lesson: lesson.then_some(lesson_area),
         footer,
     };
     if !wide {
@@ -108,7 +126,12 @@ pub fn areas(size: Rect, focus: Pane) -> Areas {
 impl ViewState {
     /// The layout of the state's screen.
     pub fn areas(&self) -> Areas {
-        areas(self.size, self.focus)
+        self.areas_in(self.size)
+    }
+
+    /// The layout of the state's screen at another size.
+    pub fn areas_in(&self, size: Rect) -> Areas {
+        areas(size, self.focus, self.lesson.is_some())
     }
 }
 
@@ -118,20 +141,34 @@ mod tests {
 
     #[test]
     fn small_terminals_fold_into_tabs_and_large_ones_show_all() {
-        let small = areas(Rect::new(0, 0, 80, 24), Pane::Dialogue);
+        let small = areas(Rect::new(0, 0, 80, 24), Pane::Dialogue, false);
         assert!(!small.is_wide());
         assert!(small.pane(Pane::Dialogue).is_some());
         assert!(small.pane(Pane::Ladder).is_none());
-        let big = areas(Rect::new(0, 0, 200, 60), Pane::Ladder);
+        let big = areas(Rect::new(0, 0, 200, 60), Pane::Ladder, false);
         assert!(Pane::ALL.iter().all(|p| big.pane(*p).is_some()));
         let ladder = big.pane(Pane::Ladder).expect("ladder");
         assert!(ladder.height >= 30 && ladder.width >= 100, "{ladder:?}");
     }
 
     #[test]
+    fn a_lesson_takes_the_narration_and_more() {
+        for (w, h) in [(80, 24), (110, 28), (160, 45)] {
+            let a = areas(Rect::new(0, 0, w, h), Pane::Kernel, true);
+            let lesson = a.lesson.expect("a lesson pane");
+            assert!(lesson.height >= 8, "{w}x{h}: {lesson:?}");
+            assert!(
+                a.pane(Pane::Kernel).is_some_and(|r| r.height >= 7),
+                "{w}x{h}: {a:?}"
+            );
+        }
+    }
+
+    #[test]
     fn tiny_terminals_do_not_panic() {
         for (w, h) in [(0, 0), (1, 1), (10, 3), (80, 5), (300, 2)] {
-            let _ = areas(Rect::new(0, 0, w, h), Pane::Ladder);
+            let _ = areas(Rect::new(0, 0, w, h), Pane::Ladder, false);
+            let _ = areas(Rect::new(0, 0, w, h), Pane::Ladder, true);
         }
     }
 }

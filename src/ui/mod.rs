@@ -20,6 +20,7 @@ mod cursor;
 pub mod data;
 pub mod keys;
 pub mod layout;
+mod lesson_play;
 mod mouse;
 mod panes;
 pub mod run;

@@ -96,9 +96,17 @@ pub const MAX_WAIT: Duration = Duration::from_secs(3);
 pub enum Pacing {
     /// As the segments came, scaled by the speed.
     Capture,
-    /// One segment per tick (one second at 1×).
-    Tick,
+    /// The teaching pace: one segment per step, [`TEACH_STEP`] each at 1×,
+    /// whatever the capture's timing (a 0.4 s session would be over before
+    /// a class had read the first arrow).
+    Teach,
 }
+
+/// A step of the teaching pace at 1×.
+pub const TEACH_STEP: Duration = Duration::from_millis(1500);
+
+/// Captures shorter than this play at the teaching pace by default.
+pub const SHORT_CAPTURE: Duration = Duration::from_secs(20);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Play {
@@ -152,6 +160,55 @@ pub struct SearchState {
     pub resume: Option<usize>,
 }
 
+/// An answer given in a lesson.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// The choice picked (0 = a).
+    Chose(usize),
+    /// A free-text question's model answer shown.
+    Revealed,
+}
+
+/// Where a guided lesson is: the step, the answers, and where the step put
+/// the cursor (the student may leave it to explore and come back).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LessonState {
+    /// 0: the introduction; `k`: step `k` (1-based).
+    pub step: usize,
+    pub steps: usize,
+    /// Which of the lesson's captures the view shows.
+    pub capture: usize,
+    /// Per step (index `k - 1`): the answer given to its question.
+    pub answers: Vec<Option<Answer>>,
+    /// Where the current step put the cursor (connection, position).
+    pub anchor: Option<(u32, usize)>,
+    /// What the current step asks the student to look at.
+    pub look: crate::lessons::Look,
+    /// Lines of the lesson pane scrolled away.
+    pub scroll: u16,
+}
+
+impl LessonState {
+    pub fn new(steps: usize) -> Self {
+        LessonState {
+            step: 0,
+            steps,
+            capture: 0,
+            answers: vec![None; steps],
+            anchor: None,
+            look: crate::lessons::Look::default(),
+            scroll: 0,
+        }
+    }
+
+    /// The answer to the current step's question, if given.
+    pub fn answer(&self) -> Option<Answer> {
+        self.step
+            .checked_sub(1)
+            .and_then(|k| self.answers.get(k).copied().flatten())
+    }
+}
+
 /// The whole view state. A new kind of view (a guided lesson, say) is one
 /// more field here, set in [`ViewState::new`] and read by its pane.
 #[derive(Clone, Debug)]
@@ -179,10 +236,37 @@ pub struct ViewState {
     /// Selected finding in the findings pane (index into its list).
     pub finding_sel: usize,
     pub search: SearchState,
+    /// Rows after the cursor are shown (dimmed); off, they are hidden, so a
+    /// class can be asked what comes next (`s`; off in lessons).
+    pub spoilers: bool,
+    /// The guided lesson being played, if any.
+    pub lesson: Option<LessonState>,
     pub quit: bool,
 }
 
+/// The teaching pace for a short capture, capture time for a long one.
+fn default_pacing(data: &Data) -> Pacing {
+    let frames = &data.timeline.frames;
+    let span = match (frames.first(), frames.last()) {
+        (Some(a), Some(b)) => b.time.nanos_since(a.time).max(0),
+        _ => 0,
+    };
+    if (span as u128) < SHORT_CAPTURE.as_nanos() && data.complete {
+        Pacing::Teach
+    } else {
+        Pacing::Capture
+    }
+}
+
 impl ViewState {
+    /// The lesson, while the cursor is where its step put it: what the
+    /// panes highlight (off the path, the student explores freely).
+    pub fn on_path(&self) -> Option<&LessonState> {
+        self.lesson
+            .as_ref()
+            .filter(|l| l.step > 0 && l.anchor == Some((self.conn, self.pos)))
+    }
+
     /// At the first connection's first segment, nothing open, paused at 1×.
     pub fn new(data: &Data, size: Rect) -> Self {
         ViewState {
@@ -194,7 +278,7 @@ impl ViewState {
             play: Play {
                 playing: false,
                 speed: 2,
-                pacing: Pacing::Capture,
+                pacing: default_pacing(data),
                 due: None,
             },
             live: false,
@@ -205,6 +289,8 @@ impl ViewState {
             scroll: Scrolls::default(),
             finding_sel: 0,
             search: SearchState::default(),
+            spoilers: true,
+            lesson: None,
             quit: false,
         }
     }

@@ -157,6 +157,40 @@ impl Theme {
         self.fg(Color::Yellow).add_modifier(Modifier::ITALIC)
     }
 
+    /// A source's own words, quoted.
+    pub fn quote(&self) -> Style {
+        self.fg(Color::Gray).add_modifier(Modifier::ITALIC)
+    }
+
+    /// Bytes, names and commands as they are on the wire, in prose.
+    pub fn code(&self) -> Style {
+        self.fg(Color::LightYellow)
+    }
+
+    pub fn emphasis(&self) -> Style {
+        Style::new().add_modifier(Modifier::ITALIC)
+    }
+
+    /// A right answer, and a wrong one (marked ✓ and ✗ as well).
+    pub fn right(&self) -> Style {
+        self.fg(Color::LightGreen).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn wrong(&self) -> Style {
+        self.fg(Color::LightRed).add_modifier(Modifier::BOLD)
+    }
+
+    /// What a lesson step points at: reversed, so it stands out in any
+    /// theme and on a projector.
+    pub fn pointed(&self) -> Style {
+        let s = Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD);
+        if self.color {
+            s.fg(Color::Yellow)
+        } else {
+            s
+        }
+    }
+
     pub fn key(&self) -> Style {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }

@@ -246,3 +246,168 @@ mod tests {
         assert_eq!(spans_width(&row), 7);
     }
 }
+
+/// A piece of styled text being wrapped: a word (made of the runs it spans,
+/// so `` `code`, `` stays one word), a space, or a line break.
+enum Tok {
+    Word(Vec<(String, Style)>),
+    Space(Style),
+    Break,
+}
+
+fn tokens(runs: &[(String, Style)]) -> Vec<Tok> {
+    let mut out: Vec<Tok> = Vec::new();
+    for (text, style) in runs {
+        for (li, line) in text.split('\n').enumerate() {
+            if li > 0 {
+                out.push(Tok::Break);
+            }
+            for (wi, word) in line.split(' ').enumerate() {
+                if wi > 0 {
+                    out.push(Tok::Space(*style));
+                }
+                if word.is_empty() {
+                    continue;
+                }
+                match out.last_mut() {
+                    Some(Tok::Word(parts)) => parts.push((word.to_string(), *style)),
+                    _ => out.push(Tok::Word(vec![(word.to_string(), *style)])),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Styled runs of text word-wrapped into lines at most `cols` columns wide,
+/// the first indented by `first`, the others by `rest`; a word longer than
+/// a line is cut. A `\n` inside a run starts a new line.
+pub fn wrap_runs(
+    runs: &[(String, Style)],
+    cols: usize,
+    first: &str,
+    rest: &str,
+) -> Vec<Line<'static>> {
+    let mut w = Wrapper {
+        lines: Vec::new(),
+        cur: vec![Span::raw(first.to_string())],
+        used: width(first),
+        fresh: true,
+        cols: cols.max(width(rest) + 1),
+        rest,
+    };
+    let mut space: Option<Style> = None;
+    for tok in tokens(runs) {
+        match tok {
+            Tok::Break => {
+                w.newline();
+                space = None;
+            }
+            Tok::Space(st) => space = space.or(Some(st)),
+            Tok::Word(parts) => {
+                let n: usize = parts.iter().map(|(p, _)| width(p)).sum();
+                let gap = usize::from(space.is_some() && !w.fresh);
+                if !w.fresh && w.used + gap + n > w.cols {
+                    w.newline();
+                } else if let (1, Some(st)) = (gap, space) {
+                    w.push(" ", st);
+                }
+                space = None;
+                for (p, st) in parts {
+                    w.push_cut(&p, st);
+                }
+            }
+        }
+    }
+    if w.cur.len() > 1 || w.lines.is_empty() {
+        w.lines.push(Line::from(w.cur));
+    }
+    w.lines
+}
+
+/// The line being filled by [`wrap_runs`].
+struct Wrapper<'a> {
+    lines: Vec<Line<'static>>,
+    cur: Vec<Span<'static>>,
+    used: usize,
+    fresh: bool,
+    cols: usize,
+    rest: &'a str,
+}
+
+impl Wrapper<'_> {
+    fn newline(&mut self) {
+        self.lines.push(Line::from(std::mem::take(&mut self.cur)));
+        self.cur = vec![Span::raw(self.rest.to_string())];
+        self.used = width(self.rest);
+        self.fresh = true;
+    }
+
+    fn push(&mut self, text: &str, st: Style) {
+        self.cur.push(Span::styled(text.to_string(), st));
+        self.used += width(text);
+        self.fresh = false;
+    }
+
+    /// A word's piece, cut where the line ends (a word longer than a line).
+    fn push_cut(&mut self, mut text: &str, st: Style) {
+        while self.used + width(text) > self.cols {
+            let room = self.cols.saturating_sub(self.used);
+            let mut head = prefix(text, room);
+            if head.is_empty() {
+                if !self.fresh {
+                    self.newline();
+                    continue;
+                }
+                head = text
+                    .get(..text.chars().next().map_or(0, char::len_utf8))
+                    .unwrap_or("");
+            }
+            self.push(head, st);
+            text = &text[head.len()..];
+            if text.is_empty() {
+                return;
+            }
+            self.newline();
+        }
+        if !text.is_empty() {
+            self.push(text, st);
+        }
+    }
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::*;
+
+    fn text(lines: &[Line<'_>]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn words_across_runs_wrap_whole() {
+        let plain = Style::new();
+        let code = Style::new().add_modifier(ratatui::style::Modifier::BOLD);
+        let runs = vec![
+            ("sockscope raises ".to_string(), plain),
+            ("smtp_pregreet".to_string(), code),
+            (", proved.".to_string(), plain),
+        ];
+        let lines = wrap_runs(&runs, 20, "", "");
+        assert_eq!(
+            text(&lines),
+            vec!["sockscope raises", "smtp_pregreet,", "proved."]
+        );
+    }
+
+    #[test]
+    fn long_words_are_cut_and_indents_kept() {
+        let runs = vec![("a ".to_string() + &"x".repeat(12), Style::new())];
+        let lines = wrap_runs(&runs, 8, "• ", "  ");
+        assert_eq!(text(&lines), vec!["• a", "  xxxxxx", "  xxxxxx"]);
+        assert!(text(&lines).iter().all(|l| width(l) <= 8));
+    }
+}

@@ -5,12 +5,14 @@
 //! knows about the cursor, the panes or the terminal.
 
 pub mod frame;
+pub mod lesson;
 pub mod lookup;
 pub mod model;
 pub mod search;
 pub mod source;
 
 pub use frame::{CursorFrame, FrameDetail};
+pub use lesson::{BookCapture, LessonBook};
 pub use lookup::PickerRows;
 pub use model::{Data, Row, RowKind};
 
@@ -32,4 +34,6 @@ pub struct PaneData<'a> {
     pub frame: Option<&'a CursorFrame>,
     /// Names of the capture's interfaces (pcapng), by id.
     pub interfaces: &'a [Option<String>],
+    /// The lesson being played, if any.
+    pub lesson: Option<&'a LessonBook>,
 }

@@ -26,16 +26,27 @@ use rows::Ctx;
 
 /// Rows shown in a pane `height` lines tall, each with its lines.
 fn visible(c: &Ctx<'_>, height: usize) -> Vec<(usize, Vec<Line<'static>>)> {
-    let rows = c.rows;
+    // Without spoilers, the rows that start after the cursor are not there
+    // (a line still arriving is: it started).
+    let order: Vec<usize> = (0..c.rows.len()).filter(|&k| c.shows(k)).collect();
     // Long replies fold only when the whole dialogue would not fit
     // unfolded (a short dialogue in a tall pane shows every line).
-    let fold = rows.len() > height
-        || (0..rows.len())
-            .map(|k| rows::lines(c, k, false).len())
+    let fold = order.len() > height
+        || order
+            .iter()
+            .map(|&k| rows::lines(c, k, false).len())
             .sum::<usize>()
             > height;
-    let lines_of = |k| rows::lines(c, k, fold);
-    let cur = c.at_cursor.unwrap_or(0);
+    let lines_of = |i: usize| {
+        order
+            .get(i)
+            .map(|&k| rows::lines(c, k, fold))
+            .unwrap_or_default()
+    };
+    let cur = c
+        .at_cursor
+        .and_then(|k| order.iter().position(|&o| o == k))
+        .unwrap_or(0);
     // Walk back from the cursor's row while the history fits in two thirds.
     let mut start = cur;
     let mut used = lines_of(cur).len();
@@ -49,12 +60,12 @@ fn visible(c: &Ctx<'_>, height: usize) -> Vec<(usize, Vec<Line<'static>>)> {
     }
     let mut out = Vec::new();
     let mut filled = 0;
-    let mut k = start;
-    while k < rows.len() && filled < height {
-        let r = lines_of(k);
+    let mut i = start;
+    while i < order.len() && filled < height {
+        let r = lines_of(i);
         filled += r.len();
-        out.push((k, r));
-        k += 1;
+        out.push((order[i], r));
+        i += 1;
     }
     // Near the end, the rows before fill what is left: no blank lines
     // under the last row while earlier ones are scrolled away.
@@ -65,7 +76,7 @@ fn visible(c: &Ctx<'_>, height: usize) -> Vec<(usize, Vec<Line<'static>>)> {
         }
         filled += r.len();
         start -= 1;
-        out.insert(0, (start, r));
+        out.insert(0, (order[start], r));
     }
     out
 }
@@ -113,13 +124,24 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
     let shown = visible(&c, height);
     let all_shown = shown.first().is_none_or(|(k, _)| *k == 0)
         && shown.last().is_none_or(|(k, _)| k + 1 >= c.rows.len());
+    let hidden = (0..c.rows.len()).filter(|&k| !c.shows(k)).count();
     let mut lines: Vec<Line> = shown.into_iter().flat_map(|(_, r)| r).collect();
     if c.rows.is_empty() {
         lines.push(Line::from(Span::styled("(nothing said yet)", t.dim())));
     }
+    if hidden > 0 && lines.len() < height {
+        lines.push(Line::from(Span::styled(
+            format!("  ⋯ what comes next is hidden ({hidden} more lines; s shows them)"),
+            t.dim(),
+        )));
+    }
     // The two pairings side by side, when the whole dialogue is on screen
-    // and the table fits under it.
-    if all_shown && !c.d.pairings.is_empty() && lines.len() + c.d.pairings.len() + 2 <= height {
+    // and the table fits under it (and nothing is hidden: it tells the end).
+    if all_shown
+        && hidden == 0
+        && !c.d.pairings.is_empty()
+        && lines.len() + c.d.pairings.len() + 2 <= height
+    {
         lines.extend(pairing::table(&c));
     }
     lines.truncate(height);

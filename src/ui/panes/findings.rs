@@ -37,7 +37,20 @@ pub fn item_at(s: &ViewState, d: &Data, area: Rect, y: u16) -> Option<usize> {
 
 pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, focused: bool) {
     let d = d.data;
-    let n = s.findings_len(d);
+    let all = s.findings_len(d);
+    // Without spoilers the findings raised after the cursor are not listed
+    // (the list is in frame order).
+    let cursor = s.cursor_frame(d).unwrap_or(0);
+    let n = match s.spoilers {
+        true => all,
+        false => (0..all)
+            .take_while(|&k| {
+                s.finding_at(d, k)
+                    .and_then(|i| d.timeline.findings.get(i as usize))
+                    .is_some_and(|f| f.frame <= cursor)
+            })
+            .count(),
+    };
     let title = vec![
         Span::styled("findings", t.title()),
         Span::styled(format!(" · {n} · n/N jump · ⏎ details"), t.dim()),
@@ -46,13 +59,12 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
     let inner = block.inner(area);
     f.render_widget(block, area);
     if n == 0 {
-        f.render_widget(
-            Paragraph::new(Span::styled(
-                "Nothing to report on this connection.",
-                t.dim(),
-            )),
-            inner,
-        );
+        let msg = if all > 0 {
+            "Nothing yet at the cursor (what comes next is hidden; s shows it)."
+        } else {
+            "Nothing to report on this connection."
+        };
+        f.render_widget(Paragraph::new(Span::styled(msg, t.dim())), inner);
         return;
     }
     let rows = list_height(area, n);

@@ -93,7 +93,7 @@ fn play_state(s: &ViewState, pace: bool) -> String {
     }
     let how = match s.play.pacing {
         Pacing::Capture => " capture time",
-        Pacing::Tick => " per tick",
+        Pacing::Teach => " teaching pace",
     };
     format!(
         "{} {}{}",

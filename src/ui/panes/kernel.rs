@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::finding::Provenance;
-use crate::tcp::TcpState;
+use crate::tcp::{Endpoint, TcpState};
 use crate::timeline::EndpointKernel;
 use crate::ui::data::PaneData;
 use crate::ui::state::ViewState;
@@ -105,18 +105,44 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
     // A pane too short for every row scrolls (↑/↓ when focused), and its
     // last line says what is out of sight.
     let room = usize::from(inner.height).saturating_sub(2).max(1);
-    let first = s.scroll.kernel.min(ROWS.len().saturating_sub(room));
+    let pointed = lesson_field(s);
+    let mut first = s.scroll.kernel.min(ROWS.len().saturating_sub(room));
+    // The row a lesson step points at is always in sight.
+    if let Some((row, _)) = pointed {
+        if row < first || row >= first + room {
+            first = row
+                .saturating_sub(room / 2)
+                .min(ROWS.len().saturating_sub(room));
+        }
+    }
     let last = (first + room).min(ROWS.len());
     for (row, (name, _)) in ROWS.iter().enumerate().take(last).skip(first) {
-        let mut spans = vec![Span::styled(pad(name, label), t.dim())];
-        for (k, prev) in [
-            (&now.client, before.as_ref().map(|b| &b.client)),
-            (&now.server, before.as_ref().map(|b| &b.server)),
+        let here = pointed.filter(|(r, _)| *r == row);
+        let name_style = if here.is_some() { t.pointed() } else { t.dim() };
+        let mut spans = vec![Span::styled(pad(name, label), name_style)];
+        for (side, k, prev) in [
+            (
+                Endpoint::Client,
+                &now.client,
+                before.as_ref().map(|b| &b.client),
+            ),
+            (
+                Endpoint::Server,
+                &now.server,
+                before.as_ref().map(|b| &b.server),
+            ),
         ] {
             let v = value(k, row, short);
             let changed = prev.is_some_and(|p| value(p, row, short) != v);
-            let st = if changed { t.key() } else { Style::new() };
-            spans.push(Span::styled(pad(&v, col), st));
+            let st = if here.is_some_and(|(_, e)| e.is_none_or(|e| e == side)) {
+                t.pointed()
+            } else if changed {
+                t.key()
+            } else {
+                Style::new()
+            };
+            spans.push(Span::styled(v.clone(), st));
+            spans.push(Span::raw(" ".repeat(col.saturating_sub(width(&v)))));
         }
         if meaning {
             spans.push(Span::styled(ROWS[row].1, t.dim()));
@@ -137,6 +163,26 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
         lines.push(footnote(now.client.reads_observed, w, t));
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The row (and endpoint) a lesson step points at in this pane.
+fn lesson_field(s: &ViewState) -> Option<(usize, Option<Endpoint>)> {
+    let l = s.on_path()?;
+    if l.look.pane != Some(crate::lessons::Pane::Kernel) {
+        return None;
+    }
+    let row = match l.look.field.as_deref()? {
+        "state" => 0,
+        "snd_una" => 1,
+        "snd_nxt" => 2,
+        "in_flight" => 3,
+        "rcv_nxt" => 4,
+        "window" => 5,
+        "unread" | "received" | "read" => 6,
+        "retransmissions" => 7,
+        _ => return None,
+    };
+    Some((row, l.look.side))
 }
 
 /// The footnote in the longest form that fits the pane, so it is never

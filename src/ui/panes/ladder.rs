@@ -26,7 +26,12 @@ const LINES: u16 = 2;
 /// two thirds down so the history before it stays in view.
 fn window(s: &ViewState, d: &Data, area: Rect) -> (usize, usize) {
     let visible = usize::from(area.height.saturating_sub(3) / LINES).max(1);
-    let len = s.seg_count(d);
+    // Without spoilers the segments after the cursor are not drawn: the
+    // cursor's row is the last.
+    let len = match s.spoilers {
+        true => s.seg_count(d),
+        false => (s.pos + 1).min(s.seg_count(d)),
+    };
     let top = s.pos.saturating_sub(visible * 2 / 3);
     let top = top.min(len.saturating_sub(visible));
     (top, visible)
@@ -85,13 +90,27 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
     let mut lines = vec![heads(&g, conn.client, conn.server, w, t)];
     let (top, visible) = window(s, d, area);
     let start = tl.first_time().unwrap_or_default();
-    for pos in top..(top + visible).min(s.seg_count(d)) {
+    let end = match s.spoilers {
+        true => s.seg_count(d),
+        false => (s.pos + 1).min(s.seg_count(d)),
+    };
+    for pos in top..(top + visible).min(end) {
         let Some(seg) = d.segment(s.conn, pos) else {
             break;
         };
         let row = Row::new(s, d, t, &g, seg, pos);
         lines.push(row.arrow(seg.time.secs_since(start)));
         lines.push(row.carried());
+    }
+    let hidden = s.seg_count(d).saturating_sub(end);
+    if hidden > 0 && lines.len() < usize::from(inner.height) {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{}⋯ what comes next is hidden ({hidden} more segments; s shows them)",
+                " ".repeat(g.left)
+            ),
+            t.dim(),
+        )));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }

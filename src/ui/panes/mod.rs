@@ -16,6 +16,7 @@ pub mod help;
 pub mod hex;
 pub mod kernel;
 pub mod ladder;
+pub mod lesson;
 pub mod narration;
 pub mod nic;
 pub mod picker;
@@ -26,13 +27,13 @@ pub mod tabs;
 use ratatui::Frame;
 
 use super::data::PaneData;
-use super::layout;
+use super::layout::Areas;
 use super::state::{Overlay, Pane, ViewState};
 use super::theme::Theme;
 
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame, s: &ViewState, d: &PaneData, t: &Theme) {
-    let a = layout::areas(f.area(), s.focus);
+    let a = s.areas_in(f.area());
     header::draw(f, a.header, s, d, t);
     if let Some(bar) = a.tabs {
         tabs::draw(f, bar, s, t);
@@ -51,7 +52,13 @@ pub fn draw(f: &mut Frame, s: &ViewState, d: &PaneData, t: &Theme) {
         draw(f, area, s, d, t, focused);
     }
     strip::draw(f, a.strip, s, d, t);
-    narration::draw(f, a.narration, s, d, t);
+    if a.narration.height > 0 {
+        narration::draw(f, a.narration, s, d, t);
+    }
+    if let Some(area) = a.lesson {
+        lesson::draw(f, area, s, d, t);
+    }
+    dim_the_rest(f, &a, s);
     footer::draw(f, a.footer, s, d, t);
     let size = f.area();
     match &s.overlay {
@@ -60,5 +67,23 @@ pub fn draw(f: &mut Frame, s: &ViewState, d: &PaneData, t: &Theme) {
         Some(Overlay::Picker { sel, filter }) => picker::draw(f, size, s, d, t, *sel, filter),
         Some(Overlay::Detail { what, scroll }) => detail::draw(f, size, s, d, t, *what, *scroll),
         Some(Overlay::Search { .. }) | None => {}
+    }
+}
+
+/// While a lesson step is showing its moment, every pane but the one it is
+/// about is dimmed, so the eye goes where the lesson points.
+fn dim_the_rest(f: &mut Frame, a: &Areas, s: &ViewState) {
+    let Some(l) = s.on_path() else { return };
+    if l.look.pane.is_none() || !a.is_wide() {
+        return;
+    }
+    let dim = ratatui::style::Style::new().add_modifier(ratatui::style::Modifier::DIM);
+    for p in Pane::ALL {
+        if p == s.focus {
+            continue;
+        }
+        if let Some(r) = a.pane(p) {
+            f.buffer_mut().set_style(r, dim);
+        }
     }
 }

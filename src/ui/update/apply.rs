@@ -66,7 +66,17 @@ impl Update<'_> {
                 self.state.play.due = None;
             }
             Action::Quit => self.state.quit = true,
-            // Typing and pointer actions are handled before.
+            Action::Spoilers => {
+                let s = &mut *self.state;
+                s.spoilers = !s.spoilers;
+                s.status = Some(if s.spoilers {
+                    "spoilers on: what comes after the cursor is shown, dimmed".into()
+                } else {
+                    "no spoilers: what comes after the cursor is hidden".into()
+                });
+            }
+            // Typing and pointer actions are handled before; lesson actions
+            // by the app (a step may show another capture).
             _ => {}
         }
     }

@@ -1,12 +1,12 @@
 //! Playing: space plays or pauses (live: follows or pauses), + and − change
 //! the speed, t the pacing; [`Update::tick`] takes the next step when it is
-//! due, in capture time scaled by the speed or one segment per tick.
+//! due, in capture time scaled by the speed or at the teaching pace.
 
 use std::time::{Duration, Instant};
 
 use super::moves::Update;
 use crate::ui::action::Action;
-use crate::ui::state::{Pacing, MAX_WAIT, SPEEDS};
+use crate::ui::state::{Pacing, MAX_WAIT, SPEEDS, TEACH_STEP};
 
 impl Update<'_> {
     /// Space, +, − and t.
@@ -18,8 +18,8 @@ impl Update<'_> {
             Action::Slower => play.speed = play.speed.saturating_sub(1),
             Action::Pacing => {
                 play.pacing = match play.pacing {
-                    Pacing::Capture => Pacing::Tick,
-                    Pacing::Tick => Pacing::Capture,
+                    Pacing::Capture => Pacing::Teach,
+                    Pacing::Teach => Pacing::Capture,
                 };
             }
             _ => return,
@@ -27,7 +27,10 @@ impl Update<'_> {
         self.state.status = Some(match action {
             Action::Pacing => match play.pacing {
                 Pacing::Capture => "playing in capture time".to_string(),
-                Pacing::Tick => "playing one segment per tick".to_string(),
+                Pacing::Teach => format!(
+                    "teaching pace: one segment every {:.1} s",
+                    TEACH_STEP.as_secs_f64() / play.factor()
+                ),
             },
             _ => format!("speed {}", play.speed_label()),
         });
@@ -66,7 +69,7 @@ impl Update<'_> {
             return;
         }
         let wait = match s.play.pacing {
-            Pacing::Tick => Duration::from_secs_f64(1.0 / s.play.factor()),
+            Pacing::Teach => Duration::from_secs_f64(TEACH_STEP.as_secs_f64() / s.play.factor()),
             Pacing::Capture => {
                 let next = self.data.segment(s.conn, s.pos + 1);
                 let gap = match (s.segment(self.data), next) {

@@ -28,6 +28,8 @@ pub(super) struct Ctx<'a> {
     /// The row at the cursor.
     pub at_cursor: Option<usize>,
     pub width: usize,
+    /// What comes after the cursor is shown (dimmed); off, it is hidden.
+    pub spoilers: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -41,7 +43,14 @@ impl<'a> Ctx<'a> {
             cursor: s.cursor_frame(data).unwrap_or(0),
             at_cursor: s.row_at_cursor(data),
             width,
+            spoilers: s.spoilers,
         })
+    }
+
+    /// Whether a row is shown: without spoilers, not before its first byte
+    /// passed the capture point.
+    pub(super) fn shows(&self, k: usize) -> bool {
+        self.spoilers || self.rows.get(k).is_some_and(|r| r.first <= self.cursor)
     }
 }
 
@@ -147,26 +156,53 @@ fn command_lines(c: &Ctx<'_>, i: usize, row: &Row, p: &RowPaint) -> Vec<Line<'st
         format!("{} {}", cmd.verb, preview(&arg, 80))
     };
     // DATA and AUTH are answered in steps (354 then 250; 334s then
-    // 235): all of them, in order.
-    let answers: Vec<String> = d
-        .answers_to(i, 4)
+    // 235): all of them, in order (without spoilers, those seen so far).
+    let all = d.answers_to(i, 4);
+    let seen: Vec<String> = all
         .iter()
+        .filter(|r| c.spoilers || r.origin.last_frame() <= c.cursor)
         .map(|r| format!("{} #{}", r.code, r.origin.last_frame()))
         .collect();
-    let answer = if answers.is_empty() {
-        "  → no reply".to_string()
-    } else {
-        format!("  → {}", answers.join(" · "))
+    let answer = match (seen.is_empty(), all.is_empty()) {
+        (false, _) => format!("  → {}", seen.join(" · ")),
+        (true, true) if c.spoilers => "  → no reply".to_string(),
+        (true, _) => "  → (no answer yet)".to_string(),
     };
-    let mut out = vec![p.finish(vec![
+    let spans = vec![
         gutter(row.last, c, p),
         mark(c, p, &cmd.origin),
         who,
         Span::styled(fit(&text, c.width.saturating_sub(22)), p.paint(t.text())),
         Span::styled(answer, p.paint(t.dim())),
-    ])];
+    ];
+    let mut out = vec![p.finish(spans)];
+    if let Some(note) = interrupted(c, cmd.origin.last_frame()) {
+        out.push(p.finish(vec![
+            Span::styled("         ↳ ", p.paint(t.dim())),
+            Span::styled(note, p.paint(t.partial())),
+        ]));
+    }
     out.extend(took_line(c, i, p));
     out
+}
+
+/// The dialogue lists lines by the frame of their last byte, so a command
+/// sent while a reply was still arriving is listed above it: said plainly,
+/// so nobody reads it as "the command came first".
+fn interrupted(c: &Ctx<'_>, frame: u64) -> Option<String> {
+    let replies = &c.d.replies;
+    // Replies come in the server's stream order: their last frames grow.
+    let k = replies.partition_point(|r| r.origin.last_frame() <= frame);
+    let r = replies.get(k)?;
+    (r.origin.first_frame() < frame && (c.spoilers || r.origin.first_frame() <= c.cursor)).then(
+        || {
+            format!(
+                "sent while the {} was still arriving (from #{})",
+                r.code,
+                r.origin.first_frame()
+            )
+        },
+    )
 }
 
 /// Out of step: what a one-read-per-reply client took instead of the
@@ -180,7 +216,7 @@ fn took_line(c: &Ctx<'_>, i: usize, p: &RowPaint) -> Option<Line<'static>> {
         .map(|r| r.origin.last_frame());
     let took = pairing.client_took.as_ref()?;
     let frame = took.frame;
-    if Some(frame) == server_frame {
+    if Some(frame) == server_frame || (!c.spoilers && frame > c.cursor) {
         return None;
     }
     // Not yet happened at the cursor: dimmed like the future.
