@@ -133,3 +133,73 @@ fn format_mistakes_are_named() {
     let e = Lesson::parse("x", &unknown).expect_err("unknown key");
     assert!(e.to_string().contains("lok"), "{e}");
 }
+
+/// Every lesson that names a lab scenario also holds on a capture recorded
+/// now: its anchors are events, not frame numbers. Capturing needs root or
+/// CAP_NET_RAW (`sudo setcap cap_net_raw,cap_net_admin+eip` on the test
+/// binary, or run the tests as root); without it the test says so and checks
+/// nothing more.
+#[test]
+fn every_lab_lesson_passes_its_check_on_a_fresh_recording() {
+    use sockscope::capture::live::LiveError;
+    use sockscope::lab::{self, LabError};
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut checked = 0;
+    for (name, _) in shipped::LESSONS {
+        let src = LessonSource::named(name).expect("shipped");
+        let lesson = sockscope::lessons::load(&src).expect("parses");
+        let Some(scenario) = lesson.meta.lab.as_deref() else {
+            continue;
+        };
+        let out = dir.path().join(format!("{name}.pcapng"));
+        match lab::run(scenario, true, Some(&out)) {
+            Err(LabError::Capture(LiveError::Permission(why))) => {
+                println!("skipped: cannot capture here ({why}); lessons were checked on their shipped captures only");
+                return;
+            }
+            other => {
+                other.unwrap_or_else(|e| panic!("lab {scenario}: {e}"));
+            }
+        }
+        let c = Course::open(&src, Some(&out)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let problems = check(&c);
+        assert!(
+            problems.is_empty(),
+            "lesson {name} on a fresh `lab {scenario}`:\n{}",
+            problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
+        );
+        checked += 1;
+    }
+    println!("{checked} lab lessons checked on fresh recordings");
+}
+
+/// The handout of the ccnotes lesson kept in the repository is what
+/// `sockscope lesson ccnotes --print --svg svg` makes today. To refresh it:
+/// `SOCKSCOPE_BLESS=1 cargo test --test lessons handout`.
+#[test]
+fn the_ccnotes_handout_in_the_repository_is_current() {
+    use sockscope::lessons::handout::handout;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/handouts");
+    let (md, svgs) = handout(&course("ccnotes"), Some("svg"));
+    let bless = std::env::var_os("SOCKSCOPE_BLESS").is_some();
+    if bless {
+        std::fs::create_dir_all(root.join("svg")).expect("mkdir");
+        std::fs::write(root.join("ccnotes.md"), &md).expect("write");
+        for (file, text) in &svgs {
+            std::fs::write(root.join("svg").join(file), text).expect("write svg");
+        }
+    }
+    let stale = "stale: run `SOCKSCOPE_BLESS=1 cargo test --test lessons handout` and commit lessons/handouts";
+    let kept = std::fs::read_to_string(root.join("ccnotes.md")).expect(stale);
+    assert!(kept == md, "lessons/handouts/ccnotes.md is {stale}");
+    assert_eq!(svgs.len(), c_steps(), "one SVG per step");
+    for (file, text) in &svgs {
+        let kept = std::fs::read_to_string(root.join("svg").join(file)).expect(stale);
+        assert!(kept == *text, "lessons/handouts/svg/{file} is {stale}");
+        assert!(text.starts_with("<svg") && text.contains("</svg>"));
+    }
+}
+
+fn c_steps() -> usize {
+    course("ccnotes").lesson.steps.len()
+}
