@@ -44,6 +44,19 @@ pub enum Severity {
     Error,
 }
 
+impl Severity {
+    /// One glyph per severity, so a severity is told by its shape as well
+    /// as its colour (a projector, a monochrome terminal): ✖ error, ⚠
+    /// warning, ℹ info.
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Severity::Error => "✖",
+            Severity::Warning => "⚠",
+            Severity::Info => "ℹ",
+        }
+    }
+}
+
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

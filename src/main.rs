@@ -26,6 +26,10 @@ struct Cli {
     /// Capture to open (pcap or pcapng, gzipped or not; `-` for standard input).
     /// Without one, the built-in ccNotes capture is shown.
     file: Option<PathBuf>,
+    /// The view's colours: dark (default), projector (dark on light, bold,
+    /// for a projected room) or mono (no colour; NO_COLOR also picks it).
+    #[arg(long, global = true, value_name = "THEME")]
+    theme: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -44,6 +48,11 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(name) = &cli.theme {
+        if let Err(e) = view::set_theme(name) {
+            return finish(Err(e), false);
+        }
+    }
     match cli.command {
         Some(Command::Report(args)) => finish(report::run(&args), args.json),
         Some(Command::Lab(args)) => finish(lab::run(&args), args.json),

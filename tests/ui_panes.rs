@@ -152,7 +152,10 @@ fn the_picker_shows_whole_endpoints_at_80_columns() {
         "{screen}"
     );
     assert!(screen.contains("findings"), "{screen}");
-    assert!(screen.contains("3 ⚠"), "{screen}");
+    assert!(
+        screen.contains("3 ✖"),
+        "the worst severity's glyph: {screen}"
+    );
     // IPv6: the client, then "→ server" under it, both whole.
     let long = |last| {
         std::net::IpAddr::V6(std::net::Ipv6Addr::new(
@@ -270,7 +273,7 @@ fn a_command_still_arriving_is_quoted_as_sent_at_its_first_frame() {
     assert!(app.goto_frame(first));
     let screen = ui::render_text(&mut app, 140, 40);
     assert!(
-        screen.contains(&format!("#{first} ⚠ C \"ehlo cli\"  8 B so far")),
+        screen.contains(&format!("#{first} ℹ C \"ehlo cli\"  8 B so far")),
         "{screen}"
     );
     // A reply's details show it as on the wire: hyphens, then a space.

@@ -44,6 +44,32 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// `2026-11-23 09:12:45.123456789` (UTC), from days since the epoch (the
+    /// civil calendar algorithm of H. Hinnant's date library).
+    pub fn utc(self) -> String {
+        let secs = self.secs();
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        format!(
+            "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:09}",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60,
+            self.subsec_nanos()
+        )
+    }
+}
+
 impl fmt::Display for Timestamp {
     /// `seconds.nanoseconds` since the epoch, as tshark's `frame.time_epoch`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -112,4 +138,20 @@ pub struct FrameMeta {
 pub struct Frame<'a> {
     pub meta: FrameMeta,
     pub data: &'a [u8],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Timestamp;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(Timestamp(0).utc(), "1970-01-01 00:00:00.000000000");
+        // 2000-02-29 12:34:56.5
+        assert_eq!(
+            Timestamp(951_827_696_500_000_000).utc(),
+            "2000-02-29 12:34:56.500000000"
+        );
+        assert_eq!(Timestamp(-1).utc(), "1969-12-31 23:59:59.999999999");
+    }
 }

@@ -14,6 +14,18 @@ use sockscope::ui;
 
 use super::{DEMO, DEMO_NAME};
 
+/// The palette `--theme` chose, if it did.
+static THEME: std::sync::OnceLock<ui::Theme> = std::sync::OnceLock::new();
+
+/// Chooses the view's palette by name.
+pub fn set_theme(name: &str) -> Result<()> {
+    let Some(t) = ui::Theme::named(name) else {
+        anyhow::bail!("no theme \"{name}\": the themes are dark, projector and mono");
+    };
+    let _ = THEME.set(t);
+    Ok(())
+}
+
 /// Whether the output is a terminal a view can draw on.
 pub fn on_terminal() -> bool {
     io::stdout().is_terminal()
@@ -25,7 +37,7 @@ pub fn app(data: Arc<ui::Data>, store: FrameStore) -> ui::App {
     ui::App::new(
         data,
         store,
-        ui::Theme::from_env(),
+        THEME.get().copied().unwrap_or_else(ui::Theme::from_env),
         ratatui::layout::Rect::new(0, 0, w, h),
     )
 }

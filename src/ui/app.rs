@@ -75,6 +75,9 @@ impl App {
             Some(n) if self.frame.as_ref().is_some_and(|f| f.number == n) => {}
             Some(n) => self.frame = Some(CursorFrame::read(&self.data, &self.store, n)),
         }
+        // The NIC pane's selection stays on a row the frame has.
+        let rows = panes::nic::rows(&self.state, &self.pane_data()).0.len();
+        self.state.nic_field = self.state.nic_field.min(rows.saturating_sub(1));
         r
     }
 

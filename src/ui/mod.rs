@@ -22,7 +22,7 @@ pub mod keys;
 pub mod layout;
 mod lesson_play;
 mod mouse;
-mod panes;
+pub mod panes;
 pub mod run;
 pub mod state;
 pub mod terminal;

@@ -235,6 +235,11 @@ pub struct ViewState {
     pub scroll: Scrolls,
     /// Selected finding in the findings pane (index into its list).
     pub finding_sel: usize,
+    /// Selected field (row) of the NIC pane: kept from frame to frame, so
+    /// stepping shows the same field of each segment.
+    pub nic_field: usize,
+    /// Selected row of the kernel pane.
+    pub kernel_row: usize,
     pub search: SearchState,
     /// Rows after the cursor are shown (dimmed); off, they are hidden, so a
     /// class can be asked what comes next (`s`; off in lessons).
@@ -288,6 +293,8 @@ impl ViewState {
             progress: None,
             scroll: Scrolls::default(),
             finding_sel: 0,
+            nic_field: 0,
+            kernel_row: 0,
             search: SearchState::default(),
             spoilers: true,
             lesson: None,

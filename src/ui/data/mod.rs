@@ -8,6 +8,7 @@ pub mod frame;
 pub mod lesson;
 pub mod lookup;
 pub mod model;
+pub mod nic_rows;
 pub mod search;
 pub mod source;
 

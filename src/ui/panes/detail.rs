@@ -35,9 +35,31 @@ pub fn lines(s: &ViewState, d: &PaneData, t: &Theme, what: Detail) -> (String, V
 /// The narration in full (the line under the panes may cut it), the NIC's
 /// lines, then the segment's analysis, findings, calls and comment.
 fn segment(s: &ViewState, d: &PaneData, t: &Theme, out: &mut Vec<Line<'static>>) -> String {
-    let (text, _) = narration::narrate(s, d.data);
-    out.push(Line::from(Span::styled("what happens", t.title())));
-    out.push(Line::from(text));
+    // Layer by layer: what the segment is, what each layer did with it,
+    // and what it means for the story.
+    let story = narration::story(s, d.data);
+    out.push(Line::from(Span::styled(
+        "what happens, layer by layer",
+        t.title(),
+    )));
+    let mut last = None;
+    for (layer, text) in story.parts {
+        if last != Some(layer) {
+            out.push(Line::from(Span::styled(
+                format!("{}:", layer.name()),
+                t.key(),
+            )));
+            last = Some(layer);
+        }
+        out.push(Line::from(format!("  {text}")));
+    }
+    if let Some((sev, text)) = story.finding {
+        out.push(Line::from(Span::styled("what it means:", t.key())));
+        out.push(Line::from(Span::styled(
+            format!("  {} {text}", sev.glyph()),
+            t.severity(sev),
+        )));
+    }
     out.push(Line::from(""));
     out.extend(nic::lines(s, d, t));
     let Some(seg) = s.segment(d.data) else {
@@ -54,7 +76,8 @@ fn segment(s: &ViewState, d: &PaneData, t: &Theme, out: &mut Vec<Line<'static>>)
         out.push(Line::from(""));
         out.push(Line::from(Span::styled(
             format!(
-                "⚠ {} {}: {} [{}]",
+                "{} {} {}: {} [{}]",
+                f.severity.glyph(),
                 f.severity,
                 f.id,
                 escape_str(&f.message),
@@ -116,7 +139,10 @@ fn finding(d: &Data, t: &Theme, i: u32, out: &mut Vec<Line<'static>>) -> String 
         return "finding".into();
     };
     out.push(Line::from(vec![
-        Span::styled(format!("⚠ {} ", f.severity), t.severity(f.severity)),
+        Span::styled(
+            format!("{} {} ", f.severity.glyph(), f.severity),
+            t.severity(f.severity),
+        ),
         Span::styled(f.id, t.bold()),
         Span::styled(
             format!(

@@ -123,7 +123,7 @@ fn item(s: &ViewState, d: &Data, t: &Theme, k: usize, w: usize) -> Option<Line<'
     let scope = if fd.conn == 0 { " (capture)" } else { "" };
     let spans = vec![
         Span::styled(if sel { "▶" } else { " " }, base),
-        Span::styled("⚠ ", base.patch(sev)),
+        Span::styled(format!("{} ", fd.severity.glyph()), base.patch(sev)),
         Span::styled(format!("#{:<4} ", fd.frame), base.patch(t.dim())),
         Span::styled(format!("{:<7} ", fd.severity.to_string()), base.patch(sev)),
         Span::styled(

@@ -48,11 +48,11 @@ pub fn lines(t: &Theme) -> Vec<Line<'static>> {
     ]));
     out.push(Line::from(vec![
         Span::raw("  "),
-        Span::styled("⚠ error", t.severity(Severity::Error)),
+        Span::styled("✖ error", t.severity(Severity::Error)),
         Span::raw("  "),
         Span::styled("⚠ warning", t.severity(Severity::Warning)),
         Span::raw("  "),
-        Span::styled("⚠ info", t.severity(Severity::Info)),
+        Span::styled("ℹ info", t.severity(Severity::Info)),
         Span::raw(" findings   ⚑ TCP analysis (retransmission, dup ACK, …)"),
     ]));
     out.push(Line::from(vec![

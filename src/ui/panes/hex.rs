@@ -13,6 +13,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 use crate::ui::data::{Data, FrameDetail, PaneData};
+use crate::ui::state::ViewState;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{byte_range, centered, clip, pane_block};
 
@@ -40,14 +41,38 @@ fn secrets(d: &Data, number: u64, detail: &FrameDetail) -> Vec<Range<usize>> {
         .collect()
 }
 
+/// The bytes the hex view marks, and what they are: a lesson step's bytes
+/// or field while it shows its moment, else the NIC pane's selected field.
+fn marked(s: &ViewState, d: &PaneData) -> Option<(Range<usize>, String)> {
+    let (rows, _) = super::nic::rows(s, d);
+    if let Some(l) = s.on_path() {
+        if let Some(b) = &l.look.bytes {
+            return Some((
+                b.start as usize..b.end as usize,
+                "the bytes this step is about".into(),
+            ));
+        }
+        if let Some(k) = l.look.field.as_deref() {
+            if let Some(r) = rows.iter().find(|r| r.key == k && r.bytes.is_some()) {
+                return Some((r.bytes.clone()?, format!("{} {}", r.label, r.value)));
+            }
+        }
+    }
+    let r = rows.get(s.nic_field.min(rows.len().saturating_sub(1)))?;
+    Some((r.bytes.clone()?, format!("{} {}", r.label, r.value)))
+}
+
 /// The overlay over a screen of `size`, scrolled `scroll` rows of 16 bytes.
-pub fn draw(f: &mut Frame, size: Rect, d: &PaneData, t: &Theme, scroll: u16) {
+pub fn draw(f: &mut Frame, size: Rect, s: &ViewState, d: &PaneData, t: &Theme, scroll: u16) {
     let area = centered(size, 84, size.height.saturating_sub(2));
     f.render_widget(Clear, area);
     let number = d.frame.map_or(0, |b| b.number);
     let title = vec![
         Span::styled(format!("frame {number} · bytes"), t.title()),
-        Span::styled(" · ←/→ other frames · ↑/↓ scroll · Esc back", t.dim()),
+        Span::styled(
+            " · ↑/↓ field · PgUp/PgDn scroll · ←/→ other frames · Esc back",
+            t.dim(),
+        ),
     ];
     let block = pane_block(title, true, t);
     let inner = block.inner(area);
@@ -65,16 +90,39 @@ pub fn draw(f: &mut Frame, size: Rect, d: &PaneData, t: &Theme, scroll: u16) {
     };
     let hidden = secrets(d.data, number, &fb.detail);
     let w = usize::from(inner.width);
+    let mark = marked(s, d);
     let mut lines = legend(&fb.detail, !hidden.is_empty(), w, t);
+    lines.push(Line::from(match &mark {
+        Some((r, what)) => vec![
+            Span::styled("selected: ", t.dim()),
+            Span::styled(crate::text::escape_str(what), t.pointed()),
+            Span::styled(
+                format!(" [{}] · the NIC pane's field", byte_range(r)),
+                t.dim(),
+            ),
+        ],
+        None => vec![Span::styled(
+            "↑/↓ selects a field; its bytes are marked",
+            t.dim(),
+        )],
+    }));
     let view = Bytes {
         bytes,
         detail: &fb.detail,
         hidden: &hidden,
+        mark: mark.as_ref().map(|(r, _)| r.clone()),
         t,
     };
     let rows = bytes.len().div_ceil(16);
-    let first = usize::from(scroll).min(rows.saturating_sub(1));
-    let room = usize::from(inner.height.saturating_sub(2));
+    let room = usize::from(inner.height.saturating_sub(3)).max(1);
+    let mut first = usize::from(scroll).min(rows.saturating_sub(1));
+    // The marked bytes stay in sight.
+    if let Some((r, _)) = &mark {
+        let row = r.start / 16;
+        if row < first || row >= first + room {
+            first = row.saturating_sub(room / 3);
+        }
+    }
     for r in first..(first + room).min(rows) {
         lines.push(Line::from(clip(view.row(r), w)));
     }
@@ -111,6 +159,8 @@ struct Bytes<'a> {
     bytes: &'a [u8],
     detail: &'a FrameDetail,
     hidden: &'a [Range<usize>],
+    /// The selected field's bytes.
+    mark: Option<Range<usize>>,
     t: &'a Theme,
 }
 
@@ -120,6 +170,9 @@ impl Bytes<'_> {
     }
 
     fn style_at(&self, i: usize) -> Style {
+        if self.mark.as_ref().is_some_and(|m| m.contains(&i)) {
+            return self.t.pointed();
+        }
         self.detail
             .layers
             .iter()

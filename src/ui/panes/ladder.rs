@@ -275,7 +275,7 @@ impl<'a> Row<'a> {
 }
 
 /// Tags in the margin, one per line: TCP analysis (⚑), then findings
-/// (⚠); past two, the second says how many more.
+/// (✖ ⚠ ℹ by severity); past two, the second says how many more.
 fn tags(d: &Data, t: &Theme, s: &SegmentRecord) -> Vec<(String, Style)> {
     let mut tags: Vec<(String, Style)> = s
         .analysis
@@ -289,12 +289,12 @@ fn tags(d: &Data, t: &Theme, s: &SegmentRecord) -> Vec<(String, Style)> {
         .collect();
     tags.extend(d.findings_at(s.conn, s.frame).map(|f| {
         (
-            format!(" ⚠ {}", finding_tag(f, s.dir)),
+            format!(" {} {}", f.severity.glyph(), finding_tag(f, s.dir)),
             t.severity(f.severity),
         )
     }));
     if tags.len() > 2 {
-        tags[1].0 = format!(" ⚠ +{} more", tags.len() - 1);
+        tags[1].0 = format!(" + {} more", tags.len() - 1);
         tags.truncate(2);
     }
     tags

@@ -33,6 +33,11 @@ use super::theme::Theme;
 
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame, s: &ViewState, d: &PaneData, t: &Theme) {
+    let base = t.base();
+    if base != ratatui::style::Style::new() {
+        let all = f.area();
+        f.buffer_mut().set_style(all, base);
+    }
     let a = s.areas_in(f.area());
     header::draw(f, a.header, s, d, t);
     if let Some(bar) = a.tabs {
@@ -63,7 +68,7 @@ pub fn draw(f: &mut Frame, s: &ViewState, d: &PaneData, t: &Theme) {
     let size = f.area();
     match &s.overlay {
         Some(Overlay::Help { scroll }) => help::draw(f, size, t, *scroll),
-        Some(Overlay::Hex { scroll }) => hex::draw(f, size, d, t, *scroll),
+        Some(Overlay::Hex { scroll }) => hex::draw(f, size, s, d, t, *scroll),
         Some(Overlay::Picker { sel, filter }) => picker::draw(f, size, s, d, t, *sel, filter),
         Some(Overlay::Detail { what, scroll }) => detail::draw(f, size, s, d, t, *what, *scroll),
         Some(Overlay::Search { .. }) | None => {}

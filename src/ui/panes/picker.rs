@@ -266,7 +266,7 @@ fn columns(d: &Data, t: &Theme, c: &ConnSummary, cols: Columns, base: Style) -> 
         .copied()
         .unwrap_or((0, None));
     let found = if count > 0 {
-        format!("{count:>6} ⚠")
+        format!("{count:>6} {}", worst.map_or("⚠", |w| w.glyph()))
     } else {
         format!("{:>8}", "—")
     };

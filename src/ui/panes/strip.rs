@@ -79,9 +79,9 @@ pub fn draw(f: &mut Frame, area: Rect, st: &ViewState, d: &PaneData, t: &Theme) 
         // At the cursor a finding keeps its ⚠ (on the cursor's background,
         // as the bar below it): the cursor must not hide what happened there.
         marks.push(match (here, worst) {
-            (true, Some(sev)) => Span::styled("⚠", t.cursor().patch(t.severity(sev))),
+            (true, Some(sev)) => Span::styled(sev.glyph(), t.cursor().patch(t.severity(sev))),
             (true, None) => Span::styled("▼", t.key()),
-            (false, Some(sev)) => Span::styled("⚠", t.severity(sev)),
+            (false, Some(sev)) => Span::styled(sev.glyph(), t.severity(sev)),
             (false, None) => Span::raw(" "),
         });
         let bar = if count == 0 {

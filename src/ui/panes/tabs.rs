@@ -40,8 +40,12 @@ pub fn hit(tabs: Rect, x: u16) -> Option<Pane> {
 pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, t: &Theme) {
     let mut spans = Vec::new();
     for (p, label, ..) in tab_labels(area.width) {
-        let style = if p == s.focus { t.cursor() } else { t.dim() };
-        spans.push(Span::styled(label, style));
+        // The active tab is marked by a glyph as well as its background.
+        if p == s.focus {
+            spans.push(Span::styled(format!("▸{}", label.trim_start()), t.cursor()));
+        } else {
+            spans.push(Span::styled(label, t.dim()));
+        }
         spans.push(Span::styled("│", t.dim()));
     }
     f.render_widget(

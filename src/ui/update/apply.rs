@@ -108,6 +108,13 @@ impl Update<'_> {
         let Some(overlay) = &mut s.overlay else {
             return false;
         };
+        // In the hex view ↑/↓ select the NIC pane's previous / next field,
+        // whose bytes it marks.
+        if let (Overlay::Hex { .. }, Action::Up | Action::Down) = (&overlay, action) {
+            let by = if action == Action::Up { -1 } else { 1 };
+            s.nic_field = s.nic_field.saturating_add_signed(by);
+            return true;
+        }
         let scroll = match overlay {
             Overlay::Help { scroll } | Overlay::Hex { scroll } | Overlay::Detail { scroll, .. } => {
                 scroll

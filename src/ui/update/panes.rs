@@ -27,7 +27,7 @@ impl Update<'_> {
         match pane {
             Pane::Ladder => self.step(by),
             Pane::Dialogue => self.dialogue_move(by),
-            Pane::Nic => s.scroll.nic = s.scroll.nic.saturating_add_signed(by as i16),
+            Pane::Nic => s.nic_field = s.nic_field.saturating_add_signed(by),
             Pane::Socket => s.scroll.socket_back = s.scroll.socket_back.saturating_add_signed(-by),
             Pane::Kernel => {
                 let max = kernel::ROWS.len().saturating_sub(1);

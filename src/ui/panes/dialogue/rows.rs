@@ -81,7 +81,9 @@ fn gutter(frame: u64, c: &Ctx<'_>, p: &RowPaint) -> Span<'static> {
 /// The gutter's finding mark, in the worst severity's colour.
 fn mark_of(p: &RowPaint, worst: Option<Severity>) -> Span<'static> {
     match worst {
-        Some(sev) if !p.future => Span::styled("⚠ ", p.base.patch(p.t.severity(sev))),
+        Some(sev) if !p.future => {
+            Span::styled(format!("{} ", sev.glyph()), p.base.patch(p.t.severity(sev)))
+        }
         _ => Span::styled("  ", p.base),
     }
 }

@@ -165,3 +165,32 @@ fn and_list(items: &[String]) -> String {
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
+
+/// Out of step: a client that reads one segment per reply takes this
+/// segment's bytes as the answer to a command the server answered
+/// otherwise (the ccNotes desync, told where it happens).
+pub(super) fn lenient_sentence(d: &Data, s: &SegmentRecord) -> Option<String> {
+    let dlg = d.dialogue(s.conn)?;
+    let p = dlg
+        .pairings
+        .iter()
+        .find(|p| p.client_took.as_ref().is_some_and(|t| t.frame == s.frame))?;
+    let verb = &dlg.commands.get(p.command)?.verb;
+    let meant = p.reply.and_then(|r| dlg.replies.get(r));
+    if meant.is_some_and(|r| r.origin.last_frame() == s.frame) {
+        return None;
+    }
+    let meant = meant
+        .map(|r| {
+            format!(
+                " (the server's answer to it is its {} at #{})",
+                r.code,
+                r.origin.last_frame()
+            )
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "A client that reads one segment per reply takes these bytes as the answer to {verb}{meant}: \
+         it is one reply behind."
+    ))
+}

@@ -191,3 +191,35 @@ fn closing_call(d: &Data, s: &SegmentRecord) -> Option<&'static str> {
         }
     })
 }
+
+/// What the receiving kernel holds after new data: bytes its application
+/// has not read yet (the kernel pane's "unread").
+pub(super) fn kernel_sentence(st: &ViewState, d: &Data, s: &SegmentRecord) -> Option<String> {
+    let again = [
+        crate::tcp::Flag::Retransmission,
+        crate::tcp::Flag::FastRetransmission,
+        crate::tcp::Flag::SpuriousRetransmission,
+        crate::tcp::Flag::ZeroWindowProbe,
+        crate::tcp::Flag::KeepAlive,
+    ];
+    if s.len == 0 || again.iter().any(|f| s.analysis.has(*f)) {
+        return None;
+    }
+    let k = st.kernel_at(d, 0)?;
+    let peer = match s.dir {
+        Dir::C2s => k.server,
+        Dir::S2c => k.client,
+    };
+    let unread = peer.unread();
+    (unread > 0).then(|| {
+        let how = if peer.reads_observed {
+            "recorded"
+        } else {
+            "inferred"
+        };
+        format!(
+            "The {}'s kernel now holds {unread} B its application has not read yet ({how}).",
+            s.dir.receiver()
+        )
+    })
+}

@@ -20,12 +20,26 @@ pub(super) fn sentence(d: &Data, s: &SegmentRecord) -> Option<String> {
         let who = e.endpoint.name();
         let how = e.provenance;
         let text = match &e.call {
-            SocketCall::Read { len, .. } => {
-                let mine = Endpoint::receiver_of(s.dir) == e.endpoint;
+            SocketCall::Read {
+                len,
+                offset,
+                preview,
+                ..
+            } => {
+                // "These" only when the segment itself brought the bytes
+                // read; a bare ACK or a segment the other way carries none
+                // of them.
+                let mine = Endpoint::receiver_of(s.dir) == e.endpoint
+                    && s.len > 0
+                    && u64::from(s.seq).saturating_sub(1) < offset.saturating_add(*len);
+                let shown = crate::text::preview_prefix(preview, *len, 32);
                 if mine {
                     format!("The {who}'s read() returns these {len} B ({how}).")
                 } else {
-                    format!("The {who}'s read() returns {len} B ({how}).")
+                    format!(
+                        "The {who}'s read() returns {len} B that were waiting in its receive buffer, \
+                         \"{shown}\" ({how})."
+                    )
                 }
             }
             SocketCall::Write { len, .. } => {
