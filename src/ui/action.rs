@@ -29,6 +29,8 @@ pub enum Action {
     Enter,
     /// The whole narration of the segment at the cursor, from any pane.
     Narration,
+    /// What the focused pane's selected field means (`e`).
+    Explain,
     Back,
     Help,
     Quit,

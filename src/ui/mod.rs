@@ -18,6 +18,7 @@ pub mod action;
 pub mod app;
 mod cursor;
 pub mod data;
+pub mod explain;
 pub mod keys;
 pub mod layout;
 mod lesson_play;

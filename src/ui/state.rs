@@ -59,6 +59,19 @@ pub enum Detail {
     Row(usize),
     /// What the kernel pane's names mean.
     Kernel,
+    /// What a field means, and why it has its value here (`e`).
+    Explain(Topic),
+}
+
+/// What `e` explains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topic {
+    /// A row of the NIC pane.
+    Nic(usize),
+    /// A row of the kernel pane.
+    Kernel(usize),
+    /// The connection's history letters and state.
+    History,
 }
 
 /// A window over the panes.

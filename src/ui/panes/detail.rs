@@ -16,7 +16,7 @@ use crate::tcp::analysis::explain;
 use crate::tcp::SegmentRecord;
 use crate::text::escape_str;
 use crate::ui::data::{Data, PaneData};
-use crate::ui::state::{Detail, ViewState};
+use crate::ui::state::{Detail, Topic, ViewState};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{centered, pane_block};
 
@@ -28,6 +28,7 @@ pub fn lines(s: &ViewState, d: &PaneData, t: &Theme, what: Detail) -> (String, V
         Detail::Finding(i) => finding(d.data, t, i, &mut out),
         Detail::Row(r) => row::lines(s, d.data, t, r, &mut out),
         Detail::Kernel => kernel_names(t, &mut out),
+        Detail::Explain(topic) => explanation(s, d, t, topic, &mut out),
     };
     (title, out)
 }
@@ -168,6 +169,57 @@ fn finding(d: &Data, t: &Theme, i: u32, out: &mut Vec<Line<'static>>) -> String 
         )));
     }
     format!("finding at #{}", f.frame)
+}
+
+/// `e`: what a field means, why it has this value, and the RFC.
+fn explanation(
+    s: &ViewState,
+    d: &PaneData,
+    t: &Theme,
+    topic: Topic,
+    out: &mut Vec<Line<'static>>,
+) -> String {
+    use crate::ui::explain;
+    let e = match topic {
+        Topic::Nic(i) => {
+            let (rows, _) = nic::rows(s, d);
+            match (rows.get(i), s.segment(d.data)) {
+                (Some(r), Some(seg)) => explain::nic::explain(d.data, seg, r, &rows),
+                _ => return "nothing selected".into(),
+            }
+        }
+        Topic::Kernel(row) => match s.kernel_now_and_before(d.data).0 {
+            Some(k) => explain::kernel::explain(row, &k),
+            None => return "no kernel state here".into(),
+        },
+        Topic::History => {
+            let Some(c) = d.data.timeline.connection(s.conn) else {
+                return "no connection".into();
+            };
+            let mut e = explain::jargon::history(&c.history);
+            e.paragraphs.push(format!(
+                "state {}: {} (Zeek's conn_state).",
+                c.state,
+                explain::jargon::conn_state(c.state)
+            ));
+            let p = explain::jargon::provenance();
+            e.paragraphs.push(String::new());
+            e.paragraphs.push(p.title);
+            e.paragraphs.extend(p.paragraphs);
+            e
+        }
+    };
+    for (i, p) in e.paragraphs.iter().enumerate() {
+        if i > 0 {
+            out.push(Line::from(""));
+        }
+        out.push(Line::from(crate::text::escape_str(p)));
+    }
+    if let Some(rfc) = e.rfc {
+        out.push(Line::from(""));
+        out.push(Line::from(Span::styled(format!("see {rfc}"), t.dim())));
+    }
+    e.title
 }
 
 /// What the kernel pane's names mean (RFC 9293 §3.3.1).

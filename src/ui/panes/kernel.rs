@@ -106,7 +106,11 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
     // last line says what is out of sight.
     let room = usize::from(inner.height).saturating_sub(2).max(1);
     let pointed = lesson_field(s);
-    let mut first = s.scroll.kernel.min(ROWS.len().saturating_sub(room));
+    // The selected row (↑/↓ when focused) stays in sight.
+    let sel = s.kernel_row.min(ROWS.len().saturating_sub(1));
+    let mut first = (sel + 1)
+        .saturating_sub(room)
+        .min(ROWS.len().saturating_sub(room));
     // The row a lesson step points at is always in sight.
     if let Some((row, _)) = pointed {
         if row < first || row >= first + room {
@@ -118,7 +122,13 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
     let last = (first + room).min(ROWS.len());
     for (row, (name, _)) in ROWS.iter().enumerate().take(last).skip(first) {
         let here = pointed.filter(|(r, _)| *r == row);
-        let name_style = if here.is_some() { t.pointed() } else { t.dim() };
+        let name_style = if here.is_some() {
+            t.pointed()
+        } else if focused && row == sel {
+            t.cursor()
+        } else {
+            t.dim()
+        };
         let mut spans = vec![Span::styled(pad(name, label), name_style)];
         for (side, k, prev) in [
             (

@@ -59,6 +59,7 @@ impl Update<'_> {
             Action::FocusPrev => self.state.focus = Pane::ALL[(focus.index() + 5) % 6],
             Action::Focus(p) => self.state.focus = p,
             Action::Enter => self.enter(),
+            Action::Explain => self.explain(),
             Action::Picker | Action::Search | Action::Narration | Action::Help => self.open(action),
             // Esc with nothing open stops playing.
             Action::Back if self.state.play.playing => {

@@ -5,7 +5,7 @@
 
 use super::moves::Update;
 use crate::ui::panes::kernel;
-use crate::ui::state::{Detail, Overlay, Pane};
+use crate::ui::state::{Detail, Overlay, Pane, Topic};
 
 impl Update<'_> {
     /// Lines a page moves in the focused pane (the ladder's segments take
@@ -31,7 +31,7 @@ impl Update<'_> {
             Pane::Socket => s.scroll.socket_back = s.scroll.socket_back.saturating_add_signed(-by),
             Pane::Kernel => {
                 let max = kernel::ROWS.len().saturating_sub(1);
-                s.scroll.kernel = s.scroll.kernel.saturating_add_signed(by).min(max);
+                s.kernel_row = s.kernel_row.saturating_add_signed(by).min(max);
             }
             Pane::Findings => {
                 let n = s.findings_len(self.data);
@@ -60,6 +60,18 @@ impl Update<'_> {
         let frame = rows[target].last;
         self.goto_frame_in(self.state.conn, frame);
         self.state.row_pick = Some(target);
+    }
+
+    /// `e`: what the focused pane's selected field means.
+    pub(super) fn explain(&mut self) {
+        let s = &*self.state;
+        let what = match s.focus {
+            Pane::Nic => Detail::Explain(Topic::Nic(s.nic_field)),
+            Pane::Kernel => Detail::Explain(Topic::Kernel(s.kernel_row)),
+            Pane::Ladder => Detail::Explain(Topic::History),
+            _ => return self.enter(),
+        };
+        self.state.overlay = Some(Overlay::Detail { what, scroll: 0 });
     }
 
     /// ⏎: the details of what the focused pane points at.
