@@ -11,7 +11,7 @@ use sockscope::text::escape_str;
 
 mod cli;
 
-use cli::{lab, lesson, live, report, view};
+use cli::{export, lab, lesson, live, report, view};
 
 #[derive(Parser)]
 #[command(
@@ -40,6 +40,8 @@ enum Command {
     Lab(lab::LabArgs),
     /// The lessons: list them, play one in the view, print it as a handout, check them.
     Lesson(lesson::LessonArgs),
+    /// A connection's ladder or sequence graph as an SVG, for slides and paper.
+    Export(export::ExportArgs),
     /// List the network interfaces (name, MAC, addresses, up/down, MTU).
     Interfaces,
     /// Capture from an interface and report as frames arrive; Ctrl-C ends it.
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Some(Command::Report(args)) => finish(report::run(&args), args.json),
         Some(Command::Lab(args)) => finish(lab::run(&args), args.json),
         Some(Command::Lesson(args)) => finish(lesson::run(&args), false),
+        Some(Command::Export(args)) => finish(export::run(&args), false),
         Some(Command::Interfaces) => finish(live::interfaces(), false),
         Some(Command::Live(args)) => finish(live::run(&args), args.json),
         // On a terminal `sockscope [FILE]` opens the view; into a pipe or a

@@ -1,6 +1,7 @@
 //! The subcommands, one file each, each owning its clap arguments: a thin
 //! edge over the library (anyhow errors, printing).
 
+pub mod export;
 pub mod lab;
 pub mod lesson;
 pub mod live;

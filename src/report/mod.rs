@@ -3,6 +3,7 @@
 //! streams as files. Each face is a [`Consumer`] of the pipeline.
 
 mod dialogue;
+pub mod graph_svg;
 mod json;
 mod live;
 mod streams;

@@ -19,6 +19,7 @@ pub mod reassembly;
 mod relative;
 pub mod segment;
 pub mod seq;
+pub mod seqgraph;
 pub mod state;
 mod stream_feed;
 pub mod table;

@@ -31,6 +31,10 @@ pub enum Action {
     Narration,
     /// What the focused pane's selected field means (`e`).
     Explain,
+    /// The sequence graph of the connection (`v`).
+    Graph,
+    /// The connection's bytes as sent, both ways (`f`).
+    Stream,
     Back,
     Help,
     Quit,

@@ -33,6 +33,8 @@ pub struct App {
     /// The frame at the cursor, read back from the capture.
     pub frame: Option<CursorFrame>,
     pub state: ViewState,
+    /// The follow-stream view's bytes, read back while it is open.
+    pub stream: Option<super::data::stream::StreamView>,
     /// The lesson being played, with its captures (`data` and `store` are
     /// the one its current step shows).
     pub lesson: Option<LessonBook>,
@@ -49,6 +51,7 @@ impl App {
             theme,
             frame: None,
             state,
+            stream: None,
             lesson: None,
         };
         app.change(|u| u.sync());
@@ -75,6 +78,25 @@ impl App {
             Some(n) if self.frame.as_ref().is_some_and(|f| f.number == n) => {}
             Some(n) => self.frame = Some(CursorFrame::read(&self.data, &self.store, n)),
         }
+        // The follow-stream view reads the bytes it shows, once per scroll.
+        match self.state.overlay {
+            Some(Overlay::Stream { from }) => {
+                let from = from.min(self.data.seg_count(self.state.conn).saturating_sub(1));
+                let fresh = self
+                    .stream
+                    .as_ref()
+                    .is_none_or(|v| v.conn != self.state.conn || v.from != from);
+                if fresh {
+                    self.stream = Some(super::data::stream::StreamView::read(
+                        &self.data,
+                        &self.store,
+                        self.state.conn,
+                        from,
+                    ));
+                }
+            }
+            _ => self.stream = None,
+        }
         // The NIC pane's selection stays on a row the frame has.
         let rows = panes::nic::rows(&self.state, &self.pane_data()).0.len();
         self.state.nic_field = self.state.nic_field.min(rows.saturating_sub(1));
@@ -88,6 +110,7 @@ impl App {
             frame: self.frame.as_ref(),
             interfaces: &self.interfaces,
             lesson: self.lesson.as_ref(),
+            stream: self.stream.as_ref(),
         }
     }
 

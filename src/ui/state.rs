@@ -95,6 +95,16 @@ pub enum Overlay {
     Search {
         input: String,
     },
+    /// The connection's sequence graph, for the bytes one way (`v`; Tab
+    /// switches the direction).
+    Graph {
+        dir: crate::tcp::Dir,
+    },
+    /// The connection's bytes as sent, both ways interleaved (`f`), from
+    /// its segment `from` on.
+    Stream {
+        from: usize,
+    },
 }
 
 /// Playing speeds, ¼× to 16×.

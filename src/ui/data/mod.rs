@@ -11,6 +11,7 @@ pub mod model;
 pub mod nic_rows;
 pub mod search;
 pub mod source;
+pub mod stream;
 
 pub use frame::{CursorFrame, FrameDetail};
 pub use lesson::{BookCapture, LessonBook};
@@ -37,4 +38,6 @@ pub struct PaneData<'a> {
     pub interfaces: &'a [Option<String>],
     /// The lesson being played, if any.
     pub lesson: Option<&'a LessonBook>,
+    /// The bytes of the follow-stream view, read back while it is open.
+    pub stream: Option<&'a stream::StreamView>,
 }

@@ -11,6 +11,7 @@ pub mod detail;
 pub mod dialogue;
 pub mod findings;
 pub mod footer;
+pub mod graph;
 pub mod header;
 pub mod help;
 pub mod hex;
@@ -21,6 +22,7 @@ pub mod narration;
 pub mod nic;
 pub mod picker;
 pub mod socket;
+pub mod stream;
 pub mod strip;
 pub mod tabs;
 
@@ -71,6 +73,8 @@ pub fn draw(f: &mut Frame, s: &ViewState, d: &PaneData, t: &Theme) {
         Some(Overlay::Hex { scroll }) => hex::draw(f, size, s, d, t, *scroll),
         Some(Overlay::Picker { sel, filter }) => picker::draw(f, size, s, d, t, *sel, filter),
         Some(Overlay::Detail { what, scroll }) => detail::draw(f, size, s, d, t, *what, *scroll),
+        Some(Overlay::Graph { dir }) => graph::draw(f, size, s, d, t, *dir),
+        Some(Overlay::Stream { .. }) => stream::draw(f, size, s, d, t),
         Some(Overlay::Search { .. }) | None => {}
     }
 }

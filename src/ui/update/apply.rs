@@ -60,6 +60,15 @@ impl Update<'_> {
             Action::Focus(p) => self.state.focus = p,
             Action::Enter => self.enter(),
             Action::Explain => self.explain(),
+            Action::Stream => {
+                let from = self.state.pos.saturating_sub(6);
+                self.state.overlay = Some(Overlay::Stream { from });
+            }
+            Action::Graph => {
+                let segs = self.data.timeline.segments_of(self.state.conn);
+                let dir = crate::tcp::seqgraph::busier(segs);
+                self.state.overlay = Some(Overlay::Graph { dir });
+            }
             Action::Picker | Action::Search | Action::Narration | Action::Help => self.open(action),
             // Esc with nothing open stops playing.
             Action::Back if self.state.play.playing => {
@@ -109,6 +118,28 @@ impl Update<'_> {
         let Some(overlay) = &mut s.overlay else {
             return false;
         };
+        // In the graph, Tab shows the other direction; Esc closes; stepping
+        // moves the cursor line.
+        if let Overlay::Graph { dir } = overlay {
+            match action {
+                Action::FocusNext | Action::FocusPrev => *dir = dir.other(),
+                Action::Back | Action::Graph => s.overlay = None,
+                _ => return false,
+            }
+            return true;
+        }
+        // In the follow-stream view ↑/↓ scroll by segments.
+        if let Overlay::Stream { from } = overlay {
+            match action {
+                Action::Up => *from = from.saturating_sub(1),
+                Action::Down => *from = from.saturating_add(1),
+                Action::PageUp => *from = from.saturating_sub(10),
+                Action::PageDown => *from = from.saturating_add(10),
+                Action::Back | Action::Stream => s.overlay = None,
+                _ => return false,
+            }
+            return true;
+        }
         // In the hex view ↑/↓ select the NIC pane's previous / next field,
         // whose bytes it marks.
         if let (Overlay::Hex { .. }, Action::Up | Action::Down) = (&overlay, action) {
