@@ -101,8 +101,12 @@ fn every_kernel_row_is_explained_with_both_values() {
             "row {row}: {text}"
         );
         assert!(text.contains("RFC"), "row {row}: {text}");
-        if row == 6 {
-            assert!(text.contains("client: 42 B"), "unread at MAIL: {text}");
+        if row == 1 {
+            // The second row shown is the unread bytes (state, unread, window, …).
+            assert!(
+                text.contains("┌ unread") && text.contains("client: 42 B"),
+                "unread at MAIL: {text}"
+            );
         }
     }
 }

@@ -189,6 +189,15 @@ pub fn finding_tag(f: &Finding, dir: Dir) -> String {
     if id == "smtp_reply_split_across_segments" && dir == Dir::C2s {
         return "command split".to_string();
     }
+    // Jargon gets plain words in a margin.
+    let plain = match id {
+        "smtp_pregreet" => Some("spoke too early"),
+        "smtp_client_out_of_step" => Some("out of step"),
+        _ => None,
+    };
+    if let Some(p) = plain {
+        return p.to_string();
+    }
     let short = ["smtp_", "pop3_", "tcp_"]
         .iter()
         .find_map(|p| id.strip_prefix(p))

@@ -14,18 +14,23 @@ use crate::ui::state::{Overlay, ViewState};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{clip, width};
 
-/// The keys the footer names, in the order they give way.
-const KEYS: &[(&str, &str)] = &[
-    ("←/→", "step"),
-    ("space", "play"),
-    ("n/N", "finding"),
-    ("tab", "pane"),
-    ("?", "help"),
-    ("q", "quit"),
-    ("⏎", "details"),
-    ("c", "conn"),
-    ("/", "search"),
-    ("w", "whole narration"),
+/// The keys the footer names, in the order they give way: (key, what,
+/// what in a narrow footer).
+const KEYS: &[(&str, &str, &str)] = &[
+    ("←/→", "step", "step"),
+    ("space", "play", "play"),
+    ("?", "help", "help"),
+    ("q", "quit", "quit"),
+    ("e", "explain", "explain"),
+    ("n/N", "finding", "finding"),
+    ("/", "search", "search"),
+    ("tab", "pane", "pane"),
+    ("⏎", "details", "more"),
+    ("v", "graph", "graph"),
+    ("f", "stream", "stream"),
+    ("s", "spoilers", "spoil"),
+    ("c", "conn", "conn"),
+    ("w", "whole narration", "story"),
 ];
 
 pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme) {
@@ -71,7 +76,8 @@ fn keys_line(w: usize, t: &Theme) -> Line<'static> {
     let gap = if w >= 100 { "  " } else { " " };
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    for (k, what) in KEYS {
+    for (k, long, short) in KEYS {
+        let what = if w >= 120 { long } else { short };
         let item = format!(" {what}{gap}");
         let n = width(k) + width(item.trim_end());
         if used + n > w {

@@ -50,6 +50,16 @@ pub const ROWS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The order the rows are shown in (indexes into [`ROWS`]): what a student
+/// looks at first — the state, the unread bytes, the window — on top, so a
+/// short pane keeps them.
+pub const ORDER: [usize; 8] = [0, 6, 5, 3, 4, 1, 2, 7];
+
+/// The row shown at position `pos` (an index into [`ROWS`]).
+pub fn row_at(pos: usize) -> usize {
+    ORDER.get(pos).copied().unwrap_or(0)
+}
+
 fn value(k: &EndpointKernel, row: usize, short: bool) -> String {
     let num = |v: Option<u64>| v.map_or("—".to_string(), |v| v.to_string());
     match row {
@@ -112,6 +122,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
         .saturating_sub(room)
         .min(ROWS.len().saturating_sub(room));
     // The row a lesson step points at is always in sight.
+    let pointed = pointed.map(|(row, e)| (ORDER.iter().position(|&r| r == row).unwrap_or(0), e));
     if let Some((row, _)) = pointed {
         if row < first || row >= first + room {
             first = row
@@ -120,11 +131,13 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
         }
     }
     let last = (first + room).min(ROWS.len());
-    for (row, (name, _)) in ROWS.iter().enumerate().take(last).skip(first) {
-        let here = pointed.filter(|(r, _)| *r == row);
+    for pos in first..last {
+        let row = row_at(pos);
+        let name = ROWS.get(row).map_or("", |r| r.0);
+        let here = pointed.filter(|(r, _)| *r == pos);
         let name_style = if here.is_some() {
             t.pointed()
-        } else if focused && row == sel {
+        } else if focused && pos == sel {
             t.cursor()
         } else {
             t.dim()
@@ -155,15 +168,20 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
             spans.push(Span::raw(" ".repeat(col.saturating_sub(width(&v)))));
         }
         if meaning {
-            spans.push(Span::styled(ROWS[row].1, t.dim()));
+            // The meaning is cut at a word's end, never mid-word.
+            let room = w.saturating_sub(label + 2 * col);
+            let meaning = ROWS.get(row).map_or("", |r| r.1);
+            spans.push(Span::styled(
+                crate::ui::widgets::fit_words(meaning, room),
+                t.dim(),
+            ));
         }
         lines.push(Line::from(clip(spans, w)));
     }
     if first > 0 || last < ROWS.len() {
-        let hidden: Vec<&str> = ROWS[..first]
-            .iter()
-            .chain(&ROWS[last..])
-            .map(|(n, _)| *n)
+        let hidden: Vec<&str> = (0..first)
+            .chain(last..ROWS.len())
+            .filter_map(|p| ROWS.get(row_at(p)).map(|r| r.0))
             .collect();
         lines.push(Line::from(Span::styled(
             fit(&format!("↑/↓ for {}", hidden.join(", ")), w),

@@ -54,7 +54,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
             Span::styled("ladder", t.title()),
             Span::styled(
                 format!(
-                    " · conn {} · {} segments · {} ",
+                    " · conn {} · {} segments · history {} (e) · ",
                     c.id,
                     s.seg_count(d),
                     c.history

@@ -206,6 +206,18 @@ pub fn draw(
     if rows.is_empty() {
         lines.push(Line::from(Span::styled("no connection matches", t.dim())));
     }
+    // The columns' short names, in plain words, on the last line.
+    if p.cols.history && usize::from(inner.height) > lines.len() + 1 {
+        while lines.len() + 1 < usize::from(inner.height) {
+            lines.push(Line::default());
+        }
+        let legend = "history: Zeek's letters, S SYN · h SYN/ACK · A ACK · D data · F FIN · R RST (upper case \
+                      = client); state SF = opened and closed normally, S0 = no answer, REJ = refused";
+        lines.push(Line::from(Span::styled(
+            crate::ui::widgets::fit_words(legend, w),
+            t.dim(),
+        )));
+    }
     f.render_widget(Paragraph::new(lines), inner);
 }
 

@@ -67,7 +67,7 @@ impl Update<'_> {
         let s = &*self.state;
         let what = match s.focus {
             Pane::Nic => Detail::Explain(Topic::Nic(s.nic_field)),
-            Pane::Kernel => Detail::Explain(Topic::Kernel(s.kernel_row)),
+            Pane::Kernel => Detail::Explain(Topic::Kernel(kernel::row_at(s.kernel_row))),
             Pane::Ladder => Detail::Explain(Topic::History),
             _ => return self.enter(),
         };
