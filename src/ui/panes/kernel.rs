@@ -90,9 +90,15 @@ fn short_state(s: TcpState) -> &'static str {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, focused: bool) {
+    // A narrow pane keeps the provenance and drops the words before it.
+    let words = if area.width >= 36 {
+        " · TCP stacks · "
+    } else {
+        " · "
+    };
     let title = vec![
         Span::styled("kernel", t.title()),
-        Span::styled(" · TCP stacks · ", t.dim()),
+        Span::styled(words, t.dim()),
         Span::styled("inferred", t.provenance(Provenance::Inferred)),
     ];
     let block = pane_block(title, focused, t);
@@ -184,7 +190,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
             .filter_map(|p| ROWS.get(row_at(p)).map(|r| r.0))
             .collect();
         lines.push(Line::from(Span::styled(
-            fit(&format!("↑/↓ for {}", hidden.join(", ")), w),
+            crate::ui::widgets::fit_words(&format!("↑/↓ for {}", hidden.join(", ")), w),
             t.key(),
         )));
     } else {
