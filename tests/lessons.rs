@@ -166,7 +166,11 @@ fn every_lab_lesson_passes_its_check_on_a_fresh_recording() {
         assert!(
             problems.is_empty(),
             "lesson {name} on a fresh `lab {scenario}`:\n{}",
-            problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
+            problems
+                .iter()
+                .map(|p| format!("  {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
         );
         checked += 1;
     }
