@@ -3,7 +3,13 @@
 //! `lessons/` and `captures/` is listed here.
 
 /// Every shipped lesson: (name, Markdown), in the order a course takes them.
-pub const LESSONS: &[(&str, &str)] = &[("ccnotes", include_str!("../../lessons/ccnotes.md"))];
+pub const LESSONS: &[(&str, &str)] = &[
+    ("ccnotes", include_str!("../../lessons/ccnotes.md")),
+    (
+        "smtp-dialogue",
+        include_str!("../../lessons/smtp-dialogue.md"),
+    ),
+];
 
 /// Every shipped capture: (file name in `captures/`, bytes).
 pub const CAPTURES: &[(&str, &[u8])] = &[
