@@ -4,11 +4,12 @@
 
 /// Every shipped lesson: (name, Markdown), in the order a course takes them.
 pub const LESSONS: &[(&str, &str)] = &[
-    ("ccnotes", include_str!("../../lessons/ccnotes.md")),
     (
         "smtp-dialogue",
         include_str!("../../lessons/smtp-dialogue.md"),
     ),
+    ("multiline", include_str!("../../lessons/multiline.md")),
+    ("ccnotes", include_str!("../../lessons/ccnotes.md")),
 ];
 
 /// Every shipped capture: (file name in `captures/`, bytes).
