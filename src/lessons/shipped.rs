@@ -10,6 +10,7 @@ pub const LESSONS: &[(&str, &str)] = &[
     ),
     ("multiline", include_str!("../../lessons/multiline.md")),
     ("ccnotes", include_str!("../../lessons/ccnotes.md")),
+    ("pipelining", include_str!("../../lessons/pipelining.md")),
 ];
 
 /// Every shipped capture: (file name in `captures/`, bytes).
