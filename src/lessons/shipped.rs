@@ -11,6 +11,7 @@ pub const LESSONS: &[(&str, &str)] = &[
     ("multiline", include_str!("../../lessons/multiline.md")),
     ("ccnotes", include_str!("../../lessons/ccnotes.md")),
     ("pipelining", include_str!("../../lessons/pipelining.md")),
+    ("slow-reader", include_str!("../../lessons/slow-reader.md")),
 ];
 
 /// Every shipped capture: (file name in `captures/`, bytes).
