@@ -12,6 +12,7 @@ pub const LESSONS: &[(&str, &str)] = &[
     ("ccnotes", include_str!("../../lessons/ccnotes.md")),
     ("pipelining", include_str!("../../lessons/pipelining.md")),
     ("slow-reader", include_str!("../../lessons/slow-reader.md")),
+    ("dot-stuffing", include_str!("../../lessons/dot-stuffing.md")),
 ];
 
 /// Every shipped capture: (file name in `captures/`, bytes).
