@@ -13,9 +13,11 @@ pub const LESSONS: &[(&str, &str)] = &[
     ("pipelining", include_str!("../../lessons/pipelining.md")),
     ("slow-reader", include_str!("../../lessons/slow-reader.md")),
     ("dot-stuffing", include_str!("../../lessons/dot-stuffing.md")),
+    ("pop3-fetch", include_str!("../../lessons/pop3-fetch.md")),
 ];
 
-/// Every shipped capture: (file name in `captures/`, bytes).
+/// Every shipped capture: (file name in `captures/`, bytes). Of the
+/// calibration recordings only those a lesson plays are shipped.
 pub const CAPTURES: &[(&str, &[u8])] = &[
     (
         "ccnotes.pcapng",
@@ -24,6 +26,10 @@ pub const CAPTURES: &[(&str, &[u8])] = &[
     (
         "ccnotes-fixed.pcapng",
         include_bytes!("../../captures/ccnotes-fixed.pcapng"),
+    ),
+    (
+        "calibration/dovecot--fetchmail--postfix.pcapng",
+        include_bytes!("../../captures/calibration/dovecot--fetchmail--postfix.pcapng"),
     ),
     (
         "clean.pcapng",
