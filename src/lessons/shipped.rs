@@ -14,6 +14,10 @@ pub const LESSONS: &[(&str, &str)] = &[
     ("slow-reader", include_str!("../../lessons/slow-reader.md")),
     ("dot-stuffing", include_str!("../../lessons/dot-stuffing.md")),
     ("pop3-fetch", include_str!("../../lessons/pop3-fetch.md")),
+    (
+        "percent-relay",
+        include_str!("../../lessons/percent-relay.md"),
+    ),
 ];
 
 /// Every shipped capture: (file name in `captures/`, bytes). Of the
