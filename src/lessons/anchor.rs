@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 
+use crate::socket::SocketCall;
 use crate::tcp::{Dir, Endpoint, Flag, KernelAt};
 use crate::timeline::{KernelIndex, Timeline};
 
@@ -207,7 +208,7 @@ impl Anchor {
         if let Some(c) = &self.call {
             let mut calls = t
                 .socket_of(conn)
-                .filter(|e| e.call.name() == c.as_str())
+                .filter(|e| call_is(&e.call, c))
                 .filter(|e| self.side.is_none_or(|s| e.endpoint == s));
             return calls.nth(nth - 1).map(|e| at(e.frame)).ok_or_else(|| {
                 format!(
@@ -361,6 +362,18 @@ impl Anchor {
     }
 }
 
+/// Whether a socket call is the one a lesson names. `reset` is a read()
+/// that failed with ECONNRESET whether sockscope inferred it or the lab
+/// recorded it (a recorded failure is named by its call, `read`).
+fn call_is(call: &SocketCall, name: &str) -> bool {
+    match call {
+        SocketCall::Failed { call, error } if name == "reset" => {
+            *call == "read" && error.as_str() == "ECONNRESET"
+        }
+        other => other.name() == name,
+    }
+}
+
 /// A kernel value by the name a lesson uses.
 type KernelValue = fn(&KernelAt, Endpoint) -> Option<u64>;
 
@@ -428,6 +441,15 @@ mod tests {
         let last = anchor("message = 1").resolve(&t, &k, 1);
         assert_eq!(first.map(|r| r.frame), Ok(15));
         assert_eq!(last.map(|r| r.frame), Ok(16));
+    }
+
+    #[test]
+    fn a_recorded_read_that_failed_with_econnreset_is_a_reset() {
+        // reset.pcapng: the lab recorded the client's read() → -1 ECONNRESET
+        // at the server's RST, #12.
+        let (t, k) = shipped("reset.pcapng");
+        let reset = anchor("call = \"reset\"\nside = \"client\"").resolve(&t, &k, 1);
+        assert_eq!(reset.map(|r| r.frame), Ok(12));
     }
 
     #[test]

@@ -12,12 +12,16 @@ pub const LESSONS: &[(&str, &str)] = &[
     ("ccnotes", include_str!("../../lessons/ccnotes.md")),
     ("pipelining", include_str!("../../lessons/pipelining.md")),
     ("slow-reader", include_str!("../../lessons/slow-reader.md")),
-    ("dot-stuffing", include_str!("../../lessons/dot-stuffing.md")),
+    (
+        "dot-stuffing",
+        include_str!("../../lessons/dot-stuffing.md"),
+    ),
     ("pop3-fetch", include_str!("../../lessons/pop3-fetch.md")),
     (
         "percent-relay",
         include_str!("../../lessons/percent-relay.md"),
     ),
+    ("reset", include_str!("../../lessons/reset.md")),
 ];
 
 /// Every shipped capture: (file name in `captures/`, bytes). Of the
