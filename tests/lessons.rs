@@ -207,3 +207,92 @@ fn the_ccnotes_handout_in_the_repository_is_current() {
 fn c_steps() -> usize {
     course("ccnotes").lesson.steps.len()
 }
+
+/// Where each step of a lesson lands: (capture, frame), step by step.
+fn landings(name: &str) -> Vec<(usize, u64)> {
+    let c = course(name);
+    (0..c.lesson.steps.len())
+        .map(|i| {
+            let (cap, at) = c.resolve(i).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (cap, at.frame)
+        })
+        .collect()
+}
+
+/// Every lesson written after ccnotes lands where its narration says: the
+/// frames it names are these, on the shipped captures.
+#[test]
+fn the_lessons_land_on_the_frames_their_narration_names() {
+    let expected: &[(&str, &[(usize, u64)])] = &[
+        // 220, EHLO, its 250, RCPT's 250, 354, the content, 250, server FIN.
+        (
+            "smtp-dialogue",
+            &[
+                (0, 4),
+                (0, 6),
+                (0, 8),
+                (0, 12),
+                (0, 14),
+                (0, 15),
+                (0, 16),
+                (0, 19),
+            ],
+        ),
+        // The two-line 220 (twice), EHLO with ack 112, EHLO's 250, 354, 221.
+        (
+            "multiline",
+            &[(0, 4), (0, 4), (0, 6), (0, 8), (0, 14), (0, 18)],
+        ),
+        // PIPELINING offered, the group, 354, the client's read; then the
+        // abuse capture: no PIPELINING, the finding, its 354.
+        (
+            "pipelining",
+            &[(0, 8), (0, 9), (0, 12), (0, 13), (1, 8), (1, 9), (1, 13)],
+        ),
+        // SO_RCVBUF, 5120 B unread, win 0, the first probe, the window
+        // update, window full, the 250.
+        (
+            "slow-reader",
+            &[(0, 3), (0, 19), (0, 22), (0, 23), (0, 29), (0, 32), (0, 76)],
+        ),
+        // 354, the stuffed content, 250; smuggling: bare LF, the variant, 250.
+        (
+            "dot-stuffing",
+            &[(0, 14), (0, 15), (0, 16), (1, 15), (1, 15), (1, 16)],
+        ),
+        // POP3 greeting, PASS, LIST, RETR, QUIT; the SMTP SYN and 250 (conn
+        // 2); the real fetchmail's DELE after Postfix's 250.
+        (
+            "pop3-fetch",
+            &[
+                (0, 4),
+                (0, 9),
+                (0, 14),
+                (0, 16),
+                (0, 20),
+                (0, 24),
+                (0, 39),
+                (1, 38),
+            ],
+        ),
+        // 220, the percent RCPT (twice), its 250, DATA's 250, 221.
+        (
+            "percent-relay",
+            &[(0, 4), (0, 11), (0, 11), (0, 12), (0, 16), (0, 18)],
+        ),
+        // MAIL's 250, RCPT, the RST (three times); clean.pcapng's FIN.
+        (
+            "reset",
+            &[(0, 10), (0, 11), (0, 12), (0, 12), (0, 12), (1, 19)],
+        ),
+    ];
+    for (name, frames) in expected {
+        assert_eq!(landings(name), frames.to_vec(), "lesson {name}");
+    }
+    // The hand-off steps of pop3-fetch are in the SMTP connection.
+    let c = course("pop3-fetch");
+    let conns: Vec<u32> = (5..7)
+        .map(|i| c.resolve(i).expect("lands").1.conn)
+        .collect();
+    assert_eq!(conns, vec![2, 2]);
+}

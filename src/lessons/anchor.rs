@@ -5,7 +5,8 @@
 
 use serde::Deserialize;
 
-use crate::tcp::{Dir, Endpoint, KernelAt};
+use crate::socket::SocketCall;
+use crate::tcp::{Dir, Endpoint, Flag, KernelAt};
 use crate::timeline::{KernelIndex, Timeline};
 
 /// An anchor, as a step's `at = { ... }` writes it: exactly one of the kinds
@@ -20,7 +21,7 @@ pub struct Anchor {
     /// A segment with exactly these flags, as the ladder writes them
     /// (`SYN`, `SYN,ACK`, `ACK`, `PSH,ACK`, `FIN,ACK`, `RST,ACK`).
     pub segment: Option<String>,
-    /// A segment with this TCP analysis flag (`retransmission`, `dup_ack`,
+    /// A segment with this TCP analysis flag (`retransmission`, `duplicate_ack`,
     /// `zero_window`, `zero_window_probe`, `window_update`, ...).
     pub flag: Option<String>,
     /// A client command, by verb (`HELO`, `MAIL`, `USER`).
@@ -39,6 +40,11 @@ pub struct Anchor {
     /// The n-th message (1-based).
     pub message: Option<u32>,
 
+    /// Any anchor: look in connection `conn` of the capture (1-based, as the
+    /// report lists them) instead of the one the lesson follows, so that one
+    /// lesson can walk from a POP3 fetch to the SMTP hand-off after it.
+    pub conn: Option<u32>,
+
     /// Segments and calls: whose (`client` or `server`); kernel: whose value.
     pub side: Option<Endpoint>,
     /// A reply that answers this command's verb.
@@ -46,7 +52,9 @@ pub struct Anchor {
     /// The n-th match, from 1 (default 1).
     pub nth: Option<u32>,
     /// Commands and replies: the segment that carried their `first` byte, or
-    /// (default) their `last`.
+    /// (default) their `last`. Messages: the segment that carried the first
+    /// byte of their content, or (default) where the analysis closes them
+    /// (the reply that accepted them, else the content's last byte).
     pub part: Option<Part>,
     pub above: Option<u64>,
     pub below: Option<u64>,
@@ -110,6 +118,14 @@ impl Anchor {
 
     /// The anchor in a few words, for messages and the lesson pane.
     pub fn describe(&self) -> String {
+        match self.conn {
+            Some(c) => format!("{} in connection {c}", self.describe_event()),
+            None => self.describe_event(),
+        }
+    }
+
+    /// The event alone, without the connection.
+    fn describe_event(&self) -> String {
         let nth = self
             .nth
             .filter(|&n| n > 1)
@@ -165,6 +181,13 @@ impl Anchor {
             [] => return Err("names no event (frame, segment, flag, command, reply, call, finding, kernel or message)".into()),
             many => return Err(format!("names {} at once; a step is anchored to one", many.join(" and "))),
         }
+        if let Some(c) = self.conn.filter(|&c| t.connection(c).is_none()) {
+            return Err(format!(
+                "the capture has no connection {c} ({} connection(s))",
+                t.connections.len()
+            ));
+        }
+        let conn = self.conn.unwrap_or(conn);
         let nth = self.nth.unwrap_or(1).max(1) as usize;
         let at = |frame: u64| Resolved { conn, frame };
         if let Some(f) = self.frame {
@@ -185,7 +208,7 @@ impl Anchor {
         if let Some(c) = &self.call {
             let mut calls = t
                 .socket_of(conn)
-                .filter(|e| e.call.name() == c.as_str())
+                .filter(|e| call_is(&e.call, c))
                 .filter(|e| self.side.is_none_or(|s| e.endpoint == s));
             return calls.nth(nth - 1).map(|e| at(e.frame)).ok_or_else(|| {
                 format!(
@@ -225,6 +248,13 @@ impl Anchor {
                 .ok_or_else(|| format!("no {} in connection {conn}", self.describe()));
         }
         if let Some(flag) = &self.flag {
+            if !Flag::ALL.iter().any(|f| f.name() == flag.as_str()) {
+                let known: Vec<&str> = Flag::ALL.iter().map(|f| f.name()).collect();
+                return Err(format!(
+                    "\"{flag}\" is not a TCP analysis flag (they are: {})",
+                    known.join(", ")
+                ));
+            }
             let mut segs = t
                 .segments_of(conn)
                 .filter(|s| mine(s.dir) && s.analysis.names().contains(&flag.as_str()));
@@ -282,12 +312,19 @@ impl Anchor {
                 .ok_or_else(|| format!("no {} in connection {conn}'s dialogue", self.describe()));
         }
         let m = self.message.unwrap_or(1).max(1) as usize;
-        d.messages.get(m - 1).map(|x| Some(x.frame)).ok_or_else(|| {
-            format!(
-                "connection {conn} has {} message(s), not {m}",
-                d.messages.len()
-            )
-        })
+        let frame = |x: &crate::proto::Message| match self.part.unwrap_or_default() {
+            Part::First => x.content_frame.unwrap_or(x.frame),
+            Part::Last => x.frame,
+        };
+        d.messages
+            .get(m - 1)
+            .map(|x| Some(frame(x)))
+            .ok_or_else(|| {
+                format!(
+                    "connection {conn} has {} message(s), not {m}",
+                    d.messages.len()
+                )
+            })
     }
 
     /// A `kernel` anchor: the first segment after which the value crosses.
@@ -325,6 +362,18 @@ impl Anchor {
     }
 }
 
+/// Whether a socket call is the one a lesson names. `reset` is a read()
+/// that failed with ECONNRESET whether sockscope inferred it or the lab
+/// recorded it (a recorded failure is named by its call, `read`).
+fn call_is(call: &SocketCall, name: &str) -> bool {
+    match call {
+        SocketCall::Failed { call, error } if name == "reset" => {
+            *call == "read" && error.as_str() == "ECONNRESET"
+        }
+        other => other.name() == name,
+    }
+}
+
 /// A kernel value by the name a lesson uses.
 type KernelValue = fn(&KernelAt, Endpoint) -> Option<u64>;
 
@@ -348,4 +397,67 @@ fn normalise_flags(flags: &str) -> String {
         .map(str::to_ascii_uppercase)
         .collect::<Vec<_>>()
         .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::CaptureReader;
+    use crate::timeline::analyze;
+
+    fn shipped(name: &str) -> (Timeline, KernelIndex) {
+        let bytes = crate::lessons::shipped::capture(name).expect("shipped");
+        let reader = CaptureReader::from_reader(name, bytes).expect("opens");
+        let t = analyze(reader, &mut ());
+        let k = KernelIndex::build(&t);
+        (t, k)
+    }
+
+    fn anchor(toml_text: &str) -> Anchor {
+        toml::from_str(toml_text).expect("an anchor")
+    }
+
+    #[test]
+    fn conn_looks_in_another_connection() {
+        // The POP3 fetch is connection 1, the SMTP hand-off connection 2.
+        let (t, k) = shipped("pop3-fetch.pcapng");
+        let in_pop3 = anchor("command = \"QUIT\"").resolve(&t, &k, 1);
+        let in_smtp = anchor("command = \"QUIT\"\nconn = 2").resolve(&t, &k, 1);
+        assert_eq!(in_pop3, Ok(Resolved { conn: 1, frame: 19 }));
+        assert_eq!(in_smtp, Ok(Resolved { conn: 2, frame: 40 }));
+        let none = anchor("reply = 220\nconn = 3").resolve(&t, &k, 1);
+        assert!(none.unwrap_err().contains("no connection 3"));
+        assert_eq!(
+            anchor("reply = 220\nconn = 2").describe(),
+            "the 220 reply in connection 2"
+        );
+    }
+
+    #[test]
+    fn a_message_anchors_at_its_first_content_byte_or_its_end() {
+        // clean.pcapng: the content is #15, the 250 that accepts it #16.
+        let (t, k) = shipped("clean.pcapng");
+        let first = anchor("message = 1\npart = \"first\"").resolve(&t, &k, 1);
+        let last = anchor("message = 1").resolve(&t, &k, 1);
+        assert_eq!(first.map(|r| r.frame), Ok(15));
+        assert_eq!(last.map(|r| r.frame), Ok(16));
+    }
+
+    #[test]
+    fn a_recorded_read_that_failed_with_econnreset_is_a_reset() {
+        // reset.pcapng: the lab recorded the client's read() → -1 ECONNRESET
+        // at the server's RST, #12.
+        let (t, k) = shipped("reset.pcapng");
+        let reset = anchor("call = \"reset\"\nside = \"client\"").resolve(&t, &k, 1);
+        assert_eq!(reset.map(|r| r.frame), Ok(12));
+    }
+
+    #[test]
+    fn an_unknown_analysis_flag_is_named() {
+        let (t, k) = shipped("slow-reader.pcapng");
+        let typo = anchor("flag = \"dup_ack\"").resolve(&t, &k, 1);
+        assert!(typo.unwrap_err().contains("not a TCP analysis flag"));
+        let zero = anchor("flag = \"zero_window\"").resolve(&t, &k, 1);
+        assert_eq!(zero.map(|r| r.frame), Ok(22));
+    }
 }

@@ -3,9 +3,29 @@
 //! `lessons/` and `captures/` is listed here.
 
 /// Every shipped lesson: (name, Markdown), in the order a course takes them.
-pub const LESSONS: &[(&str, &str)] = &[("ccnotes", include_str!("../../lessons/ccnotes.md"))];
+pub const LESSONS: &[(&str, &str)] = &[
+    (
+        "smtp-dialogue",
+        include_str!("../../lessons/smtp-dialogue.md"),
+    ),
+    ("multiline", include_str!("../../lessons/multiline.md")),
+    ("ccnotes", include_str!("../../lessons/ccnotes.md")),
+    ("pipelining", include_str!("../../lessons/pipelining.md")),
+    ("slow-reader", include_str!("../../lessons/slow-reader.md")),
+    (
+        "dot-stuffing",
+        include_str!("../../lessons/dot-stuffing.md"),
+    ),
+    ("pop3-fetch", include_str!("../../lessons/pop3-fetch.md")),
+    (
+        "percent-relay",
+        include_str!("../../lessons/percent-relay.md"),
+    ),
+    ("reset", include_str!("../../lessons/reset.md")),
+];
 
-/// Every shipped capture: (file name in `captures/`, bytes).
+/// Every shipped capture: (file name in `captures/`, bytes). Of the
+/// calibration recordings only those a lesson plays are shipped.
 pub const CAPTURES: &[(&str, &[u8])] = &[
     (
         "ccnotes.pcapng",
@@ -14,6 +34,10 @@ pub const CAPTURES: &[(&str, &[u8])] = &[
     (
         "ccnotes-fixed.pcapng",
         include_bytes!("../../captures/ccnotes-fixed.pcapng"),
+    ),
+    (
+        "calibration/dovecot--fetchmail--postfix.pcapng",
+        include_bytes!("../../captures/calibration/dovecot--fetchmail--postfix.pcapng"),
     ),
     (
         "clean.pcapng",
