@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod proto;
 pub mod report;
 pub mod socket;
+pub mod synth;
 pub mod tcp;
 pub mod text;
 pub mod timeline;

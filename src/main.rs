@@ -11,7 +11,7 @@ use sockscope::text::escape_str;
 
 mod cli;
 
-use cli::{export, lab, lesson, live, report, view};
+use cli::{export, generate, lab, lesson, live, report, view};
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +42,8 @@ enum Command {
     Lesson(lesson::LessonArgs),
     /// A connection's ladder or sequence graph as an SVG, for slides and paper.
     Export(export::ExportArgs),
+    /// Write a big deterministic SMTP capture for benchmarks; prints its totals (JSON) on stderr.
+    Generate(generate::GenerateArgs),
     /// List the network interfaces (name, MAC, addresses, up/down, MTU).
     Interfaces,
     /// Capture from an interface and report as frames arrive; Ctrl-C ends it.
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Some(Command::Lab(args)) => finish(lab::run(&args), args.json),
         Some(Command::Lesson(args)) => finish(lesson::run(&args), false),
         Some(Command::Export(args)) => finish(export::run(&args), false),
+        Some(Command::Generate(args)) => finish(generate::run(&args), false),
         Some(Command::Interfaces) => finish(live::interfaces(), false),
         Some(Command::Live(args)) => finish(live::run(&args), args.json),
         // On a terminal `sockscope [FILE]` opens the view; into a pipe or a

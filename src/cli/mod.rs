@@ -2,6 +2,7 @@
 //! edge over the library (anyhow errors, printing).
 
 pub mod export;
+pub mod generate;
 pub mod lab;
 pub mod lesson;
 pub mod live;

@@ -41,6 +41,11 @@ pub struct Totals {
     pub reordered: u64,
     /// Segments missing from the capture (inside message bodies only).
     pub missing: u64,
+    /// Their payload octets.
+    pub gap_bytes: u64,
+    /// The sizes of the messages of sessions the capture saw whole (no
+    /// segment missing), as a reader counts them (RFC 5321 §4.1.1.4).
+    pub message_bytes: u64,
 }
 
 /// How the capture is made.
@@ -72,33 +77,30 @@ pub fn generate<W: Write>(out: W, o: Options) -> io::Result<Totals> {
     let mut open: Vec<Session> = Vec::new();
     let mut next_id = 0u64;
     let mut buf = Vec::with_capacity(2048);
-    // 24-byte pcap header.
-    totals.bytes = 24;
+    // The 24-byte pcap file header, then 16 bytes before each frame.
     let mut starting = true;
+    let (mut frames, mut bytes) = (0u64, 24u64);
     while starting || !open.is_empty() {
-        starting = totals.bytes < o.size;
+        starting = bytes < o.size;
         while starting && open.len() < o.concurrent.max(1) {
             open.push(Session::new(next_id, &mut rng, &mut totals));
             next_id += 1;
         }
-        if open.is_empty() {
-            break;
-        }
         let k = rng.below(open.len() as u64) as usize;
         clock = Timestamp(clock.0 + 20_000 + rng.below(400_000) as i64);
-        let done = {
-            let Some(s) = open.get_mut(k) else { break };
-            let mut emit = |frame: &[u8], t: Timestamp| -> io::Result<()> {
-                totals.frames += 1;
-                totals.bytes += 16 + frame.len() as u64;
-                w.write_packet(t, frame, frame.len() as u32)
-            };
-            s.step(&mut rng, clock, &mut buf, &mut totals, &mut emit)?
+        let Some(s) = open.get_mut(k) else { break };
+        let mut emit = |frame: &[u8], t: Timestamp| -> io::Result<()> {
+            frames += 1;
+            bytes += 16 + frame.len() as u64;
+            w.write_packet(t, frame, frame.len() as u32)
         };
+        let done = s.step(&mut rng, clock, &mut buf, &mut totals, &mut emit)?;
         if done {
             open.swap_remove(k);
         }
     }
+    totals.frames = frames;
+    totals.bytes = bytes;
     w.into_inner().flush()?;
     Ok(totals)
 }
