@@ -15,7 +15,11 @@ fn report(path: &std::path::Path) -> Vec<Value> {
         .arg(path)
         .output()
         .expect("run sockscope");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .expect("JSON is UTF-8")
         .lines()
@@ -30,8 +34,8 @@ fn make(size: u64, seed: u64) -> (tempfile::NamedTempFile, Totals) {
         seed,
         concurrent: 64,
     };
-    let totals = generate(std::io::BufWriter::new(file.reopen().expect("reopen")), o)
-        .expect("generate");
+    let totals =
+        generate(std::io::BufWriter::new(file.reopen().expect("reopen")), o).expect("generate");
     (file, totals)
 }
 
@@ -44,7 +48,10 @@ fn report_json_counts_what_the_generator_sent() {
 
     let conns: Vec<&Value> = of("connection").collect();
     assert_eq!(conns.len() as u64, want.connections);
-    let v6 = conns.iter().filter(|c| c["client"].as_str().unwrap().starts_with('[')).count();
+    let v6 = conns
+        .iter()
+        .filter(|c| c["client"].as_str().unwrap().starts_with('['))
+        .count();
     assert_eq!(v6 as u64, want.ipv6_connections);
     let gaps: u64 = conns
         .iter()
@@ -54,7 +61,9 @@ fn report_json_counts_what_the_generator_sent() {
 
     let mut verbs: BTreeMap<String, u64> = BTreeMap::new();
     for c in of("command") {
-        *verbs.entry(c["verb"].as_str().unwrap().to_string()).or_default() += 1;
+        *verbs
+            .entry(c["verb"].as_str().unwrap().to_string())
+            .or_default() += 1;
     }
     assert_eq!(verbs, want.commands, "commands by verb");
     let mut codes: BTreeMap<u16, u64> = BTreeMap::new();
@@ -73,7 +82,10 @@ fn report_json_counts_what_the_generator_sent() {
         .filter(|m| !gapped.contains(&m["conn"].as_u64().unwrap()))
         .map(|m| m["size"].as_u64().unwrap())
         .sum();
-    assert_eq!(whole, want.message_bytes, "message sizes of sessions captured whole");
+    assert_eq!(
+        whole, want.message_bytes,
+        "message sizes of sessions captured whole"
+    );
 
     // A reordered pair reads as out of order or, past Wireshark's time
     // threshold, as a retransmission: the two together are exact.

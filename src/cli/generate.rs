@@ -35,8 +35,8 @@ pub fn run(a: &GenerateArgs) -> Result<ExitCode> {
     let totals = if a.out.as_os_str() == "-" {
         generate(BufWriter::with_capacity(1 << 20, io::stdout().lock()), o)
     } else {
-        let file = File::create(&a.out)
-            .with_context(|| format!("cannot create {}", a.out.display()))?;
+        let file =
+            File::create(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
         generate(BufWriter::with_capacity(1 << 20, file), o)
     }
     .with_context(|| format!("writing {}", a.out.display()))?;

@@ -152,7 +152,7 @@ impl<C: Consumer> Pipeline<C> {
             }
         };
         self.consumer.frame(meta, record.as_ref());
-        if self.stats.frames % release::SWEEP_FRAMES == 0 {
+        if self.stats.frames.is_multiple_of(release::SWEEP_FRAMES) {
             self.sweep();
         }
         record

@@ -84,6 +84,9 @@ pub fn due(table: &ConnTable<Upper>, now: Timestamp) -> (Vec<(u32, Ended)>, Pres
     ) {
         pressure = Pressure::Open;
     }
+    // The table iterates in hash order: hand over in id order, so the same
+    // capture always gives the same report.
+    out.sort_unstable_by_key(|&(id, _)| id);
     (out, pressure)
 }
 

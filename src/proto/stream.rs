@@ -197,7 +197,13 @@ impl ByteQueue {
     pub fn take(&mut self, n: usize) -> Taken {
         let n = n.min(self.buf.len());
         let offset = self.start;
-        let bytes: Vec<u8> = self.buf.drain(..n).collect();
+        // Copied slice by slice: collecting the drain went a byte at a time.
+        let (a, b) = self.buf.as_slices();
+        let from_a = n.min(a.len());
+        let mut bytes = Vec::with_capacity(n);
+        bytes.extend_from_slice(a.get(..from_a).unwrap_or(&[]));
+        bytes.extend_from_slice(b.get(..n - from_a).unwrap_or(&[]));
+        self.buf.drain(..n);
         self.start += n as u64;
         self.scanned = self.scanned.saturating_sub(n);
         let mut frames: Vec<(u64, u32)> = Vec::new();

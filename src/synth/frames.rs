@@ -119,7 +119,10 @@ mod tests {
         write(&mut buf, &s, true, 1);
         let p = crate::wire::decode(crate::capture::LinkType::ETHERNET, &buf);
         let tcp = p.tcp().expect("tcp");
-        assert_eq!((tcp.src_port, tcp.dst_port, tcp.seq, tcp.ack), (40000, 25, 7, 9));
+        assert_eq!(
+            (tcp.src_port, tcp.dst_port, tcp.seq, tcp.ack),
+            (40000, 25, 7, 9)
+        );
         assert_eq!(tcp.payload, b"HELO x\r\n");
         assert!(p.stopped.is_none());
         // The IPv4 header sums to all ones with its checksum in place.

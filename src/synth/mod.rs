@@ -122,7 +122,11 @@ mod tests {
         let tb = generate(&mut b, o).expect("generate");
         assert_eq!(a, b);
         assert_eq!(ta, tb);
-        assert_eq!(ta.bytes, a.len() as u64, "the totals count the file's bytes");
+        assert_eq!(
+            ta.bytes,
+            a.len() as u64,
+            "the totals count the file's bytes"
+        );
         assert!(ta.connections >= 8 && ta.messages > 0);
     }
 }

@@ -68,7 +68,16 @@ impl Session {
     pub fn new(id: u64, rng: &mut Rng, totals: &mut Totals) -> Self {
         let v6 = rng.chance(200);
         let client_ip = if v6 {
-            IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, (id >> 16) as u16, id as u16))
+            IpAddr::V6(Ipv6Addr::new(
+                0x2001,
+                0xdb8,
+                1,
+                0,
+                0,
+                0,
+                (id >> 16) as u16,
+                id as u16,
+            ))
         } else {
             IpAddr::V4(Ipv4Addr::from(0x0a00_0000 | (id as u32 & 0x00ff_ffff)))
         };
@@ -83,9 +92,9 @@ impl Session {
         Session {
             client: (client_ip, 32_768 + rng.below(28_000) as u16),
             server: (server_ip, 25),
-            client_seq: rng.next() as u32,
-            server_seq: rng.next() as u32,
-            ip_id: rng.next() as u16,
+            client_seq: rng.next_u64() as u32,
+            server_seq: rng.next_u64() as u32,
+            ip_id: rng.next_u64() as u16,
             steps,
             now: 0,
             message_bytes: 0,
@@ -135,7 +144,12 @@ fn plan(rng: &mut Rng, t: &mut Totals) -> VecDeque<Step> {
         steps.push_back(Step::Server(text.into_bytes()));
     };
     steps.push_back(Step::Handshake);
-    server(&mut steps, t, 220, "220 mx.example.net ESMTP ready\r\n".into());
+    server(
+        &mut steps,
+        t,
+        220,
+        "220 mx.example.net ESMTP ready\r\n".into(),
+    );
     if rng.chance(100) {
         client(&mut steps, t, "HELO", "HELO old.example.org\r\n".into());
         server(&mut steps, t, 250, "250 mx.example.net\r\n".into());
@@ -145,15 +159,26 @@ fn plan(rng: &mut Rng, t: &mut Totals) -> VecDeque<Step> {
             &mut steps,
             t,
             250,
-            "250-mx.example.net Hello\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n".into(),
+            "250-mx.example.net Hello\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+                .into(),
         );
     }
     for m in 0..=rng.below(3) {
-        client(&mut steps, t, "MAIL", format!("MAIL FROM:<sender{m}@example.org>\r\n"));
+        client(
+            &mut steps,
+            t,
+            "MAIL",
+            format!("MAIL FROM:<sender{m}@example.org>\r\n"),
+        );
         server(&mut steps, t, 250, "250 2.1.0 Ok\r\n".into());
         let mut accepted = 0;
         for r in 0..=rng.below(3) {
-            client(&mut steps, t, "RCPT", format!("RCPT TO:<user{r}@example.net>\r\n"));
+            client(
+                &mut steps,
+                t,
+                "RCPT",
+                format!("RCPT TO:<user{r}@example.net>\r\n"),
+            );
             if rng.chance(100) {
                 server(&mut steps, t, 550, "550 5.1.1 No such user\r\n".into());
             } else {
@@ -167,7 +192,12 @@ fn plan(rng: &mut Rng, t: &mut Totals) -> VecDeque<Step> {
             continue;
         }
         client(&mut steps, t, "DATA", "DATA\r\n".into());
-        server(&mut steps, t, 354, "354 End data with <CR><LF>.<CR><LF>\r\n".into());
+        server(
+            &mut steps,
+            t,
+            354,
+            "354 End data with <CR><LF>.<CR><LF>\r\n".into(),
+        );
         let size = match rng.below(100) {
             0..=69 => 1_000 + rng.below(7_000),
             70..=94 => 8_000 + rng.below(56_000),
@@ -267,7 +297,11 @@ impl Out<'_> {
                 t.reordered += 1;
                 sent_to = i + 1;
             } else {
-                let flags = if i == last { TcpFlags::PSH | TcpFlags::ACK } else { TcpFlags::ACK };
+                let flags = if i == last {
+                    TcpFlags::PSH | TcpFlags::ACK
+                } else {
+                    TcpFlags::ACK
+                };
                 self.send(Dir::ToServer, seq_of(i), flags, chunk)?;
                 if rng.chance(RETRANSMIT) {
                     self.send(Dir::ToServer, seq_of(i), flags, chunk)?;
@@ -306,11 +340,21 @@ impl Out<'_> {
 /// last line, without the terminating `.CRLF`; RFC 5321 §4.1.1.4).
 fn body_text(size: usize, rng: &mut Rng) -> (Vec<u8>, u64) {
     const WORDS: [&str; 12] = [
-        "the", "segment", "window", "reply", "kernel", "socket", "mail", "queue", "acknowledged",
-        "greeting", "relay", "buffer",
+        "the",
+        "segment",
+        "window",
+        "reply",
+        "kernel",
+        "socket",
+        "mail",
+        "queue",
+        "acknowledged",
+        "greeting",
+        "relay",
+        "buffer",
     ];
     let mut out = Vec::with_capacity(size + 80);
-    let id = rng.next();
+    let id = rng.next_u64();
     out.extend_from_slice(
         format!(
             "From: sender@example.org\r\nTo: user@example.net\r\nSubject: report {id:x}\r\n\
@@ -329,7 +373,9 @@ fn body_text(size: usize, rng: &mut Rng) -> (Vec<u8>, u64) {
             if w > 0 {
                 out.push(b' ');
             }
-            let word = WORDS.get(rng.below(WORDS.len() as u64) as usize).unwrap_or(&"x");
+            let word = WORDS
+                .get(rng.below(WORDS.len() as u64) as usize)
+                .unwrap_or(&"x");
             out.extend_from_slice(word.as_bytes());
         }
         out.extend_from_slice(b"\r\n");

@@ -117,21 +117,87 @@ impl DataReader {
 
     /// Steps through one piece taken from the queue, each byte with the
     /// frame that carried it; `ends` says the piece ends with the terminator.
+    ///
+    /// Most content is plain text in the middle of a line, where a byte
+    /// changes nothing but counts; such runs are taken whole (see
+    /// [`Self::plain_run`]), so the byte-at-a-time path only sees line
+    /// starts, line ends and unusual bytes.
     fn piece(&mut self, t: &Taken, ends: bool) {
         let mut frames = t.frames.iter();
         let mut current = frames.next().copied().unwrap_or((0, u32::MAX));
         let mut used = 0u32;
-        for (i, &b) in t.bytes.iter().enumerate() {
+        let mut i = 0;
+        while let Some(&b) = t.bytes.get(i) {
             if used >= current.1 {
                 if let Some(&next) = frames.next() {
                     current = next;
                     used = 0;
                 }
             }
+            let in_frame = current.1.saturating_sub(used) as usize;
+            let rest = t
+                .bytes
+                .get(i..i + in_frame.min(t.bytes.len() - i))
+                .unwrap_or(&[]);
+            let run = self.plain_run(rest);
+            if run > 0 {
+                self.take_plain(rest.get(..run).unwrap_or(&[]), current.0);
+                used = used.saturating_add(run as u32);
+                i += run;
+                continue;
+            }
             used = used.saturating_add(1);
             let offset = t.offset + i as u64;
             let last = i + 1 == t.bytes.len();
             self.step(b, offset, current.0, ends && last);
+            i += 1;
+        }
+    }
+
+    /// How many bytes at the start of `bytes` are plain: inside a line past
+    /// its first octet (past its first three if it starts with a dot: that
+    /// is where transparency is decided), not right after a CR (a bare CR
+    /// or a dot line is decided by the bytes after it), outside the
+    /// header section and any lenient reading or kept dot line, and neither
+    /// CR, LF, NUL nor (without 8BITMIME) an octet over 127. [`Self::step`]
+    /// would only count them.
+    fn plain_run(&self, bytes: &[u8]) -> usize {
+        let quiet = self.line.len >= if self.line.dot { 3 } else { 1 }
+            && !self.head.open
+            && !self.details.dot_line_open
+            && self.smuggling.idle()
+            && !matches!(self.recent.byte(0), Some(b'\r' | b'\n'))
+            && self.recent.byte(1) != Some(b'\r');
+        if !quiet {
+            return 0;
+        }
+        let mut run = memchr::memchr3(b'\r', b'\n', 0, bytes).unwrap_or(bytes.len());
+        if !self.eight_bit_ok {
+            if let Some(head) = bytes.get(..run) {
+                if !head.is_ascii() {
+                    run = head.iter().position(|&b| b >= 0x80).unwrap_or(run);
+                }
+            }
+        }
+        run
+    }
+
+    /// What [`Self::step`] does for each byte of a plain run, at once.
+    fn take_plain(&mut self, run: &[u8], frame: u64) {
+        let n = run.len() as u64;
+        self.seen += n;
+        let keep = run.len().saturating_sub(RECENT);
+        for &b in run.get(keep..).unwrap_or(&[]) {
+            self.recent.push(b, frame);
+        }
+        self.line.len += n;
+        let octets = self.line.len - u64::from(self.line.stuffed);
+        if octets > MAX_TEXT_LINE && !self.line.long {
+            self.line.long = true;
+            let (offset, frame) = (self.line.start_offset, self.line.start_frame);
+            if self.notes.note(Kind::LongLine, offset, frame) {
+                self.details.long_open = true;
+            }
         }
     }
 

@@ -236,6 +236,14 @@ impl Smuggling {
         counted
     }
 
+    /// No lenient reading is following the bytes: feeding one changes nothing.
+    pub fn idle(&self) -> bool {
+        [&self.first, &self.later]
+            .into_iter()
+            .flatten()
+            .all(|s| s.done)
+    }
+
     /// A new variant, `first` of its message or not.
     pub fn add(&mut self, s: Smuggle, first: bool) {
         for old in [&mut self.first, &mut self.later].into_iter().flatten() {

@@ -86,7 +86,7 @@ fn five_megabytes_in_64k_pieces_stay_bounded() {
     let mut line = 0u32;
     while msg.len() < 5 * 1024 * 1024 {
         line += 1;
-        if line % 1000 == 0 {
+        if line.is_multiple_of(1000) {
             // A very long line now and then.
             msg.extend(std::iter::repeat_n(b'L', 70_000));
         } else {
