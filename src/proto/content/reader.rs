@@ -139,6 +139,14 @@ impl DataReader {
                 .bytes
                 .get(i..i + in_frame.min(t.bytes.len() - i))
                 .unwrap_or(&[]);
+            let line = self.plain_line(rest);
+            if line > 0 {
+                self.seen += line as u64;
+                self.remember(rest.get(..line).unwrap_or(&[]), current.0);
+                used = used.saturating_add(line as u32);
+                i += line;
+                continue;
+            }
             let run = self.plain_run(rest);
             if run > 0 {
                 self.take_plain(rest.get(..run).unwrap_or(&[]), current.0);
@@ -182,14 +190,49 @@ impl DataReader {
         run
     }
 
-    /// What [`Self::step`] does for each byte of a plain run, at once.
-    fn take_plain(&mut self, run: &[u8], frame: u64) {
-        let n = run.len() as u64;
-        self.seen += n;
+    /// The length of a whole plain line at the start of `bytes` (0 if there
+    /// is none): right after a CR LF, outside the header section and any
+    /// lenient reading, a line that does not begin with a dot, holds no CR,
+    /// LF or NUL but its final CR LF, no octet over 127 without 8BITMIME,
+    /// and is not too long. Such a line is content and nothing else: no
+    /// note, no transparency, no variant (RFC 5321 §4.5.2), so
+    /// [`Self::step`] would only count it.
+    fn plain_line(&self, bytes: &[u8]) -> usize {
+        let quiet = self.line.len == 0
+            && !self.head.open
+            && !self.details.dot_line_open
+            && self.smuggling.idle()
+            && self.recent.byte(0) == Some(b'\n')
+            && self.recent.byte(1) == Some(b'\r');
+        if !quiet || matches!(bytes.first(), None | Some(b'.' | b'\r' | b'\n' | 0)) {
+            return 0;
+        }
+        let Some(cr) = memchr::memchr3(b'\r', b'\n', 0, bytes) else {
+            return 0;
+        };
+        let whole = bytes.get(cr) == Some(&b'\r') && bytes.get(cr + 1) == Some(&b'\n');
+        let ascii_ok = self.eight_bit_ok || bytes.get(..cr).is_some_and(<[u8]>::is_ascii);
+        if whole && ascii_ok && (cr + 2) as u64 <= MAX_TEXT_LINE {
+            cr + 2
+        } else {
+            0
+        }
+    }
+
+    /// The last bytes of a run taken whole, as [`Self::step`] would have
+    /// left them in `recent`.
+    fn remember(&mut self, run: &[u8], frame: u64) {
         let keep = run.len().saturating_sub(RECENT);
         for &b in run.get(keep..).unwrap_or(&[]) {
             self.recent.push(b, frame);
         }
+    }
+
+    /// What [`Self::step`] does for each byte of a plain run, at once.
+    fn take_plain(&mut self, run: &[u8], frame: u64) {
+        let n = run.len() as u64;
+        self.seen += n;
+        self.remember(run, frame);
         self.line.len += n;
         let octets = self.line.len - u64::from(self.line.stuffed);
         if octets > MAX_TEXT_LINE && !self.line.long {
