@@ -26,6 +26,7 @@ fn capture() -> Vec<u8> {
         size: 8 << 20,
         seed: 42,
         concurrent: 64,
+        ..Options::default()
     };
     generate(&mut out, o).expect("generate");
     out

@@ -33,6 +33,7 @@ fn make(size: u64, seed: u64) -> (tempfile::NamedTempFile, Totals) {
         size,
         seed,
         concurrent: 64,
+        ..Options::default()
     };
     let totals =
         generate(std::io::BufWriter::new(file.reopen().expect("reopen")), o).expect("generate");
@@ -97,4 +98,60 @@ fn report_json_counts_what_the_generator_sent() {
     assert!(want.retransmissions > 0 && want.reordered > 0 && want.missing > 0);
     let frames = of("totals").next().expect("a totals record")["frames"].as_u64();
     assert_eq!(frames, Some(want.frames));
+}
+
+fn make_shape(shape: sockscope::synth::Shape, sessions: u64) -> (tempfile::NamedTempFile, Totals) {
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    let o = Options {
+        size: u64::MAX,
+        seed: 5,
+        concurrent: 1,
+        shape,
+        sessions,
+    };
+    let totals =
+        generate(std::io::BufWriter::new(file.reopen().expect("reopen")), o).expect("generate");
+    (file, totals)
+}
+
+#[test]
+fn a_flood_of_tiny_sessions_is_counted_whole() {
+    let (file, want) = make_shape(sockscope::synth::Shape::Tiny, 5_000);
+    let records = report(file.path());
+    let conns = records.iter().filter(|r| r["type"] == "connection").count();
+    assert_eq!(conns as u64, want.connections);
+    let greetings = records
+        .iter()
+        .filter(|r| r["type"] == "reply" && r["code"] == 220)
+        .count();
+    assert_eq!(greetings as u64, want.replies[&220]);
+    assert!(records
+        .iter()
+        .filter(|r| r["type"] == "connection")
+        .all(|c| c["state"] == "SF"));
+}
+
+#[test]
+fn a_syn_flood_past_the_half_open_cap_says_so_and_keeps_every_connection() {
+    // Past the cap by more than the sweep interval (SWEEP_FRAMES), so a
+    // sweep sees it.
+    let cap = sockscope::pipeline::release::MAX_HALF_OPEN as u64;
+    let (file, want) = make_shape(sockscope::synth::Shape::Syn, cap + 6_000);
+    let records = report(file.path());
+    let conns: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["type"] == "connection")
+        .collect();
+    assert_eq!(
+        conns.len() as u64,
+        want.connections,
+        "every SYN is reported"
+    );
+    assert!(conns.iter().all(|c| c["state"] == "S0"));
+    let limit: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["type"] == "finding" && r["id"] == "connection_limit")
+        .collect();
+    assert_eq!(limit.len(), 1, "the cap is said once");
+    assert!(conns.iter().any(|c| c["ended"] == "evicted"));
 }

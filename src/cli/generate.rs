@@ -8,8 +8,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::Args;
-use sockscope::synth::{generate, Options};
+use clap::{Args, ValueEnum};
+use sockscope::synth::{generate, Options, Shape};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ShapeArg {
+    /// Realistic mail sessions of varied sizes.
+    Mail,
+    /// Handshake, 220, close: a flood of tiny sessions.
+    Tiny,
+    /// One unanswered SYN per session: a SYN flood.
+    Syn,
+}
 
 #[derive(Args)]
 pub struct GenerateArgs {
@@ -24,13 +34,29 @@ pub struct GenerateArgs {
     /// SMTP sessions open at once (interleaved in the capture).
     #[arg(long, default_value_t = 64)]
     pub concurrent: usize,
+    /// What each session is.
+    #[arg(long, value_enum, default_value = "mail")]
+    pub shape: ShapeArg,
+    /// Stop after this many sessions, whatever the size reached.
+    #[arg(long, value_name = "N")]
+    pub sessions: Option<u64>,
 }
 
 pub fn run(a: &GenerateArgs) -> Result<ExitCode> {
     let o = Options {
-        size: parse_size(&a.size)?,
+        size: if a.sessions.is_some() && a.size == "10M" {
+            u64::MAX
+        } else {
+            parse_size(&a.size)?
+        },
         seed: a.seed,
         concurrent: a.concurrent.clamp(1, 100_000),
+        shape: match a.shape {
+            ShapeArg::Mail => Shape::Mail,
+            ShapeArg::Tiny => Shape::Tiny,
+            ShapeArg::Syn => Shape::Syn,
+        },
+        sessions: a.sessions.unwrap_or(0),
     };
     let totals = if a.out.as_os_str() == "-" {
         generate(BufWriter::with_capacity(1 << 20, io::stdout().lock()), o)

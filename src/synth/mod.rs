@@ -48,6 +48,18 @@ pub struct Totals {
     pub message_bytes: u64,
 }
 
+/// What each session of the capture is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Shape {
+    /// Realistic mail sessions (the default).
+    #[default]
+    Mail,
+    /// Handshake, `220`, close: a flood of tiny sessions.
+    Tiny,
+    /// One SYN each, never answered: a SYN flood.
+    Syn,
+}
+
 /// How the capture is made.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
@@ -56,6 +68,9 @@ pub struct Options {
     pub seed: u64,
     /// Sessions open at once.
     pub concurrent: usize,
+    pub shape: Shape,
+    /// Stop after this many sessions (0: no limit, only `size`).
+    pub sessions: u64,
 }
 
 impl Default for Options {
@@ -64,6 +79,8 @@ impl Default for Options {
             size: 10 << 20,
             seed: 1,
             concurrent: 64,
+            shape: Shape::Mail,
+            sessions: 0,
         }
     }
 }
@@ -81,9 +98,9 @@ pub fn generate<W: Write>(out: W, o: Options) -> io::Result<Totals> {
     let mut starting = true;
     let (mut frames, mut bytes) = (0u64, 24u64);
     while starting || !open.is_empty() {
-        starting = bytes < o.size;
+        starting = bytes < o.size && (o.sessions == 0 || next_id < o.sessions);
         while starting && open.len() < o.concurrent.max(1) {
-            open.push(Session::new(next_id, &mut rng, &mut totals));
+            open.push(Session::new(next_id, o.shape, &mut rng, &mut totals));
             next_id += 1;
         }
         let k = rng.below(open.len() as u64) as usize;
@@ -115,6 +132,7 @@ mod tests {
             size: 200_000,
             seed: 7,
             concurrent: 8,
+            ..Options::default()
         };
         let mut a = Vec::new();
         let mut b = Vec::new();

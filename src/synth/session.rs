@@ -16,7 +16,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::frames::{self, Seg};
 use super::rng::Rng;
-use super::Totals;
+use super::{Shape, Totals};
 use crate::capture::Timestamp;
 use crate::wire::TcpFlags;
 
@@ -32,6 +32,8 @@ const MISSING: u64 = 2;
 
 /// What the next step sends.
 enum Step {
+    /// A SYN nobody answers (a SYN flood).
+    Syn,
     Handshake,
     Client(Vec<u8>),
     Server(Vec<u8>),
@@ -65,7 +67,7 @@ pub struct Session {
 
 impl Session {
     /// Plans session number `id` and counts what it will send.
-    pub fn new(id: u64, rng: &mut Rng, totals: &mut Totals) -> Self {
+    pub fn new(id: u64, shape: Shape, rng: &mut Rng, totals: &mut Totals) -> Self {
         let v6 = rng.chance(200);
         let client_ip = if v6 {
             IpAddr::V6(Ipv6Addr::new(
@@ -88,7 +90,11 @@ impl Session {
         };
         totals.connections += 1;
         totals.ipv6_connections += u64::from(v6);
-        let steps = plan(rng, totals);
+        let steps = match shape {
+            Shape::Mail => plan(rng, totals),
+            Shape::Tiny => tiny(totals),
+            Shape::Syn => VecDeque::from([Step::Syn]),
+        };
         Session {
             client: (client_ip, 32_768 + rng.below(28_000) as u16),
             server: (server_ip, 25),
@@ -118,6 +124,10 @@ impl Session {
         };
         let mut out = Out { s: self, buf, emit };
         match step {
+            Step::Syn => {
+                let c = out.s.client_seq;
+                out.send(Dir::ToServer, c, TcpFlags::SYN, &[])?;
+            }
             Step::Handshake => out.handshake()?,
             Step::Client(line) => out.data(Dir::ToServer, &line)?,
             Step::Server(line) => out.data(Dir::ToClient, &line)?,
@@ -130,6 +140,17 @@ impl Session {
         }
         Ok(over)
     }
+}
+
+/// The smallest SMTP session: the handshake, the greeting, and the client
+/// closing at once.
+fn tiny(t: &mut Totals) -> VecDeque<Step> {
+    *t.replies.entry(220).or_default() += 1;
+    VecDeque::from([
+        Step::Handshake,
+        Step::Server(b"220 mx.example.net ESMTP ready\r\n".to_vec()),
+        Step::Close,
+    ])
 }
 
 /// The dialogue of one session, counted into `totals` as planned.

@@ -40,7 +40,9 @@ pub struct Entry<U> {
 #[derive(Debug)]
 pub struct ConnTable<U> {
     by_key: HashMap<Key, u32>,
-    open: HashMap<u32, Entry<U>>,
+    /// Boxed: an entry is a few kilobytes, and a table of them inline
+    /// would hold (and, growing, copy) that much per empty slot too.
+    open: HashMap<u32, Box<Entry<U>>>,
     opened: u32,
 }
 
@@ -66,16 +68,16 @@ impl<U> ConnTable<U> {
     }
 
     pub fn get(&self, id: u32) -> Option<&Entry<U>> {
-        self.open.get(&id)
+        self.open.get(&id).map(|e| &**e)
     }
 
     pub fn get_mut(&mut self, id: u32) -> Option<&mut Entry<U>> {
-        self.open.get_mut(&id)
+        self.open.get_mut(&id).map(|e| &mut **e)
     }
 
     /// The open connections, in no particular order.
     pub fn entries(&self) -> impl Iterator<Item = &Entry<U>> {
-        self.open.values()
+        self.open.values().map(|e| &**e)
     }
 
     /// Takes a connection out of the table: later segments of its 4-tuple
@@ -85,13 +87,13 @@ impl<U> ConnTable<U> {
         if self.by_key.get(&e.key) == Some(&id) {
             self.by_key.remove(&e.key);
         }
-        Some(e)
+        Some(*e)
     }
 
     /// Every open connection, in id order, taken out of the table.
     pub fn drain(&mut self) -> Vec<Entry<U>> {
         self.by_key.clear();
-        let mut all: Vec<Entry<U>> = self.open.drain().map(|(_, e)| e).collect();
+        let mut all: Vec<Entry<U>> = self.open.drain().map(|(_, e)| *e).collect();
         all.sort_by_key(|e| e.conn.id);
         all
     }
@@ -130,7 +132,7 @@ impl<U> ConnTable<U> {
         let Some(entry) = self.open.get_mut(&id) else {
             unreachable!("connection {id} was just looked up or opened")
         };
-        let Entry { conn, upper, .. } = entry;
+        let Entry { conn, upper, .. } = &mut **entry;
         if let Some((old, closed)) = reused_from {
             note_reuse(conn, frame.number, old, closed);
         }
@@ -168,11 +170,11 @@ impl<U> ConnTable<U> {
         let upper = new_upper(id);
         self.open.insert(
             id,
-            Entry {
+            Box::new(Entry {
                 conn,
                 upper,
                 key: k,
-            },
+            }),
         );
         self.by_key.insert(k, id);
         id
