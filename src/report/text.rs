@@ -330,18 +330,11 @@ pub(super) fn segment_line(
         s.window_scaled
     );
     let room = WIDTH.saturating_sub(head.chars().count()).max(8);
-    let mut parts = Vec::new();
-    if let Some(o) = &s.syn_options {
-        if let Some(m) = o.mss {
-            parts.push(format!("MSS={m}"));
-        }
-        if let Some(w) = o.window_scale {
-            parts.push(format!("WS={}", 1u64 << w.min(14)));
-        }
-        if o.sack_permitted {
-            parts.push("SACK_PERM".to_string());
-        }
-    }
+    let mut parts = s
+        .syn_options
+        .as_ref()
+        .map(|o| o.syn_summary())
+        .unwrap_or_default();
     if s.captured > 0 {
         let cut = if s.captured < s.len { " (cut)" } else { "" };
         let used: usize = parts.iter().map(|p| p.chars().count() + 1).sum();

@@ -122,6 +122,19 @@ impl Analysis {
     pub fn has(self, f: Flag) -> bool {
         self.0 & (1 << f as u8) != 0
     }
+    /// The segment carries bytes sent before (a retransmission of any kind,
+    /// a zero-window probe, a keep-alive): they add nothing to the stream.
+    pub fn sends_again(self) -> bool {
+        [
+            Flag::Retransmission,
+            Flag::FastRetransmission,
+            Flag::SpuriousRetransmission,
+            Flag::ZeroWindowProbe,
+            Flag::KeepAlive,
+        ]
+        .iter()
+        .any(|f| self.has(*f))
+    }
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }

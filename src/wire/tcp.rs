@@ -94,6 +94,25 @@ pub struct TcpOptions {
     pub malformed: bool,
 }
 
+impl TcpOptions {
+    /// The options a SYN negotiates, as the ladder and the text report show
+    /// them: `MSS=1460`, `WS=128` (the factor, 2 to the shift count, RFC
+    /// 7323 §2.3, a shift over 14 read as 14), `SACK_PERM` (RFC 2018 §2).
+    pub fn syn_summary(&self) -> Vec<String> {
+        let mut parts = Vec::new();
+        if let Some(m) = self.mss {
+            parts.push(format!("MSS={m}"));
+        }
+        if let Some(w) = self.window_scale {
+            parts.push(format!("WS={}", 1u64 << w.min(14)));
+        }
+        if self.sack_permitted {
+            parts.push("SACK_PERM".to_string());
+        }
+        parts
+    }
+}
+
 /// A decoded TCP segment, borrowing the frame.
 #[derive(Clone, Debug)]
 pub struct TcpSegment<'a> {

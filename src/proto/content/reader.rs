@@ -234,14 +234,7 @@ impl DataReader {
         self.seen += n;
         self.remember(run, frame);
         self.line.len += n;
-        let octets = self.line.len - u64::from(self.line.stuffed);
-        if octets > MAX_TEXT_LINE && !self.line.long {
-            self.line.long = true;
-            let (offset, frame) = (self.line.start_offset, self.line.start_frame);
-            if self.notes.note(Kind::LongLine, offset, frame) {
-                self.details.long_open = true;
-            }
-        }
+        self.count_long_line();
     }
 
     /// Octets of content after un-stuffing (a leading `..` counts as one `.`), including the CRLF
@@ -404,14 +397,7 @@ impl DataReader {
             self.dot_byte(b, prev);
         }
 
-        let octets = self.line.len - u64::from(self.line.stuffed);
-        if octets > MAX_TEXT_LINE && !self.line.long {
-            self.line.long = true;
-            let (offset, frame) = (self.line.start_offset, self.line.start_frame);
-            if self.notes.note(Kind::LongLine, offset, frame) {
-                self.details.long_open = true;
-            }
-        }
+        let octets = self.count_long_line();
         self.head.push(b);
 
         if b == b'\n' && prev == Some(b'\r') {
@@ -423,6 +409,20 @@ impl DataReader {
             self.head.line_ended(self.line.len, self.line.stuffed);
             self.line.len = 0;
         }
+    }
+
+    /// Notes the line once it passes the limit of RFC 5321 §4.5.3.1.6;
+    /// returns its length in octets (the transparency dot not counted).
+    fn count_long_line(&mut self) -> u64 {
+        let octets = self.line.len - u64::from(self.line.stuffed);
+        if octets > MAX_TEXT_LINE && !self.line.long {
+            self.line.long = true;
+            let (offset, frame) = (self.line.start_offset, self.line.start_frame);
+            if self.notes.note(Kind::LongLine, offset, frame) {
+                self.details.long_open = true;
+            }
+        }
+        octets
     }
 
     /// A byte of a line that starts with a dot: transparency (RFC 5321

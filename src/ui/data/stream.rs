@@ -5,7 +5,7 @@
 
 use super::frame::payload;
 use super::model::Data;
-use crate::tcp::{Dir, Flag};
+use crate::tcp::Dir;
 use crate::timeline::FrameStore;
 
 /// Segments read back per window.
@@ -49,15 +49,7 @@ impl StreamView {
                 more = true;
                 break;
             }
-            let again = [
-                Flag::Retransmission,
-                Flag::FastRetransmission,
-                Flag::SpuriousRetransmission,
-                Flag::ZeroWindowProbe,
-                Flag::KeepAlive,
-            ]
-            .iter()
-            .any(|f| s.analysis.has(*f));
+            let again = s.analysis.sends_again();
             let bytes = data
                 .frame_info(s.frame)
                 .and_then(|fi| {

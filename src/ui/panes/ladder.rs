@@ -335,16 +335,7 @@ fn arrow_detail(s: &SegmentRecord, flags: &str, room: usize) -> String {
 /// there is nothing to show.
 fn carried(s: &SegmentRecord, room: usize) -> String {
     if let Some(o) = &s.syn_options {
-        let mut parts = Vec::new();
-        if let Some(m) = o.mss {
-            parts.push(format!("MSS={m}"));
-        }
-        if let Some(w) = o.window_scale {
-            parts.push(format!("WS={}", 1u64 << w.min(14)));
-        }
-        if o.sack_permitted {
-            parts.push("SACK_PERM".to_string());
-        }
+        let parts = o.syn_summary();
         if !parts.is_empty() {
             return parts.join(" ");
         }

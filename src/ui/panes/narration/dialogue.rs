@@ -3,7 +3,7 @@
 //! its CRLF, message content on its way, or TLS records after STARTTLS.
 
 use crate::proto::Dialogue;
-use crate::tcp::{Flag, SegmentRecord};
+use crate::tcp::SegmentRecord;
 use crate::text::preview_prefix;
 use crate::ui::data::{Data, Row, RowKind};
 
@@ -20,15 +20,7 @@ pub(super) fn sentence(d: &Data, s: &SegmentRecord) -> Option<String> {
     // A line that this segment started or continued but did not finish.
     // Bytes sent again (a retransmission, a zero-window probe) add nothing
     // to a line: their own explanation follows.
-    let again = [
-        Flag::Retransmission,
-        Flag::FastRetransmission,
-        Flag::SpuriousRetransmission,
-        Flag::ZeroWindowProbe,
-        Flag::KeepAlive,
-    ]
-    .iter()
-    .any(|f| s.analysis.has(*f));
+    let again = s.analysis.sends_again();
     if out.is_empty() && s.len > 0 && !again {
         out.extend(waiting(dlg, &rows[n..], s.frame));
     }
