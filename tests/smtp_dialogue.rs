@@ -297,10 +297,10 @@ fn core_commands_replies_and_capabilities() {
     assert_eq!(m.accepted, Some(true));
     assert_eq!(d.tls_from, None);
     // The unknown verb, and STARTTLS offered but MAIL sent in plaintext
-    // (docs/findings.md: smtp_starttls_failed).
+    // (docs/findings.md: smtp_starttls_not_used).
     assert_eq!(
         r.smtp_ids(),
-        BTreeSet::from(["smtp_non_smtp_command", "smtp_starttls_failed"]),
+        BTreeSet::from(["smtp_non_smtp_command", "smtp_starttls_not_used"]),
         "{:#?}",
         r.t.findings
     );
@@ -431,10 +431,10 @@ fn pipelined_envelope_pairs_each_reply_with_its_command() {
     // Pipelining used as RFC 2920 allows it: nothing to report.
     // Pipelining used as RFC 2920 allows it: nothing to report about it; the
     // server offered STARTTLS and the client sent MAIL in plaintext (docs/findings.md:
-    // smtp_starttls_failed is a warning when MAIL or AUTH follow).
+    // smtp_starttls_not_used is a warning when MAIL or AUTH follow).
     assert_eq!(
         r.smtp_ids(),
-        BTreeSet::from(["smtp_starttls_failed"]),
+        BTreeSet::from(["smtp_starttls_not_used"]),
         "{:#?}",
         r.t.findings
     );
@@ -563,10 +563,10 @@ fn bdat_chunk_is_counted_not_dot_framed() {
     assert_eq!(m.from.as_deref(), Some("alice@example.org"));
     assert_eq!(m.to, vec!["bob@example.net"]);
     assert_eq!(m.accepted, Some(true));
-    // STARTTLS was offered and not used before MAIL (docs/findings.md: smtp_starttls_failed).
+    // STARTTLS was offered and not used before MAIL (docs/findings.md: smtp_starttls_not_used).
     assert_eq!(
         r.smtp_ids(),
-        BTreeSet::from(["smtp_starttls_failed"]),
+        BTreeSet::from(["smtp_starttls_not_used"]),
         "{:#?}",
         r.t.findings
     );
@@ -657,10 +657,10 @@ fn auth_plain_with_initial_response_names_the_user_not_the_password() {
     let f = r.expect_one("smtp_auth_cleartext", Severity::Warning, r.last(3));
     assert!(f.message.contains(user), "{}", f.message);
     assert!(!f.message.contains(password), "{}", f.message);
-    // AUTH in plaintext although STARTTLS was offered (docs/findings.md: smtp_starttls_failed).
+    // AUTH in plaintext although STARTTLS was offered (docs/findings.md: smtp_starttls_not_used).
     assert_eq!(
         r.smtp_ids(),
-        BTreeSet::from(["smtp_auth_cleartext", "smtp_starttls_failed"])
+        BTreeSet::from(["smtp_auth_cleartext", "smtp_starttls_not_used"])
     );
 }
 
@@ -1669,7 +1669,7 @@ fn finding_data_rejected_body_sent() {
 }
 
 #[test]
-fn finding_starttls_failed() {
+fn finding_starttls_refused() {
     let r = run(&with(
         opening(EHLO_ALL),
         vec![
@@ -1679,7 +1679,7 @@ fn finding_starttls_failed() {
             s(b"221 bye\r\n"),
         ],
     ));
-    r.expect_one("smtp_starttls_failed", Severity::Info, r.last(4));
+    r.expect_one("smtp_starttls_refused", Severity::Info, r.last(4));
     assert_eq!(r.d().tls_from, None);
     assert_eq!(
         commands(r.d())[2],
@@ -1993,4 +1993,44 @@ fn data_owes_two_replies_so_pipelining_abuse_stays_in_step() {
     );
     // In step: no side-by-side table of pairings either.
     assert!(d.pairings.is_empty(), "{:#?}", d.pairings);
+}
+
+/// Postscreen's shape (issue: "a reply line is never rewritten"): the
+/// first line of a multi-line greeting, then the answer to an early EHLO.
+/// The greeting ends there, unterminated; nothing is merged, every reply
+/// pairs with the command the server answered, and a client that read
+/// correctly is not out of step.
+#[test]
+fn a_reply_that_never_ended_is_shown_as_sent_and_pairing_follows_the_server() {
+    let r = run(&[
+        c(b"EHLO early.example\r\n"),
+        s(b"220-mx.example.org ESMTP\r\n"),
+        s(b"250-mx.example.org\r\n250 PIPELINING\r\n"),
+        c(b"MAIL FROM:<a@example.org>\r\n"),
+        s(b"250 2.1.0 Ok\r\n"),
+        c(b"RCPT TO:<b@example.org>\r\n"),
+        s(b"550 5.5.1 Protocol error\r\n"),
+        c(b"QUIT\r\n"),
+        s(b"221 2.0.0 Bye\r\n"),
+    ]);
+    let d = r.d();
+    let codes: Vec<u16> = replies(d).iter().map(|r| r.0).collect();
+    assert_eq!(codes, [220, 250, 250, 550, 221]);
+    assert!(d.replies[0].unterminated && !d.replies[1].unterminated);
+    assert_eq!(
+        d.replies[0].separator(0, true),
+        '-',
+        "shown as 220-, as sent"
+    );
+    assert_eq!(
+        commands(d),
+        [
+            cmd("EHLO", "early.example", &[250]),
+            cmd("MAIL", "FROM:<a@example.org>", &[250]),
+            cmd("RCPT", "TO:<b@example.org>", &[550]),
+            cmd("QUIT", "", &[221]),
+        ]
+    );
+    assert_eq!(r.findings("smtp_multiline_code_mismatch").len(), 1);
+    assert!(r.findings("smtp_client_out_of_step").is_empty());
 }

@@ -62,11 +62,7 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
             let n = r.lines.len();
             for (k, line) in r.lines.iter().enumerate() {
                 // SMTP continuation lines carry a hyphen after the code.
-                let sep = if k + 1 < n && d.protocol == crate::proto::Protocol::Smtp {
-                    "-"
-                } else {
-                    " "
-                };
+                let sep = r.separator(k, d.protocol == crate::proto::Protocol::Smtp);
                 let (code, text) = if d.protocol == crate::proto::Protocol::Pop3 && k > 0 {
                     (String::new(), preview(line, 70))
                 } else {
@@ -83,7 +79,12 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
                     } else {
                         String::new()
                     };
-                    format!("{built} · {}", d.reply_role(i))
+                    let cut = if r.unterminated {
+                        " · never ended (no final line)"
+                    } else {
+                        ""
+                    };
+                    format!("{built}{cut} · {}", d.reply_role(i))
                 } else {
                     String::new()
                 };

@@ -120,6 +120,9 @@ struct ReplyJson<'a> {
     /// Only a reply longer than sockscope keeps says how many lines it left out.
     #[serde(skip_serializing_if = "Option::is_none")]
     more_lines: Option<u64>,
+    /// Only when the reply never got its last line (RFC 5321 §4.2.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unterminated: Option<bool>,
 }
 
 /// A server line that is no reply (sockscope's own record: the contract's
@@ -377,6 +380,7 @@ fn reply<'a>(d: &'a Dialogue, r: &Reply) -> Record<'a> {
             .and_then(|i| d.commands.get(i))
             .map(|c| c.verb.as_str()),
         more_lines: (r.more_lines > 0).then_some(r.more_lines),
+        unterminated: r.unterminated.then_some(true),
     })
 }
 

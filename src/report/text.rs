@@ -377,6 +377,11 @@ pub(super) fn wrapped(
     first: usize,
     rest: usize,
 ) -> io::Result<()> {
+    // Most lines fit: a string's display width is never more than its
+    // length in bytes, so one that short needs no breaking.
+    if text.len() <= WIDTH.saturating_sub(first) {
+        return writeln!(out, "{:first$}{text}", "");
+    }
     let lines = crate::wrap::wrap(
         text,
         WIDTH.saturating_sub(first),

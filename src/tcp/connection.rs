@@ -349,8 +349,10 @@ impl Connection {
     /// them; a reset; the end of each stream.
     fn states(&mut self, seg: &TcpSegment, rel: &Rel, at: At, sink: &mut Sink<'_>) {
         let (fwd, rev) = pair_mut(&mut self.halves, at.dir);
+        let closing = fwd.end.fin.is_some() || rev.end.fin.is_some();
         if state::step(&mut fwd.end, &mut rev.end, seg, rel, at, sink) {
-            self.notes.reset(at, rev.feed.reasm.pending_bytes());
+            self.notes
+                .reset(at, rev.feed.reasm.pending_bytes(), closing);
         }
         self.eof(at.frame, at.time, sink);
     }

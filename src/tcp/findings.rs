@@ -259,9 +259,33 @@ impl Notes {
     }
 
     /// The sender of `at.dir` reset the connection while `unread` bytes it
-    /// had received were still waiting.
-    pub fn reset(&mut self, at: At, unread: usize) {
+    /// had received were still waiting. `closing`: a FIN had already been
+    /// sent, by it or by its peer (the session was ending).
+    pub fn reset(&mut self, at: At, unread: usize, closing: bool) {
         let dir = at.dir;
+        if closing {
+            // close() on a socket with unread bytes, or data arriving for a
+            // socket the application closed, is answered with RST (RFC 9293
+            // §3.6.1, RFC 2525 §2.17): how stacks end a session whose peer
+            // still sends at the end (a TLS close_notify after QUIT), not an
+            // error.
+            let msg = format!(
+                "The {} reset the connection while it was closing (a FIN had been sent): its application \
+                 called close() with data still arriving or unread (often a TLS close_notify), and its kernel \
+                 answers with RST instead of FIN. This is how close() ends such a session, not an error; \
+                 the {} loses nothing it was waiting for.",
+                dir.sender(),
+                dir.receiver()
+            );
+            self.findings.add(
+                at.frame,
+                "tcp_rst_after_close",
+                Severity::Info,
+                msg,
+                "RFC 9293 §3.6.1; RFC 2525 §2.17",
+            );
+            return;
+        }
         let msg = format!(
             "The {} reset the connection (RST){}: it is aborted at once, data not yet read is discarded, and the \
              {}'s next read() or write() fails with ECONNRESET.",

@@ -172,11 +172,18 @@ impl<G: Grammar> Engine<G> {
             ReplyLine::More { code, text } => (code, text, false),
             ReplyLine::Last { code, text } => (code, text, true),
         };
-        let p = match self.partial.take() {
+        let mut partial = self.partial.take();
+        if let Some(p) = partial.take_if(|p| p.code != code) {
+            // RFC 5321 §4.2.1: every line of a reply carries its code and
+            // only `code SP` ends it. A line with another code ends the
+            // earlier reply, unterminated, and starts the next: nothing is
+            // merged, so no line is shown with a code it did not carry.
+            self.grammar.code_mismatch(p.code, code, &line, f);
+            let last = p.lines.last().cloned().unwrap_or_default();
+            self.reply(p, &last, true, d, f);
+        }
+        let p = match partial {
             Some(mut p) => {
-                if p.code != code {
-                    self.grammar.code_mismatch(p.code, code, &line, f);
-                }
                 keep_line(&mut p.lines, &mut p.more_lines, text);
                 p.origin.extend(&line);
                 p.split_at = p.split_at.or(cut);
@@ -191,7 +198,7 @@ impl<G: Grammar> Engine<G> {
             },
         };
         if last {
-            self.reply(p, text, d, f);
+            self.reply(p, text, false, d, f);
         } else {
             self.partial = Some(p);
         }
@@ -199,7 +206,14 @@ impl<G: Grammar> Engine<G> {
 
     /// A complete reply: paired with the oldest owed reply (the server
     /// answers in order, RFC 5321 §4.3.1), recorded, then applied.
-    fn reply(&mut self, p: Partial<G::Code>, text: &[u8], d: &mut Dialogue, f: &mut Findings) {
+    fn reply(
+        &mut self,
+        p: Partial<G::Code>,
+        text: &[u8],
+        unterminated: bool,
+        d: &mut Dialogue,
+        f: &mut Findings,
+    ) {
         let ridx = d.replies.len();
         let frame = p.origin.last_frame();
         let g = &mut self.grammar;
@@ -226,6 +240,7 @@ impl<G: Grammar> Engine<G> {
             origin: p.origin,
             command,
             split_at: p.split_at,
+            unterminated,
         });
         if let Some(o) = owed {
             g.on_reply(o, p.code, ridx, t, d, f);

@@ -271,6 +271,23 @@ pub struct Reply {
     /// The first segment that ended inside one of its lines, when TCP cut a
     /// line (the ccNotes trigger: `220 smtp.tele.fi ` with no CRLF yet).
     pub split_at: Option<u64>,
+    /// Its last line never came: a line with another code followed a
+    /// continuation line (RFC 5321 §4.2.1; Postfix's postscreen sends
+    /// `220-` and then answers an early client). Its lines all end in `-`.
+    pub unterminated: bool,
+}
+
+impl Reply {
+    /// The separator after the code on line `k`, as it was on the wire:
+    /// SMTP continuation lines carry `-`, the last line a space (RFC 5321
+    /// §4.2.1) — unless the reply never got its last line.
+    pub fn separator(&self, k: usize, smtp: bool) -> char {
+        if smtp && (k + 1 < self.lines.len() || self.unterminated) {
+            '-'
+        } else {
+            ' '
+        }
+    }
 }
 
 /// One record of a dialogue, by its index in [`super::Dialogue`]'s vectors.

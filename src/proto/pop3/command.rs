@@ -111,6 +111,24 @@ impl Pop3 {
                 "RFC 1939 §7, §13; RFC 8314",
             );
         }
+        if verb == "AUTH" && d.tls_from.is_none() {
+            // RFC 5034: POP3 SASL. PLAIN and LOGIN carry the password itself,
+            // base64-encoded (RFC 4616 §2); challenge mechanisms do not.
+            let mech = arg.split(|&b| b == b' ').next().unwrap_or_default();
+            if mech.eq_ignore_ascii_case(b"PLAIN") || mech.eq_ignore_ascii_case(b"LOGIN") {
+                f.add(
+                    frame,
+                    "pop3_cleartext_credentials",
+                    Severity::Warning,
+                    format!(
+                        "AUTH {} before STLS: base64 is not encryption, the user name and password are \
+                         recoverable by anyone on the path.",
+                        preview(mech, 20)
+                    ),
+                    "RFC 5034 §4; RFC 4616 §2; RFC 8314",
+                );
+            }
+        }
         if verb == "APOP" {
             self.apop(frame, f);
         }

@@ -54,11 +54,12 @@ pub fn closing(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) {
         if let Some(c) = sensitive {
             f.add(
                 c.origin.last_frame(),
-                "smtp_starttls_failed",
-                Severity::Warning,
+                "smtp_starttls_not_used",
+                Severity::Info,
                 format!(
-                    "The server offered STARTTLS but the client sent {} in plaintext: opportunistic TLS fails open, and \
-                     everything after is readable.",
+                    "STARTTLS offered, not used: the server offered TLS in its EHLO reply and the client sent {} \
+                     without it, as SMTP allows (opportunistic TLS is optional, RFC 3207 §4). Everything after is \
+                     readable on the path; a client that must have TLS asks for it.",
                     c.verb
                 ),
                 "RFC 3207 §4; RFC 8314",

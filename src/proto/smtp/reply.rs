@@ -131,8 +131,10 @@ pub fn mismatch(first: u16, this: u16, line: &Taken, f: &mut Findings) {
             "smtp_multiline_code_mismatch",
             Severity::Error,
             format!(
-                "A {first}- reply continues with a {this} line: the codes of one reply \"MUST be the same\"; two \
-                 replies merged, or a line was lost or injected."
+                "A {first}- line is followed by a {this} line: the lines of one reply \"MUST\" carry the same code and \
+                 only a line with a space after the code ends it, so the {first} reply never ended. sockscope shows \
+                 it as sent, unterminated, and reads the {this} line as the next reply (Postfix's postscreen does \
+                 this on purpose to a client that talks before the greeting is complete)."
             ),
             "RFC 5321 §4.2.1",
         );

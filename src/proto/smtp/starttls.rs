@@ -28,7 +28,7 @@ impl Smtp {
         t.client = Client::Commands;
         f.add(
         frame,
-        "smtp_starttls_failed",
+        "smtp_starttls_refused",
         Severity::Info,
         format!("STARTTLS was answered {code}: the session goes on in plaintext, readable by anyone on the path."),
         "RFC 3207 §4; RFC 8314",

@@ -300,11 +300,7 @@ fn reply_lines(c: &Ctx<'_>, i: usize, row: &Row, p: &RowPaint, fold: bool) -> Ve
 /// a hyphen after it and only the last a space (RFC 5321 §4.2.1); POP3
 /// states its verdict once (RFC 1939 §3).
 fn reply_code(protocol: Protocol, r: &Reply, li: usize) -> String {
-    let sep = if li + 1 < r.lines.len() && protocol == Protocol::Smtp {
-        "-"
-    } else {
-        " "
-    };
+    let sep = r.separator(li, protocol == Protocol::Smtp);
     if protocol == Protocol::Pop3 && li > 0 {
         String::new()
     } else {
@@ -387,15 +383,10 @@ fn stray_line(c: &Ctx<'_>, i: usize, row: &Row, p: &RowPaint) -> Option<Line<'st
 /// A reply as it travelled: code, separator, text and CRLF per line.
 fn wire_text(p: Protocol, r: &Reply) -> Vec<u8> {
     let mut out = Vec::new();
-    let n = r.lines.len();
     for (i, l) in r.lines.iter().enumerate() {
         if p == Protocol::Smtp || i == 0 {
             out.extend_from_slice(r.code.to_string().as_bytes());
-            out.push(if i + 1 < n && p == Protocol::Smtp {
-                b'-'
-            } else {
-                b' '
-            });
+            out.push(r.separator(i, p == Protocol::Smtp) as u8);
         }
         out.extend_from_slice(l);
         out.extend_from_slice(b"\r\n");
