@@ -243,11 +243,13 @@ impl Notes {
     fn half_close(&mut self, at: At) {
         let dir = at.dir;
         let msg = format!(
-            "The {} still sends data after the {} closed its side with FIN: a half-close (shutdown(SHUT_WR)); \
-             the {}'s read() returned 0 but it can still receive.",
+            "The {} still sends data after the {} sent its FIN. The {} called shutdown(SHUT_WR) (a half-close: \
+             it can still receive) or close() (then its kernel answers this data with RST); the FIN alone \
+             does not say which. The {}'s read() returned 0 at the FIN.",
             dir.sender(),
             dir.receiver(),
-            dir.receiver()
+            dir.receiver(),
+            dir.sender()
         );
         self.findings.add(
             at.frame,
