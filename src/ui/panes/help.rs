@@ -55,6 +55,10 @@ pub fn lines(t: &Theme) -> Vec<Line<'static>> {
         Span::styled("ℹ info", t.severity(Severity::Info)),
         Span::raw(" findings   ⚑ TCP analysis (retransmission, dup ACK, …)"),
     ]));
+    out.push(Line::from(
+        "  every finding id, its severity and its RFC: docs/findings.md (error: protocol broken or data lost; \
+         warning: act on it; info: worth knowing)",
+    ));
     out.push(Line::from(vec![
         Span::raw("  "),
         Span::styled("observed", t.provenance(Provenance::Observed)),
