@@ -8,6 +8,7 @@ mod json;
 mod live;
 mod streams;
 pub mod svg;
+mod tally;
 mod text;
 
 use crate::pipeline::{CaptureEnd, ConnRecords, ConnSummary, Consumer};

@@ -34,6 +34,8 @@ pub struct TextReport<W: Write> {
     start: Option<Timestamp>,
     shown: u32,
     broke: Option<String>,
+    /// Findings summed over the connections shown.
+    tally: super::tally::Tally,
 }
 
 impl<W: Write> TextReport<W> {
@@ -46,6 +48,7 @@ impl<W: Write> TextReport<W> {
             start: None,
             shown: 0,
             broke: None,
+            tally: super::tally::Tally::default(),
         }
     }
 
@@ -82,6 +85,7 @@ impl<W: Write> Consumer for TextReport<W> {
             return Ok(());
         }
         self.shown += 1;
+        self.tally.add(c.summary.id, &c.findings);
         let start = self.start.unwrap_or(c.summary.first_time);
         connection(&mut self.out, &c, start)?;
         if let Some(d) = &c.dialogue {
@@ -94,6 +98,7 @@ impl<W: Write> Consumer for TextReport<W> {
         self.broke = end.error.as_ref().map(|e| e.to_string());
         self.header()?;
         footer(&mut self.out, &end, self.shown)?;
+        self.tally.write(&mut self.out, self.shown)?;
         self.out.flush()
     }
 }
