@@ -79,12 +79,7 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
                     } else {
                         String::new()
                     };
-                    let cut = if r.unterminated {
-                        " · never ended (no final line)"
-                    } else {
-                        ""
-                    };
-                    format!("{built}{cut} · {}", d.reply_role(i))
+                    format!("{built} · {}", d.reply_role(i))
                 } else {
                     String::new()
                 };

@@ -178,13 +178,22 @@ impl Dialogue {
     }
 
     /// What reply `i` is to the dialogue: `answers HELO`, `greeting` (the
-    /// first reply, unsolicited by design) or `answers nothing`.
+    /// first reply, unsolicited by design) or `answers nothing`; first
+    /// `never ended` for a reply whose last line never came.
     pub fn reply_role(&self, i: usize) -> String {
-        let command = self.replies.get(i).and_then(|r| r.command);
-        match command.and_then(|c| self.commands.get(c)) {
+        let reply = self.replies.get(i);
+        let role = match reply
+            .and_then(|r| r.command)
+            .and_then(|c| self.commands.get(c))
+        {
             Some(c) => format!("answers {}", c.verb),
             None if i == 0 => "greeting".to_string(),
             None => "answers nothing".to_string(),
+        };
+        if reply.is_some_and(|r| r.unterminated) {
+            format!("never ended (no final line) · {role}")
+        } else {
+            role
         }
     }
 
