@@ -14,7 +14,7 @@ use super::analysis::{explain, plain, Analysis, Context, Flag};
 use super::dir::Dir;
 use super::event::At;
 use super::history::{History, LogLetter};
-use super::reassembly::{Conflict, OverlapRule, PENDING_CAP};
+use super::reassembly::{Conflict, OverlapRule, OUTSIDE_CAP, PENDING_CAP};
 use super::relative::Rel;
 use super::seq;
 use crate::finding::{Findings, Severity};
@@ -146,6 +146,24 @@ impl Notes {
             "More than {} KiB of the {}'s bytes waited behind a hole; sockscope stopped waiting and \
              marked the hole as a gap so the stream goes on.",
             PENDING_CAP / 1024,
+            at.dir.sender()
+        );
+        self.findings.add(
+            at.frame,
+            "tcp_reassembly_limit",
+            Severity::Warning,
+            msg,
+            "RFC 9293 §3.10.7.4",
+        );
+    }
+
+    /// More bytes came past the receiver's window than sockscope keeps to
+    /// compare with later copies; the rest were dropped uncompared.
+    pub fn outside_window_limit(&mut self, at: At) {
+        let msg = format!(
+            "More than {} KiB of the {}'s bytes lay past the window the receiver advertised; \
+             sockscope keeps no more of them to compare with later copies (docs/reassembly.md).",
+            OUTSIDE_CAP / 1024,
             at.dir.sender()
         );
         self.findings.add(

@@ -138,6 +138,9 @@ pub struct PushOutcome {
     pub limit_hit: bool,
     /// New bytes past the receiver's window, not delivered.
     pub outside: u64,
+    /// [`OUTSIDE_CAP`] was reached: out-of-window bytes were dropped
+    /// uncompared.
+    pub outside_limit_hit: bool,
 }
 
 #[derive(Debug)]
@@ -360,7 +363,11 @@ impl Reassembler {
             pieces.push((cursor, between(data, offset, cursor, end)));
         }
         for (at, bytes) in pieces {
-            if bytes.is_empty() || self.outside_bytes + bytes.len() > OUTSIDE_CAP {
+            if bytes.is_empty() {
+                continue;
+            }
+            if self.outside_bytes + bytes.len() > OUTSIDE_CAP {
+                outcome.outside_limit_hit = true;
                 continue;
             }
             self.outside_bytes += bytes.len();

@@ -90,6 +90,9 @@ impl Feed {
             if out.limit_hit {
                 notes.reassembly_limit(at);
             }
+            if out.outside_limit_hit {
+                notes.outside_window_limit(at);
+            }
         }
         let captured_end = start.max(0) + payload.len() as i64;
         let end = start + rel.len;
