@@ -255,6 +255,11 @@ impl Reassembler {
         // RFC 9293 §3.10.7.4: the receiver takes only what its window allows;
         // a copy inside it replaces one that came past it.
         if let Some(edge) = self.edge {
+            // The sender moved on past bytes it sent beyond the window
+            // without sending another copy of them: no other copy came, so
+            // they are the stream (a capture that missed a window update
+            // must not lose data).
+            self.accept_outside(offset, out);
             let inside = edge.saturating_sub(offset).min(data.len() as u64) as usize;
             let (within, past) = data.split_at_checked(inside).unwrap_or((data, &[]));
             if !past.is_empty() {
@@ -888,6 +893,20 @@ mod tests {
         assert_eq!(got, b"abcde");
         assert_eq!(r.gap_bytes(), 0);
         assert_eq!(r.next_offset(), 5);
+    }
+
+    /// A capture that missed the window update: the sender's next segment
+    /// starts after its out-of-window bytes, so no other copy of them came.
+    #[test]
+    fn a_sender_moving_on_past_out_of_window_bytes_delivers_them() {
+        let mut r = Reassembler::default();
+        let mut got = Vec::new();
+        r.advertised(3);
+        r.push(0, b"abcdef", 1, Timestamp(0), &mut data_into(&mut got));
+        assert_eq!(got, b"abc");
+        r.push(6, b"ghi", 2, Timestamp(0), &mut data_into(&mut got));
+        assert_eq!(got, b"abcdef");
+        assert_eq!(r.gap_bytes(), 0);
     }
 
     #[test]
