@@ -165,6 +165,8 @@ pub struct Reassembler {
     /// Copies that lay past `edge` when they came, by offset.
     outside: BTreeMap<u64, Pending>,
     outside_bytes: usize,
+    /// The window rule was given up for this direction (see `push`).
+    window_off: bool,
     conflicts: VecDeque<Conflict>,
 }
 
@@ -202,7 +204,9 @@ impl Reassembler {
     /// plus the window. The edge only moves right: an older, smaller
     /// advertisement arriving late must not shrink what was allowed.
     pub fn advertised(&mut self, edge: u64) {
-        self.edge = Some(self.edge.map_or(edge, |e| e.max(edge)));
+        if !self.window_off {
+            self.edge = Some(self.edge.map_or(edge, |e| e.max(edge)));
+        }
     }
 
     /// The last conflicts found, with both copies (oldest first).
@@ -254,6 +258,14 @@ impl Reassembler {
         }
         // RFC 9293 §3.10.7.4: the receiver takes only what its window allows;
         // a copy inside it replaces one that came past it.
+        if self.edge.is_some_and(|e| offset + data.len() as u64 > e) && !self.outside.is_empty() {
+            // A second run past the window while one waits aside: the sender
+            // keeps a different view of the window than the ACKs the capture
+            // holds (ACKs or window updates not captured, or a sender that
+            // ignores the window). The window proves nothing here: the rule
+            // is given up for this direction and what waited is read.
+            self.give_up_window(out);
+        }
         if let Some(edge) = self.edge {
             // The sender moved on past bytes it sent beyond the window
             // without sending another copy of them: no other copy came, so
@@ -332,6 +344,23 @@ impl Reassembler {
                 self.conflicts.pop_front();
             }
             self.conflicts.push_back(c.clone());
+        }
+    }
+
+    /// Stops using the window for this direction; the copies kept aside go
+    /// through the ordinary path (first copy wins) in stream order.
+    fn give_up_window(&mut self, out: &mut dyn FnMut(Delivery<'_>)) {
+        self.edge = None;
+        self.window_off = true;
+        self.outside_bytes = 0;
+        for (k, p) in std::mem::take(&mut self.outside) {
+            let o = self.push(k, &p.data, p.frame, p.time, out);
+            if let Some(c) = o.conflict {
+                if self.conflicts.len() == CONFLICTS_KEPT {
+                    self.conflicts.pop_front();
+                }
+                self.conflicts.push_back(c);
+            }
         }
     }
 
@@ -904,9 +933,14 @@ mod tests {
         r.advertised(3);
         r.push(0, b"abcdef", 1, Timestamp(0), &mut data_into(&mut got));
         assert_eq!(got, b"abc");
+        // A second run past the window: the sender does not share the
+        // capture's view of the window, so the rule is given up and all is read.
         r.push(6, b"ghi", 2, Timestamp(0), &mut data_into(&mut got));
-        assert_eq!(got, b"abcdef");
+        assert_eq!(got, b"abcdefghi");
         assert_eq!(r.gap_bytes(), 0);
+        assert_eq!(r.window_edge(), None);
+        r.advertised(100);
+        assert_eq!(r.window_edge(), None, "given up for good");
     }
 
     #[test]
