@@ -132,3 +132,32 @@ fn a_long_multi_line_reply_keeps_its_first_lines_and_counts_the_rest() {
     let text = String::from_utf8(text).expect("utf-8");
     assert!(text.contains("and 501 more lines, not kept"));
 }
+
+/// Issue 16: a limit must never make a later finding false. 30,000 NOOPs
+/// and their replies pass the per-connection limit; the session still ends
+/// with QUIT and 221, so it did not close without QUIT.
+#[test]
+fn a_session_past_the_limit_that_quit_is_not_said_to_close_without_quit() {
+    let mut c = Conv::new();
+    c.handshake()
+        .server_sends(b"220 mx ESMTP\r\n")
+        .client_sends(b"EHLO a\r\n")
+        .server_sends(b"250 mx\r\n");
+    for _ in 0..30 {
+        client_sends_all(&mut c, &b"NOOP\r\n".repeat(1000));
+        c.server_acks();
+        for chunk in b"250 2.0.0 Ok\r\n".repeat(1000).chunks(1400) {
+            c.server_sends(chunk);
+        }
+        c.client_acks();
+    }
+    c.client_sends(b"QUIT\r\n")
+        .server_sends(b"221 2.0.0 Bye\r\n")
+        .server_fin()
+        .client_fin()
+        .server_acks();
+    let t = analyze_pcap("noops.pcap", c.to_pcap());
+    let ids: Vec<_> = t.findings.iter().map(|f| f.id).collect();
+    assert!(ids.contains(&"dialogue_limit"), "{ids:?}");
+    assert!(!ids.contains(&"smtp_closed_without_quit"), "{ids:?}");
+}

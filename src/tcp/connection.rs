@@ -204,6 +204,15 @@ impl Connection {
         self.half(dir).feed.reasm.spans()
     }
 
+    /// The last copies of a direction's bytes that differed from another
+    /// copy, with both versions and the rule that chose (docs/reassembly.md).
+    pub fn overlap_conflicts(
+        &self,
+        dir: Dir,
+    ) -> impl Iterator<Item = &super::reassembly::Conflict> {
+        self.half(dir).feed.reasm.conflicts()
+    }
+
     /// Initial round-trip time (SYN to the ACK of the SYN/ACK), if seen.
     pub fn irtt_nanos(&self) -> Option<i64> {
         self.irtt
@@ -318,6 +327,8 @@ impl Connection {
         sink: &mut Sink<'_>,
     ) {
         let f = seg.flags;
+        // The window is only known in bytes when both SYNs gave the scale.
+        let window = self.scale_known().then_some(rel.win);
         let (fwd, rev) = pair_mut(&mut self.halves, at.dir);
         let first_fin = f.fin() && fwd.end.fin.is_none();
         fwd.feed.sent(seg, rel, first_fin, at, sink);
@@ -334,6 +345,7 @@ impl Connection {
             && !f.rst()
             && rev.feed.acknowledged(
                 rel.ack,
+                window,
                 rev.flow.next_seq,
                 rev.end.fin,
                 at.reverse(),

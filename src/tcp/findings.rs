@@ -14,7 +14,7 @@ use super::analysis::{explain, plain, Analysis, Context, Flag};
 use super::dir::Dir;
 use super::event::At;
 use super::history::{History, LogLetter};
-use super::reassembly::{Conflict, PENDING_CAP};
+use super::reassembly::{Conflict, OverlapRule, OUTSIDE_CAP, PENDING_CAP};
 use super::relative::Rel;
 use super::seq;
 use crate::finding::{Findings, Severity};
@@ -108,14 +108,25 @@ impl Notes {
     /// (RFC 9293 §3.10.7.4 leaves the choice of copy to the receiver).
     pub fn overlap_conflict(&mut self, at: At, c: &Conflict) {
         let number = at.frame;
+        let rule = match c.rule {
+            OverlapRule::Window => format!(
+                "frame {}'s copy lay past the window the receiver advertised, so the receiver took this one",
+                c.other_frame
+            ),
+            OverlapRule::FirstCopy => format!(
+                "nothing the receiver sent says which copy it took; the first (frame {}) is kept, as Windows \
+                 would, while Linux may keep the later one",
+                c.kept_frame
+            ),
+        };
         let msg = format!(
             "Frame {number} carries stream bytes {}..{} of the {} again, but different from frame {}: \
-             kept \"{}\", other copy \"{}\". Receivers differ on which copy wins (first-wins here), so an \
-             observer and the application may see different text.",
+             kept \"{}\", other copy \"{}\" ({rule}; docs/reassembly.md). An observer and the application \
+             may see different text.",
             c.offset,
             c.offset + c.kept.len() as u64,
             at.dir.sender(),
-            c.first_frame,
+            c.earlier_frame(),
             crate::text::escape_bytes(&c.kept),
             crate::text::escape_bytes(&c.other),
         );
@@ -135,6 +146,24 @@ impl Notes {
             "More than {} KiB of the {}'s bytes waited behind a hole; sockscope stopped waiting and \
              marked the hole as a gap so the stream goes on.",
             PENDING_CAP / 1024,
+            at.dir.sender()
+        );
+        self.findings.add(
+            at.frame,
+            "tcp_reassembly_limit",
+            Severity::Warning,
+            msg,
+            "RFC 9293 §3.10.7.4",
+        );
+    }
+
+    /// More bytes came past the receiver's window than sockscope keeps to
+    /// compare with later copies; the rest were dropped uncompared.
+    pub fn outside_window_limit(&mut self, at: At) {
+        let msg = format!(
+            "More than {} KiB of the {}'s bytes lay past the window the receiver advertised; \
+             sockscope keeps no more of them to compare with later copies (docs/reassembly.md).",
+            OUTSIDE_CAP / 1024,
             at.dir.sender()
         );
         self.findings.add(

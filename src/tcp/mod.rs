@@ -30,7 +30,7 @@ pub use dir::Dir;
 pub use endpoint::Endpoint;
 pub use event::ConnEvent;
 pub use kernel::{EndpointKernel, KernelAt, KernelModel};
-pub use reassembly::{Chunk, Delivery, Span};
+pub use reassembly::{Chunk, Conflict, Delivery, OverlapRule, Span};
 pub use segment::{Preview, SegmentRecord, PREVIEW_LEN};
 pub use state::TcpState;
 pub use table::ConnTable;

@@ -4,13 +4,22 @@
 //!
 //! Offsets here are stream offsets: 0 is the first data byte after the SYN.
 //!
-//! Policy, stated once:
-//! * **First copy wins.** Bytes already delivered can never change, and for
-//!   bytes waiting out of order the copy that arrived first is kept too. When a
-//!   later copy carries *different* bytes, the push reports a [`Conflict`] with
-//!   both copies: real receivers differ here (Linux keeps the newer copy when it
-//!   covers the older one entirely), which is exactly what an IDS-evasion trick
-//!   relies on (Ptacek & Newsham 1998), so sockscope never chooses silently.
+//! Policy, stated once (docs/reassembly.md says why, with the receivers'
+//! differences):
+//! * **What the receiver accepted.** When the receiver's window is known (both
+//!   SYNs seen), bytes past the right edge it advertised (its ACK plus its
+//!   window, RFC 9293 §3.10.7.4 segment acceptability) are not part of the
+//!   stream: they are kept aside, never delivered, only to be compared with a
+//!   later copy inside the window, which wins ([`OverlapRule::Window`]). Only
+//!   when the receiver acknowledges bytes of such a copy and no other copy
+//!   came is it delivered (its ACK proves it accepted them).
+//! * **Otherwise the first copy wins.** Bytes already delivered can never
+//!   change, and for bytes waiting out of order the copy that arrived first is
+//!   kept too. When a later copy carries *different* bytes, the push reports a
+//!   [`Conflict`] with both copies: real receivers differ here (Linux keeps the
+//!   newer copy when it covers the older one entirely), which is exactly what
+//!   an IDS-evasion trick relies on (Ptacek & Newsham 1998), so sockscope never
+//!   chooses silently.
 //! * **Holes never stall the stream.** A hole becomes an explicit
 //!   [`Chunk::Gap`] when the peer acknowledges past it (the bytes reached the
 //!   receiver, the capture missed them), when the out-of-order buffer reaches
@@ -18,7 +27,8 @@
 //! * **Bounded memory.** At most [`PENDING_CAP`] bytes wait out of order per
 //!   direction, and the last [`RECENT_CAP`] delivered bytes are kept to compare
 //!   retransmissions against; older retransmitted bytes are counted as not
-//!   compared.
+//!   compared. Out-of-window copies are kept up to [`OUTSIDE_CAP`] bytes, and
+//!   the last [`CONFLICTS_KEPT`] conflicts with both versions.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -30,6 +40,11 @@ pub const PENDING_CAP: usize = 4 * 1024 * 1024;
 pub const RECENT_CAP: usize = 64 * 1024;
 /// Bytes of each copy kept in a conflict report.
 const CONFLICT_SHOW: usize = 32;
+/// Out-of-window bytes kept per direction to compare later copies with; more
+/// are dropped uncompared (the receiver dropped them too).
+pub const OUTSIDE_CAP: usize = 256 * 1024;
+/// Conflicts kept per direction with both versions, for the view.
+pub const CONFLICTS_KEPT: usize = 16;
 
 /// What became readable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +87,15 @@ pub struct Span {
     pub gap: bool,
 }
 
+/// Which rule chose the copy kept when two copies differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverlapRule {
+    /// The receiver's window: the other copy lay past its right edge.
+    Window,
+    /// No evidence from the receiver: the first copy seen is kept.
+    FirstCopy,
+}
+
 /// The same stream bytes carried twice with different contents.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Conflict {
@@ -80,10 +104,24 @@ pub struct Conflict {
     /// Length of the compared overlap.
     pub len: u64,
     /// Frame of the copy that was kept.
-    pub first_frame: u64,
+    pub kept_frame: u64,
+    /// Frame of the copy that was not.
+    pub other_frame: u64,
     /// Up to 32 bytes of each copy, from `offset`.
     pub kept: Vec<u8>,
     pub other: Vec<u8>,
+    pub rule: OverlapRule,
+}
+
+impl Conflict {
+    /// The frame that carried these bytes before the segment that raised the
+    /// conflict.
+    pub fn earlier_frame(&self) -> u64 {
+        match self.rule {
+            OverlapRule::Window => self.other_frame,
+            OverlapRule::FirstCopy => self.kept_frame,
+        }
+    }
 }
 
 /// What one push found.
@@ -98,6 +136,11 @@ pub struct PushOutcome {
     pub conflict: Option<Conflict>,
     /// The out-of-order cap forced a gap.
     pub limit_hit: bool,
+    /// New bytes past the receiver's window, not delivered.
+    pub outside: u64,
+    /// [`OUTSIDE_CAP`] was reached: out-of-window bytes were dropped
+    /// uncompared.
+    pub outside_limit_hit: bool,
 }
 
 #[derive(Debug)]
@@ -117,6 +160,14 @@ pub struct Reassembler {
     map: Vec<Span>,
     delivered_bytes: u64,
     gap_bytes: u64,
+    /// The receiver's right window edge as a stream offset, when known.
+    edge: Option<u64>,
+    /// Copies that lay past `edge` when they came, by offset.
+    outside: BTreeMap<u64, Pending>,
+    outside_bytes: usize,
+    /// The window rule was given up for this direction (see `push`).
+    window_off: bool,
+    conflicts: VecDeque<Conflict>,
 }
 
 impl Reassembler {
@@ -142,6 +193,25 @@ impl Reassembler {
 
     pub fn gap_bytes(&self) -> u64 {
         self.gap_bytes
+    }
+
+    /// The receiver's right window edge (stream offset), when known.
+    pub fn window_edge(&self) -> Option<u64> {
+        self.edge
+    }
+
+    /// The receiver advertised a window: `edge` is its ACK's stream offset
+    /// plus the window. The edge only moves right: an older, smaller
+    /// advertisement arriving late must not shrink what was allowed.
+    pub fn advertised(&mut self, edge: u64) {
+        if !self.window_off {
+            self.edge = Some(self.edge.map_or(edge, |e| e.max(edge)));
+        }
+    }
+
+    /// The last conflicts found, with both copies (oldest first).
+    pub fn conflicts(&self) -> impl Iterator<Item = &Conflict> {
+        self.conflicts.iter()
     }
 
     /// Which frame delivered which bytes, in stream order.
@@ -182,14 +252,44 @@ impl Reassembler {
             offset += seen.len() as u64;
             data = rest;
             if data.is_empty() {
+                self.note_conflict(&mut outcome, frame);
                 return outcome;
             }
+        }
+        // RFC 9293 §3.10.7.4: the receiver takes only what its window allows;
+        // a copy inside it replaces one that came past it.
+        if self.edge.is_some_and(|e| offset + data.len() as u64 > e) && !self.outside.is_empty() {
+            // A second run past the window while one waits aside: the sender
+            // keeps a different view of the window than the ACKs the capture
+            // holds (ACKs or window updates not captured, or a sender that
+            // ignores the window). The window proves nothing here: the rule
+            // is given up for this direction and what waited is read.
+            self.give_up_window(out);
+        }
+        if let Some(edge) = self.edge {
+            // The sender moved on past bytes it sent beyond the window
+            // without sending another copy of them: no other copy came, so
+            // they are the stream (a capture that missed a window update
+            // must not lose data).
+            self.accept_outside(offset, out);
+            let inside = edge.saturating_sub(offset).min(data.len() as u64) as usize;
+            let (within, past) = data.split_at_checked(inside).unwrap_or((data, &[]));
+            if !past.is_empty() {
+                self.keep_outside(offset + inside as u64, past, frame, time, &mut outcome);
+            }
+            data = within;
+            if data.is_empty() {
+                self.note_conflict(&mut outcome, frame);
+                return outcome;
+            }
+            self.replace_outside(offset, data, frame, &mut outcome);
         }
         let end = offset + data.len() as u64;
         // Fast path: exactly the next bytes, nothing waiting in their way.
         if offset == self.next && self.first_pending().is_none_or(|k| k >= end) {
             self.deliver(offset, Chunk::Data(data), frame, time, out);
             self.drain(out);
+            self.note_conflict(&mut outcome, frame);
             return outcome;
         }
         // Slow path: store what is new (first copy wins), then drain.
@@ -229,7 +329,178 @@ impl Reassembler {
             );
         }
         self.drain(out);
+        self.note_conflict(&mut outcome, frame);
         outcome
+    }
+
+    /// Keeps the conflict a push found for the view, the last
+    /// [`CONFLICTS_KEPT`] of them.
+    fn note_conflict(&mut self, outcome: &mut PushOutcome, frame: u64) {
+        if let Some(c) = &mut outcome.conflict {
+            if c.rule == OverlapRule::FirstCopy {
+                c.other_frame = frame;
+            }
+            if self.conflicts.len() == CONFLICTS_KEPT {
+                self.conflicts.pop_front();
+            }
+            self.conflicts.push_back(c.clone());
+        }
+    }
+
+    /// Stops using the window for this direction; the copies kept aside go
+    /// through the ordinary path (first copy wins) in stream order.
+    fn give_up_window(&mut self, out: &mut dyn FnMut(Delivery<'_>)) {
+        self.edge = None;
+        self.window_off = true;
+        self.outside_bytes = 0;
+        for (k, p) in std::mem::take(&mut self.outside) {
+            let o = self.push(k, &p.data, p.frame, p.time, out);
+            if let Some(c) = o.conflict {
+                if self.conflicts.len() == CONFLICTS_KEPT {
+                    self.conflicts.pop_front();
+                }
+                self.conflicts.push_back(c);
+            }
+        }
+    }
+
+    /// Keeps bytes that came past the receiver's window aside: the first
+    /// out-of-window copy of each byte, up to [`OUTSIDE_CAP`].
+    fn keep_outside(
+        &mut self,
+        offset: u64,
+        data: &[u8],
+        frame: u64,
+        time: Timestamp,
+        outcome: &mut PushOutcome,
+    ) {
+        outcome.outside += data.len() as u64;
+        let end = offset + data.len() as u64;
+        let mut cursor = offset;
+        let start = self
+            .outside
+            .range(..=offset)
+            .next_back()
+            .map_or(offset, |(k, _)| *k);
+        let mut pieces = Vec::new();
+        for (&k, p) in self.outside.range(start..end) {
+            let p_end = k + p.data.len() as u64;
+            if p_end <= cursor {
+                continue;
+            }
+            if k > cursor {
+                pieces.push((cursor, between(data, offset, cursor, k)));
+            }
+            cursor = cursor.max(p_end.min(end));
+        }
+        if cursor < end {
+            pieces.push((cursor, between(data, offset, cursor, end)));
+        }
+        for (at, bytes) in pieces {
+            if bytes.is_empty() {
+                continue;
+            }
+            if self.outside_bytes + bytes.len() > OUTSIDE_CAP {
+                outcome.outside_limit_hit = true;
+                continue;
+            }
+            self.outside_bytes += bytes.len();
+            let data = bytes.to_vec();
+            self.outside.insert(at, Pending { data, frame, time });
+        }
+    }
+
+    /// A copy inside the window came for bytes an out-of-window copy also
+    /// carried: the one inside wins, and a difference is a conflict.
+    fn replace_outside(&mut self, offset: u64, data: &[u8], frame: u64, outcome: &mut PushOutcome) {
+        let end = offset + data.len() as u64;
+        let start = self
+            .outside
+            .range(..=offset)
+            .next_back()
+            .map_or(offset, |(k, _)| *k);
+        let hit: Vec<u64> = self
+            .outside
+            .range(start..end)
+            .filter(|(k, p)| *k + p.data.len() as u64 > offset)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in hit {
+            let Some(p) = self.outside.remove(&k) else {
+                continue;
+            };
+            self.outside_bytes -= p.data.len();
+            let p_end = k + p.data.len() as u64;
+            let (from, to) = (k.max(offset), p_end.min(end));
+            let theirs = between(&p.data, k, from, to);
+            let mine = between(data, offset, from, to);
+            if outcome.conflict.is_none() {
+                outcome.conflict = conflict(from, mine, theirs, frame).map(|c| Conflict {
+                    other_frame: p.frame,
+                    rule: OverlapRule::Window,
+                    ..c
+                });
+            }
+            // What this copy does not cover stays aside.
+            for (a, b) in [(k, from), (to, p_end)] {
+                if a < b {
+                    let rest = between(&p.data, k, a, b).to_vec();
+                    self.outside_bytes += rest.len();
+                    let (frame, time) = (p.frame, p.time);
+                    self.outside.insert(
+                        a,
+                        Pending {
+                            data: rest,
+                            frame,
+                            time,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// The receiver acknowledged bytes that only an out-of-window copy
+    /// carried: its ACK proves it accepted that copy, so it is delivered
+    /// (up to `offset`) rather than declared a gap.
+    fn accept_outside(&mut self, offset: u64, out: &mut dyn FnMut(Delivery<'_>)) {
+        // Copies entirely behind the stream can never be read.
+        while let Some(entry) = self.outside.first_entry() {
+            let k = *entry.key();
+            let p_end = k + entry.get().data.len() as u64;
+            if p_end <= self.next {
+                self.outside_bytes -= entry.remove().data.len();
+                continue;
+            }
+            if k > self.next || self.next >= offset {
+                break;
+            }
+            let p = entry.remove();
+            self.outside_bytes -= p.data.len();
+            let upto = offset
+                .min(p_end)
+                .min(self.first_pending().unwrap_or(u64::MAX));
+            let part = between(&p.data, k, self.next, upto).to_vec();
+            if upto < p_end {
+                let rest = between(&p.data, k, upto, p_end).to_vec();
+                self.outside_bytes += rest.len();
+                let (frame, time) = (p.frame, p.time);
+                self.outside.insert(
+                    upto,
+                    Pending {
+                        data: rest,
+                        frame,
+                        time,
+                    },
+                );
+            }
+            if part.is_empty() {
+                break;
+            }
+            let at = self.next;
+            self.deliver(at, Chunk::Data(&part), p.frame, p.time, out);
+            self.drain(out);
+        }
     }
 
     /// The peer acknowledged everything before `offset`: bytes below it that the
@@ -241,6 +512,7 @@ impl Reassembler {
         time: Timestamp,
         out: &mut dyn FnMut(Delivery<'_>),
     ) -> bool {
+        self.accept_outside(offset, out);
         if offset <= self.next {
             return false;
         }
@@ -436,9 +708,11 @@ fn conflict(offset: u64, kept: &[u8], other: &[u8], first_frame: u64) -> Option<
     Some(Conflict {
         offset: offset + at as u64,
         len: n as u64,
-        first_frame,
+        kept_frame: first_frame,
+        other_frame: 0,
         kept: shown(kept),
         other: shown(other),
+        rule: OverlapRule::FirstCopy,
     })
 }
 
@@ -512,7 +786,8 @@ mod tests {
         assert_eq!(c.offset, 3);
         assert_eq!(c.kept, b"lo");
         assert_eq!(c.other, b"p!");
-        assert_eq!(c.first_frame, 1);
+        assert_eq!(c.kept_frame, 1);
+        assert_eq!(c.rule, OverlapRule::FirstCopy);
     }
 
     #[test]
@@ -588,5 +863,91 @@ mod tests {
             assert!(r.pending_bytes() <= PENDING_CAP);
         }
         assert!(hit);
+    }
+
+    /// A sink that appends delivered data bytes to `got`.
+    fn data_into(got: &mut Vec<u8>) -> impl FnMut(Delivery<'_>) + '_ {
+        |d| {
+            if let Chunk::Data(b) = d.chunk {
+                got.extend_from_slice(b)
+            }
+        }
+    }
+
+    /// The 5,002-byte shape (docs/reassembly.md): the receiver's window takes
+    /// only the first 5 bytes; later copies inside the window win.
+    #[test]
+    fn a_copy_inside_the_window_wins_over_one_past_it() {
+        let mut r = Reassembler::default();
+        let mut got = Vec::new();
+        r.advertised(5);
+        let o = r.push(
+            0,
+            b"hello PADDINGPADDING",
+            1,
+            Timestamp(0),
+            &mut data_into(&mut got),
+        );
+        assert_eq!(o.outside, 15);
+        r.advertised(5 + 1000);
+        let o = r.push(5, b" world", 2, Timestamp(0), &mut data_into(&mut got));
+        let c = o.conflict.expect("the out-of-window copy differs");
+        assert_eq!(
+            (c.rule, c.kept_frame, c.other_frame),
+            (OverlapRule::Window, 2, 1)
+        );
+        assert_eq!(
+            (c.kept.as_slice(), c.other.as_slice()),
+            (&b"world"[..], &b"PADDI"[..])
+        );
+        assert_eq!(c.offset, 6);
+        assert_eq!(r.conflicts().count(), 1);
+        r.push(11, b"!", 3, Timestamp(0), &mut data_into(&mut got));
+        assert_eq!(got, b"hello world!");
+        // The rest of the padding was never accepted: no ACK covers it.
+        r.finish(4, Timestamp(0), &mut data_into(&mut got));
+        assert_eq!(got, b"hello world!");
+        assert_eq!(r.gap_bytes(), 0);
+    }
+
+    #[test]
+    fn an_ack_over_an_out_of_window_copy_delivers_it() {
+        let mut r = Reassembler::default();
+        let mut got = Vec::new();
+        r.advertised(3);
+        r.push(0, b"abcdef", 1, Timestamp(0), &mut data_into(&mut got));
+        assert_eq!(got, b"abc");
+        // The receiver acknowledges 5: it took those bytes after all.
+        assert!(!r.acknowledged(5, 2, Timestamp(0), &mut data_into(&mut got)));
+        assert_eq!(got, b"abcde");
+        assert_eq!(r.gap_bytes(), 0);
+        assert_eq!(r.next_offset(), 5);
+    }
+
+    /// A capture that missed the window update: the sender's next segment
+    /// starts after its out-of-window bytes, so no other copy of them came.
+    #[test]
+    fn a_sender_moving_on_past_out_of_window_bytes_delivers_them() {
+        let mut r = Reassembler::default();
+        let mut got = Vec::new();
+        r.advertised(3);
+        r.push(0, b"abcdef", 1, Timestamp(0), &mut data_into(&mut got));
+        assert_eq!(got, b"abc");
+        // A second run past the window: the sender does not share the
+        // capture's view of the window, so the rule is given up and all is read.
+        r.push(6, b"ghi", 2, Timestamp(0), &mut data_into(&mut got));
+        assert_eq!(got, b"abcdefghi");
+        assert_eq!(r.gap_bytes(), 0);
+        assert_eq!(r.window_edge(), None);
+        r.advertised(100);
+        assert_eq!(r.window_edge(), None, "given up for good");
+    }
+
+    #[test]
+    fn the_edge_never_moves_left() {
+        let mut r = Reassembler::default();
+        r.advertised(100);
+        r.advertised(10);
+        assert_eq!(r.window_edge(), Some(100));
     }
 }

@@ -84,11 +84,14 @@ impl Feed {
                 &mut deliver,
             );
             if let Some(c) = &out.conflict {
-                conflict = Some(c.first_frame);
+                conflict = Some(c.earlier_frame());
                 notes.overlap_conflict(at, c);
             }
             if out.limit_hit {
                 notes.reassembly_limit(at);
+            }
+            if out.outside_limit_hit {
+                notes.outside_window_limit(at);
             }
         }
         let captured_end = start.max(0) + payload.len() as i64;
@@ -106,16 +109,23 @@ impl Feed {
     /// gaps. Only bytes the sender is known to have sent (below `next_seq`,
     /// and before its `fin`) can be declared missing: an ACK beyond them
     /// proves nothing about what they were, and must not be able to skip data
-    /// that comes later. Returns true when a gap was declared.
+    /// that comes later. `window` is the window the ACK advertised, when its
+    /// scale is known: it moves the right edge past which the receiver takes
+    /// nothing (RFC 9293 §3.10.7.4). Returns true when a gap was declared.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn acknowledged(
         &mut self,
         ack: i64,
+        window: Option<u64>,
         next_seq: Option<i64>,
         fin: Option<i64>,
         at: At,
         sink: &mut Sink<'_>,
         notes: &mut Notes,
     ) -> bool {
+        if let (Some(w), Ok(acked)) = (window, u64::try_from(ack - 1)) {
+            self.reasm.advertised(acked.saturating_add(w));
+        }
         let mut upto = ack.min(next_seq.unwrap_or(0)) - 1;
         if let Some(fin) = fin {
             upto = upto.min(fin - 1);
@@ -214,7 +224,7 @@ mod tests {
                 got.push((d.offset, d.len(), matches!(d.chunk, Chunk::Gap(_))));
             }
         };
-        feed.acknowledged(ack, Some(next_seq), None, AT, &mut sink, &mut notes);
+        feed.acknowledged(ack, None, Some(next_seq), None, AT, &mut sink, &mut notes);
         (got, notes)
     }
 

@@ -18,7 +18,11 @@ pub fn closing(d: &Dialogue, segments: &[&SegmentRecord], f: &mut Findings) {
                 .and_then(|r| d.replies.get(r))
                 .is_some_and(|r| r.code == Code::Smtp(221))
     });
-    if let (false, None, Some(end)) = (quit_ok, d.tls_from, end) {
+    // Past the dialogue limit the end of the session was not read: whether a
+    // QUIT came is unknown, and a limit must never make a finding false
+    // (`dialogue_limit` already says where reading stopped).
+    let unread_end = d.over_budget();
+    if let (false, None, Some(end), false) = (quit_ok, d.tls_from, end, unread_end) {
         let who = match end.dir {
             Dir::C2s => "client",
             Dir::S2c => "server",
