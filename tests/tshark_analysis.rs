@@ -42,7 +42,7 @@ const FIELDS: [&str; 14] = [
 ];
 
 /// sockscope annotations tshark has no field for in [`FIELDS`].
-const NOT_COMPARED: [&str; 3] = ["reset", "overlap_conflict", "reused_ports"];
+const NOT_COMPARED: [&str; 4] = ["reset", "overlap_conflict", "reused_ports", "window_shrunk"];
 
 /// One TCP frame as compared.
 #[derive(Clone, Debug, PartialEq, Eq)]

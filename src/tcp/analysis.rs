@@ -40,10 +40,11 @@ pub enum Flag {
     Reset,
     OverlapConflict,
     PortReuse,
+    WindowShrunk,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 17] = [
+    pub const ALL: [Flag; 18] = [
         Flag::Retransmission,
         Flag::FastRetransmission,
         Flag::SpuriousRetransmission,
@@ -61,6 +62,7 @@ impl Flag {
         Flag::Reset,
         Flag::OverlapConflict,
         Flag::PortReuse,
+        Flag::WindowShrunk,
     ];
 
     /// The name in the report: Wireshark's `tcp.analysis.*` field suffix where
@@ -84,6 +86,8 @@ impl Flag {
             Flag::Reset => "reset",
             Flag::OverlapConflict => "overlap_conflict",
             Flag::PortReuse => "reused_ports",
+            // Wireshark has no such annotation.
+            Flag::WindowShrunk => "window_shrunk",
         }
     }
 
@@ -107,6 +111,7 @@ impl Flag {
             Flag::Reset => "TCP Reset",
             Flag::OverlapConflict => "TCP overlap with different data",
             Flag::PortReuse => "TCP Port numbers reused",
+            Flag::WindowShrunk => "TCP Window Shrunk",
         }
     }
 }
@@ -163,6 +168,11 @@ pub struct Context {
     pub dup_ack_of: Option<u64>,
     /// Whether window scaling is known (the handshake was captured).
     pub scale_known: bool,
+    /// Sent while the peer advertised a zero window (a retransmission then
+    /// doubles as the window probe).
+    pub into_zero_window: bool,
+    /// How far the right edge of the window moved left (window shrunk).
+    pub shrunk_by: u64,
 }
 
 /// The rule that fired, in a sentence a student can read.
@@ -172,6 +182,13 @@ pub fn explain(flag: Flag, ctx: &Context) -> String {
         .map(|f| format!(" (first sent in frame {f})"))
         .unwrap_or_default();
     match flag {
+        Flag::Retransmission if ctx.into_zero_window => format!(
+            "Retransmission: these bytes lie below the highest sequence number this side had already sent{orig}. \
+             The peer's window is zero, so this resend is also the probe a sender must keep sending into a \
+             closed window to learn when it reopens (RFC 9293 §3.8.6.1); Wireshark calls a segment a \
+             zero-window probe only when it is one new byte, so it labels this a retransmission. The \
+             application reads these bytes only once."
+        ),
         Flag::Retransmission => format!(
             "Retransmission: these bytes lie below the highest sequence number this side had already sent{orig}; \
              a timeout or lost segment made the sender repeat itself. The application reads them only once."
@@ -229,6 +246,18 @@ pub fn explain(flag: Flag, ctx: &Context) -> String {
         Flag::OverlapConflict => format!(
             "Overlap with different data: bytes already received arrive again with other contents{orig}; \
              receivers differ on which copy wins, so sockscope keeps the first and reports both."
+        ),
+        Flag::WindowShrunk => format!(
+            "Window shrunk: acknowledgement number plus window ends {} bytes before where this side's previous \
+             segment said its window ended, so bytes the peer was allowed to send are now outside it. RFC 9293 \
+             §3.8.6 strongly discourages shrinking the window; a sender that already sent those bytes must \
+             send them again{}.",
+            ctx.shrunk_by,
+            if ctx.scale_known {
+                ""
+            } else {
+                " (window scale unknown without the handshake: judged on unscaled values)"
+            }
         ),
         Flag::PortReuse => "Port numbers reused: a new SYN on an address/port pair that carried an earlier \
              connection; this starts a new connection."
@@ -301,6 +330,7 @@ impl Flow {
             if kind != Flag::OutOfOrder {
                 a.set(Flag::Retransmission);
             }
+            ctx.into_zero_window = rev.window == Some(0);
             if rel.len > 0 {
                 let off = rel.stream_start(f.syn()).max(0) as u64;
                 ctx.original_frame = sent.frame_of(off);
@@ -362,6 +392,10 @@ impl Flow {
                 }
             }
         }
+        if let Some(by) = self.shrunk_by(seg, rel) {
+            a.set(Flag::WindowShrunk);
+            ctx.shrunk_by = by;
+        }
         if same_place && self.window == Some(win) {
             if rev.last_analysis.has(Flag::KeepAlive) {
                 a.set(Flag::KeepAliveAck);
@@ -373,6 +407,22 @@ impl Flow {
                 ctx.dup_ack_of = Some(self.last_ack_frame);
             }
         }
+    }
+
+    /// How far this segment moves the right edge of its sender's receive
+    /// window (acknowledgement number + window) left of where its previous
+    /// segment put it (RFC 9293 §3.8.6), if it does. A scaled window can only
+    /// say multiples of `1 << shift`, so an edge less than one step back is
+    /// rounding (RFC 7323 §2.4), not shrinking.
+    fn shrunk_by(&self, seg: &TcpSegment, rel: &Rel) -> Option<u64> {
+        if !seg.flags.ack() || !plain(seg) {
+            return None;
+        }
+        let (la, w) = (self.last_ack?, self.window?);
+        let old = la.checked_add(i64::try_from(w).ok()?)?;
+        let new = rel.ack.checked_add(i64::try_from(rel.win).ok()?)?;
+        let by = u64::try_from(old.checked_sub(new)?).ok()?;
+        (by >= 1u64 << rel.win_shift.min(14)).then_some(by)
     }
 
     /// A segment below the highest sequence number already sent: a fast

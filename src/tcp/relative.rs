@@ -31,6 +31,9 @@ pub(super) struct Rel {
     pub end: i64,
     /// The advertised window after scaling.
     pub win: u64,
+    /// The window scale shift applied to `win` (RFC 7323 §2.3); 0 when none
+    /// or unknown. A scaled window moves in steps of `1 << win_shift`.
+    pub win_shift: u8,
 }
 
 impl Rel {
@@ -55,6 +58,7 @@ impl Rel {
             len: i64::from(seg.payload_len),
             end: seq + i64::from(seg.seq_len()),
             win: u64::from(seg.window),
+            win_shift: 0,
         }
     }
 }
@@ -113,6 +117,7 @@ pub(super) fn relate(
         len: i64::from(seg.payload_len),
         end: rel_seq + i64::from(seg.seq_len()),
         win: u64::from(seg.window) << shift,
+        win_shift: shift,
     }
 }
 
