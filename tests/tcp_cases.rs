@@ -1119,7 +1119,15 @@ fn snaplen_cut_frame() {
 fn zero_window_and_probe() {
     let (a, s) = run_ok(scenarios::zero_window_probe().to_pcap());
 
-    assert_eq!(names(&a, 5), vec!["zero_window"], "{}", ladder(&a));
+    // The window's right edge moved left (ack 1001 + 0 after ack 1 + the
+    // SYN/ACK's window): a shrink, RFC 9293 §3.8.6 — sockscope's own flag,
+    // which tshark has no field for.
+    assert_eq!(
+        names(&a, 5),
+        vec!["zero_window", "window_shrunk"],
+        "{}",
+        ladder(&a)
+    );
     let f = findings(&a, "tcp_zero_window");
     assert_eq!(f.len(), 1, "one episode: {:?}", a.findings);
     assert_eq!((f[0].conn, f[0].frame), (1, 5));
@@ -1153,8 +1161,19 @@ fn window_closing_to_zero_is_not_a_window_update() {
     let (a, _) = run_ok(scenarios::window_closes_and_reopens().to_pcap());
     // Wireshark's WINDOW UPDATE rule requires a non-zero window ("seglen==0 &&
     // window && window!=fwd->window && ..."): frame 6 is only a zero window.
-    assert_eq!(names(&a, 6), vec!["zero_window"], "{}", ladder(&a));
+    // The same ACK with window 0: the right edge moves left, a shrink
+    // (RFC 9293 §3.8.6; sockscope's own flag, not tshark's).
+    assert_eq!(
+        names(&a, 6),
+        vec!["zero_window", "window_shrunk"],
+        "{}",
+        ladder(&a)
+    );
     assert_eq!(names(&a, 7), vec!["window_update"], "{}", ladder(&a));
+    assert!(
+        names(&a, 5).is_empty(),
+        "an ACK that keeps the edge shrinks nothing"
+    );
 }
 
 #[test]
@@ -1401,4 +1420,26 @@ fn an_inferred_read_waits_for_bytes_a_full_receiver_dropped() {
         reads,
         vec![(4, Call::Read(0, 6, false)), (9, Call::Read(6, 9, false))]
     );
+}
+
+#[test]
+fn the_slow_readers_window_shrinks_once_and_its_resends_are_retransmissions() {
+    // captures/slow-reader.pcapng: frame 14 leaves the server's window
+    // ending at 65626; frame 22 acks 6234 with window 0, 59,392 bytes to the
+    // left (RFC 9293 §3.8.6). The client's resends of 6234..7258 are
+    // retransmissions, as tshark says (Wireshark's probe is one new byte).
+    let a = sockscope::timeline::analyze_file(
+        std::path::Path::new("captures/slow-reader.pcapng"),
+        &mut (),
+    )
+    .expect("shipped capture");
+    let shrunk: Vec<u64> = a
+        .segments
+        .iter()
+        .filter(|s| s.analysis.has(Flag::WindowShrunk))
+        .map(|s| s.frame)
+        .collect();
+    assert_eq!(shrunk, [22]);
+    assert!(seg(&a, 23).analysis.has(Flag::Retransmission));
+    assert!(!seg(&a, 23).analysis.has(Flag::ZeroWindowProbe));
 }
