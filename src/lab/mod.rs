@@ -8,6 +8,7 @@
 //! other capture.
 
 pub mod netns;
+pub mod sample;
 pub mod scenarios;
 pub mod servers;
 pub mod trace;
@@ -24,6 +25,7 @@ use std::time::Duration;
 use crate::capture::live::{LiveCapture, LiveError};
 use crate::capture::write::PcapngWriter;
 use crate::capture::{LinkType, Timestamp};
+use crate::socket::kernel_sample::KernelSample;
 use crate::socket::recorded::{CallKind, RecordedCall};
 use crate::wire::{self, Transport};
 
@@ -55,6 +57,10 @@ pub struct LabRun {
     pub scenario: &'static Scenario,
     /// Every call both sides made, in the order they returned.
     pub calls: Vec<RecordedCall>,
+    /// What the kernel said about each socket around those calls
+    /// ([`sample`]), in the order taken, and whether the cap was reached.
+    pub samples: Vec<KernelSample>,
+    pub samples_capped: bool,
     /// The capture written, and how many frames it holds (None with
     /// `--no-capture`).
     pub written: Option<(PathBuf, usize)>,
@@ -109,9 +115,12 @@ pub fn run_with(name: &str, options: &LabOptions) -> Result<LabRun, LabError> {
     };
     if !capture {
         (scenario.run)(&trace).map_err(fail)?;
+        let (samples, samples_capped) = trace.samples();
         return Ok(LabRun {
             scenario,
             calls: trace.calls(),
+            samples,
+            samples_capped,
             written: None,
         });
     }
@@ -160,15 +169,18 @@ pub fn run_with(name: &str, options: &LabOptions) -> Result<LabRun, LabError> {
     })??;
     result.map_err(fail)?;
     let calls = trace.calls();
+    let (samples, samples_capped) = trace.samples();
     let frames = ours(frames, &calls);
     let path = write.map_or_else(|| default_path(scenario.name), Path::to_path_buf);
-    write_capture(&path, iface, &frames, &calls).map_err(|source| LabError::Write {
+    write_capture(&path, iface, &frames, &calls, &samples).map_err(|source| LabError::Write {
         path: path.display().to_string(),
         source,
     })?;
     Ok(LabRun {
         scenario,
         calls,
+        samples,
+        samples_capped,
         written: Some((path, frames.len())),
     })
 }
@@ -195,24 +207,30 @@ fn ours(frames: Vec<(Timestamp, Vec<u8>)>, calls: &[RecordedCall]) -> Vec<(Times
 }
 
 /// Writes the frames as pcapng (one interface, nanosecond stamps);
-/// each call rides as a comment on the first frame captured after it returned.
+/// each call and each kernel sample rides as a comment line on the first
+/// frame captured after it (the last frame if none came later), in time
+/// order (docs/lab.md).
 fn write_capture(
     path: &Path,
     iface_name: &str,
     frames: &[(Timestamp, Vec<u8>)],
     calls: &[RecordedCall],
+    samples: &[KernelSample],
 ) -> io::Result<()> {
     let file = File::create(path)?;
     let mut w = PcapngWriter::new(BufWriter::new(file), false)?;
     let iface = w.add_interface(LinkType::ETHERNET, SNAPLEN, Some(iface_name), Some(9))?;
+    let mut lines: Vec<(i64, String)> = calls.iter().map(|c| (c.t, c.to_comment())).collect();
+    lines.extend(samples.iter().map(|s| (s.t, s.to_comment())));
+    lines.sort_by_key(|(t, _)| *t);
     let mut comments: Vec<Vec<String>> = vec![Vec::new(); frames.len()];
-    for call in calls {
+    for (t, line) in lines {
         let at = frames
             .iter()
-            .position(|(t, _)| t.0 >= call.t)
+            .position(|(ft, _)| ft.0 >= t)
             .unwrap_or(frames.len().saturating_sub(1));
         if let Some(slot) = comments.get_mut(at) {
-            slot.push(call.to_comment());
+            slot.push(line);
         }
     }
     for ((time, data), notes) in frames.iter().zip(comments) {

@@ -6,12 +6,15 @@
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::{Arc, Mutex};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use super::netns::NetnsPair;
+use super::sample::sample;
 use crate::capture::live::now;
+use crate::socket::kernel_sample::KernelSample;
 use crate::socket::recorded::{CallKind, RecordedCall};
 use crate::socket::Endpoint;
 
@@ -19,10 +22,19 @@ use crate::socket::Endpoint;
 /// (1500 − 20 − 20), so loopback segments look like a LAN's.
 pub const LAN_MSS: u32 = 1460;
 
+/// How often a blocked read() or accept() has its socket sampled.
+const BLOCKED_SAMPLE_MS: libc::c_int = 50;
+
+/// Kernel samples kept per run (about 500 bytes each: 10 MB); past this no
+/// more are taken, and the lab says so (docs/lab.md).
+pub const MAX_SAMPLES: usize = 20_000;
+
 /// Every call of a scenario, in the order they returned.
 #[derive(Clone, Default)]
 pub struct Trace {
     calls: Arc<Mutex<Vec<RecordedCall>>>,
+    /// What the kernel said about each socket around its calls.
+    samples: Arc<Mutex<Vec<KernelSample>>>,
     /// With `--netns`: the server listens in one namespace and the client
     /// connects from the other; without, both are on loopback.
     netns: Option<Arc<NetnsPair>>,
@@ -41,6 +53,60 @@ impl Trace {
         // A poisoned lock only means another side panicked; keep recording.
         let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
         calls.push(call);
+    }
+
+    fn push_sample(&self, s: Option<KernelSample>) {
+        let mut samples = self.samples.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = s.filter(|_| samples.len() < MAX_SAMPLES) {
+            samples.push(s);
+        }
+    }
+
+    /// The kernel samples so far, and whether [`MAX_SAMPLES`] was reached.
+    pub fn samples(&self) -> (Vec<KernelSample>, bool) {
+        let samples = self.samples.lock().unwrap_or_else(|e| e.into_inner());
+        (samples.clone(), samples.len() >= MAX_SAMPLES)
+    }
+
+    /// Samples `fd` as `side` at `at`.
+    fn snap(
+        &self,
+        fd: RawFd,
+        side: Endpoint,
+        local: Option<SocketAddr>,
+        peer: Option<SocketAddr>,
+        at: &str,
+    ) {
+        self.push_sample(sample(fd, side, local, peer, at));
+    }
+
+    /// Waits until `fd` is readable (or in error), sampling it every
+    /// [`BLOCKED_SAMPLE_MS`] while it is not: what the kernel held while
+    /// the application was blocked in read() or accept().
+    fn wait_readable(
+        &self,
+        fd: RawFd,
+        side: Endpoint,
+        local: Option<SocketAddr>,
+        peer: Option<SocketAddr>,
+        call: &str,
+    ) {
+        let at = format!("blocked {call}");
+        loop {
+            let mut p = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: `p` is one live pollfd and the count says one.
+            let rc = unsafe { libc::poll(&mut p, 1, BLOCKED_SAMPLE_MS) };
+            if rc != 0 {
+                // Ready, in error, or poll failed (EINTR): the call itself
+                // then blocks or fails as it would have.
+                return;
+            }
+            self.snap(fd, side, local, peer, &at);
+        }
     }
 
     /// The calls so far.
@@ -91,6 +157,13 @@ impl Listener {
             None => make()?,
         };
         let addr = addr(socket.local_addr()).ok_or_else(|| io::Error::other("no local address"))?;
+        trace.snap(
+            socket.as_raw_fd(),
+            Endpoint::Server,
+            Some(addr),
+            None,
+            "after listen",
+        );
         let mut call = RecordedCall::new(now().0, Endpoint::Server, CallKind::Listen, 0);
         call.local = Some(addr);
         call.arg = Some("backlog 8".to_string());
@@ -104,9 +177,18 @@ impl Listener {
 
     /// accept(): the connected socket of the next client.
     pub fn accept(&self) -> io::Result<Sock> {
+        let fd = self.socket.as_raw_fd();
+        let me = Some(self.addr);
+        self.trace
+            .snap(fd, Endpoint::Server, me, None, "before accept");
+        self.trace
+            .wait_readable(fd, Endpoint::Server, me, None, "accept");
         let (socket, _) = self.socket.accept()?;
         let sock = Sock::new(socket, Endpoint::Server, &self.trace);
         sock.record(CallKind::Accept, 0, None, None);
+        self.trace
+            .snap(fd, Endpoint::Server, me, None, "after accept");
+        sock.snap("after accept");
         Ok(sock)
     }
 }
@@ -150,6 +232,7 @@ impl Sock {
         match result {
             Ok(()) => {
                 sock.record(CallKind::Connect, 0, None, None);
+                sock.snap("after connect");
                 Ok(sock)
             }
             Err(e) => {
@@ -160,6 +243,17 @@ impl Sock {
                 Err(e)
             }
         }
+    }
+
+    /// Samples this socket's kernel state now.
+    fn snap(&self, at: &str) {
+        self.trace.snap(
+            self.socket.as_raw_fd(),
+            self.side,
+            self.local,
+            self.peer,
+            at,
+        );
     }
 
     fn call(&self, kind: CallKind, ret: i64) -> RecordedCall {
@@ -205,7 +299,7 @@ impl Sock {
     }
 
     /// setsockopt(SOL_SOCKET, SO_LINGER, 0 s): close() then resets the
-    /// connection instead of closing it (RFC 9293 §3.10.4 ABORT).
+    /// connection instead of closing it (the ABORT user call, RFC 9293 §3.9.1.6; its processing, §3.10.5).
     pub fn linger_zero(&self) -> io::Result<()> {
         self.socket.set_linger(Some(std::time::Duration::ZERO))?;
         self.record(
@@ -219,7 +313,8 @@ impl Sock {
 
     /// One write() call; returns how many bytes the kernel took.
     pub fn write(&self, bytes: &[u8]) -> io::Result<usize> {
-        match (&self.socket).write(bytes) {
+        self.snap("before write");
+        let result = match (&self.socket).write(bytes) {
             Ok(n) => {
                 self.record(CallKind::Write, n as i64, None, Some(&bytes[..n]));
                 Ok(n)
@@ -230,7 +325,9 @@ impl Sock {
                 self.trace.push(call);
                 Err(e)
             }
-        }
+        };
+        self.snap("after write");
+        result
     }
 
     /// write() until every byte was taken.
@@ -245,7 +342,11 @@ impl Sock {
     /// One read() call of at most `max` bytes; an empty result is EOF.
     pub fn read(&mut self, max: usize) -> io::Result<Vec<u8>> {
         let mut buf = vec![0u8; max];
-        match (&self.socket).read(&mut buf) {
+        self.snap("before read");
+        let fd = self.socket.as_raw_fd();
+        self.trace
+            .wait_readable(fd, self.side, self.local, self.peer, "read");
+        let result = match (&self.socket).read(&mut buf) {
             Ok(n) => {
                 buf.truncate(n);
                 self.record(
@@ -262,7 +363,9 @@ impl Sock {
                 self.trace.push(call);
                 Err(e)
             }
-        }
+        };
+        self.snap("after read");
+        result
     }
 
     /// The correct reader: one line up to CRLF (or LF), however many read()
@@ -299,11 +402,13 @@ impl Sock {
     pub fn shutdown_write(&self) -> io::Result<()> {
         self.socket.shutdown(Shutdown::Write)?;
         self.record(CallKind::Shutdown, 0, Some("SHUT_WR".to_string()), None);
+        self.snap("after shutdown");
         Ok(())
     }
 
     /// close().
     pub fn close(self) {
+        self.snap("before close");
         self.record(CallKind::Close, 0, None, None);
         drop(self.socket);
     }

@@ -5,6 +5,7 @@
 
 use crate::finding::Finding;
 use crate::proto::{self, tracker::Limits};
+use crate::socket::kernel_sample::{self, KernelSample};
 use crate::socket::recorded::{self, ConnView, RecordedCall};
 use crate::socket::settle;
 use crate::tcp::table::Entry;
@@ -20,6 +21,7 @@ pub fn close<C: Consumer + ?Sized>(
     entry: Entry<Upper>,
     ended: Ended,
     calls: &mut Vec<RecordedCall>,
+    samples: &mut Vec<KernelSample>,
     limits: Limits,
     total_left: usize,
     consumer: &mut C,
@@ -67,6 +69,7 @@ pub fn close<C: Consumer + ?Sized>(
         socket.sort_by_key(|e| (e.frame, e.time));
         settle::writes_before_their_reads(&mut socket);
     }
+    let kernel = take_samples(samples, &summary, &segments);
     let refs: Vec<_> = segments.iter().collect();
     let (dialogue, app_findings) = tracker.finish(&refs);
     drop(refs);
@@ -79,10 +82,30 @@ pub fn close<C: Consumer + ?Sized>(
         summary,
         segments,
         socket,
+        kernel,
         dialogue,
         findings,
         comments,
     }
+}
+
+/// The kernel samples the lab recorded for this connection's two sockets
+/// (and its listener), placed on the segments (docs/lab.md).
+fn take_samples(
+    samples: &mut Vec<KernelSample>,
+    c: &ConnSummary,
+    segments: &[crate::tcp::SegmentRecord],
+) -> Vec<kernel_sample::PlacedSample> {
+    if samples.is_empty() {
+        return Vec::new();
+    }
+    let view = ConnView {
+        id: c.id,
+        client: c.client,
+        server: c.server,
+        segments: segments.iter().collect(),
+    };
+    kernel_sample::place(samples, &view)
 }
 
 /// Where the capture carries socket calls recorded by the lab (pcapng

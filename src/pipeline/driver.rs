@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use crate::capture::{CaptureError, CaptureReader, Frame, Timestamp};
 use crate::finding::{Finding, Provenance, Severity};
 use crate::proto::tracker::Limits;
+use crate::socket::kernel_sample::KernelSample;
 use crate::socket::recorded::RecordedCall;
 use crate::tcp::table::{ConnTable, Entry};
 use crate::tcp::SegmentRecord;
@@ -38,6 +39,9 @@ pub struct Pipeline<C: Consumer> {
     findings: Vec<Finding>,
     /// Recorded calls not yet placed, and their size.
     calls: Vec<RecordedCall>,
+    /// Kernel samples the lab recorded (docs/lab.md), not yet placed; they
+    /// share the calls' budget.
+    samples: Vec<KernelSample>,
     call_bytes: usize,
     calls_dropped: bool,
     limits: Limits,
@@ -65,6 +69,7 @@ impl<C: Consumer> Pipeline<C> {
             stats: CaptureStats::default(),
             findings: Vec::new(),
             calls: Vec::new(),
+            samples: Vec::new(),
             call_bytes: 0,
             calls_dropped: false,
             limits: Limits::default(),
@@ -215,6 +220,7 @@ impl<C: Consumer> Pipeline<C> {
             entry,
             ended,
             &mut self.calls,
+            &mut self.samples,
             self.limits,
             left,
             &mut self.consumer,
@@ -272,7 +278,21 @@ impl<C: Consumer> Pipeline<C> {
 
     /// Keeps the recorded calls a frame's comment carries, up to a budget.
     fn keep_calls(&mut self, text: &str) {
-        if self.calls_dropped || !text.contains(crate::socket::recorded::PREFIX) {
+        if self.calls_dropped {
+            return;
+        }
+        if text.contains(crate::socket::kernel_sample::PREFIX) {
+            for sample in KernelSample::from_comment(text) {
+                let size = 256 + sample.at.len();
+                if self.call_bytes + size > MAX_PENDING_CALL_BYTES {
+                    self.calls_dropped = true;
+                    return;
+                }
+                self.call_bytes += size;
+                self.samples.push(sample);
+            }
+        }
+        if !text.contains(crate::socket::recorded::PREFIX) {
             return;
         }
         for call in RecordedCall::from_comment(text) {

@@ -84,6 +84,9 @@ pub struct ConnRecords {
     pub segments: Vec<SegmentRecord>,
     /// Its socket calls (inferred, or recorded by the lab), in frame order.
     pub socket: Vec<SocketEvent>,
+    /// What the lab's real kernel said about its sockets (TCP_INFO and the
+    /// queue ioctls, docs/lab.md), in frame order; empty for other captures.
+    pub kernel: Vec<crate::socket::kernel_sample::PlacedSample>,
     /// Its application dialogue, if it carries one sockscope reads.
     pub dialogue: Option<Dialogue>,
     /// Its findings, in frame order.

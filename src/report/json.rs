@@ -16,6 +16,7 @@ use crate::finding::{Finding, Provenance, Severity};
 use crate::pipeline::{CaptureEnd, ConnRecords, ConnSummary, Consumer};
 use crate::proto::dialogue::{Item, StrayLine};
 use crate::proto::{Command, Dialogue, Message, Reply};
+use crate::socket::kernel_sample::KernelSample;
 use crate::socket::{Endpoint, SocketEvent};
 use crate::tcp::{Dir, SegmentRecord};
 
@@ -39,6 +40,14 @@ enum Record<'a> {
         frame: u64,
         endpoint: Endpoint,
         call: String,
+        provenance: Provenance,
+    },
+    Kernel {
+        conn: u32,
+        frame: u64,
+        time: String,
+        #[serde(flatten)]
+        sample: &'a KernelSample,
         provenance: Provenance,
     },
     Command(CommandJson<'a>),
@@ -266,6 +275,15 @@ impl<W: Write> JsonReport<W> {
         if self.sel.socket {
             for e in &c.socket {
                 self.write(&socket(e))?;
+            }
+            for k in &c.kernel {
+                self.write(&Record::Kernel {
+                    conn: k.conn,
+                    frame: k.frame,
+                    time: time(k.sample.time()),
+                    sample: &k.sample,
+                    provenance: Provenance::Observed,
+                })?;
             }
         }
         if let Some(d) = &c.dialogue {

@@ -53,6 +53,7 @@ pub fn replay(t: &Timeline, consumer: &mut dyn Consumer) -> std::io::Result<()> 
             summary: c.clone(),
             segments: t.segments_of(id).cloned().collect(),
             socket: t.socket_of(id).cloned().collect(),
+            kernel: t.kernel_of(id).cloned().collect(),
             dialogue: t.dialogue(id).cloned(),
             findings: t.findings_of(id).cloned().collect(),
             comments: t

@@ -6,7 +6,7 @@
 //! A call rides on the first frame captured after it returned (the last frame
 //! if none came later); the frame that carries the comment is only a carrier.
 //! Where a call belongs is decided from what it did: a write() sits on the
-//! segment that carried its first byte, a read() on the segment that brought
+//! segment nearest the time it returned, a read() on the segment that brought
 //! its last byte, connect() on the SYN/ACK that made it return, and so on
 //! ([`observe`]). Replaying the file then shows these calls, labelled
 //! `observed`, instead of the ones inferred from the segments.
@@ -193,7 +193,10 @@ pub fn observe(calls: &[RecordedCall], conns: &[ConnView<'_>]) -> (Vec<SocketEve
                     flagged(c, Dir::S2c, |s| s.flags.rst()),
                     SocketCall::ConnectRefused,
                 ),
-                CallKind::Accept => (accepted(c), SocketCall::Accept),
+                // Not before the handshake completed, and not before it
+                // returned: a server that accepts late sees the connection
+                // long after the queue held it.
+                CallKind::Accept => (accepted(c).max(by_time(c, k.time())), SocketCall::Accept),
                 CallKind::Setsockopt => (
                     by_time(c, k.time()),
                     SocketCall::SetOption {
@@ -203,7 +206,11 @@ pub fn observe(calls: &[RecordedCall], conns: &[ConnView<'_>]) -> (Vec<SocketEve
                 CallKind::Write if k.ret >= 0 => {
                     let offset = written[side];
                     written[side] += n;
-                    let frame = carrying(c, own, offset).unwrap_or_else(|| by_time(c, k.time()));
+                    // Where it returned, not where its first byte left:
+                    // a write() into a full send buffer's free space returns
+                    // at once and its bytes may leave seconds later
+                    // (docs/kernel.md, slow reader).
+                    let frame = by_time(c, k.time());
                     (
                         frame,
                         SocketCall::Write {
@@ -245,6 +252,13 @@ pub fn observe(calls: &[RecordedCall], conns: &[ConnView<'_>]) -> (Vec<SocketEve
                     },
                 ),
                 CallKind::Close => (by_time(c, k.time()), SocketCall::Close),
+                // read() failing because the peer reset the connection is
+                // the same call the inference names `reset` (RFC 9293
+                // §3.10.7.4: the RST makes pending RECEIVEs fail).
+                CallKind::Read if k.error.as_deref() == Some("ECONNRESET") => (
+                    flagged(c, own.other(), |s| s.flags.rst()),
+                    SocketCall::Reset,
+                ),
                 // A failed read() or write().
                 CallKind::Read | CallKind::Write => (
                     by_time(c, k.time()),

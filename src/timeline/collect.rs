@@ -57,6 +57,9 @@ pub struct Timeline {
     pub connections: Vec<ConnSummary>,
     /// Socket calls, in frame order.
     pub socket: Vec<SocketEvent>,
+    /// What the lab's kernel said about each connection's sockets
+    /// (docs/lab.md), by connection, then frame.
+    pub kernel: Vec<crate::socket::kernel_sample::PlacedSample>,
     /// Capture-level and connection findings, in frame order.
     pub findings: Vec<Finding>,
     pub stats: CaptureStats,
@@ -91,6 +94,17 @@ impl Timeline {
     pub fn segments_of(&self, id: u32) -> impl Iterator<Item = &SegmentRecord> {
         let idx = self.index_of(id).map_or(&[][..], |i| i.segments.as_slice());
         idx.iter().filter_map(|&i| self.segments.get(i as usize))
+    }
+
+    /// The lab's kernel samples of one connection, in frame order.
+    pub fn kernel_of(
+        &self,
+        id: u32,
+    ) -> impl Iterator<Item = &crate::socket::kernel_sample::PlacedSample> {
+        let start = self.kernel.partition_point(|k| k.conn < id);
+        self.kernel[start..]
+            .iter()
+            .take_while(move |k| k.conn == id)
     }
 
     /// Socket events of one connection, in frame order.
@@ -225,10 +239,16 @@ impl<'s> Collector<'s> {
                 summary,
                 segments,
                 socket,
+                kernel,
                 dialogue,
                 findings,
                 ..
             } = c;
+            self.t.kernel.extend(
+                kernel
+                    .into_iter()
+                    .filter(|k| !limited || k.frame <= last_kept),
+            );
             self.t.connections.push(summary);
             let kept = |frame: u64| !limited || frame <= last_kept;
             self.t
