@@ -94,21 +94,25 @@ impl Pop3 {
         d: &mut Dialogue,
         f: &mut Findings,
     ) {
-        if matches!(verb, "USER" | "PASS") && d.tls_from.is_none() {
-            let shown = if verb == "USER" {
-                format!("the user name \"{}\"", preview(arg, 60))
-            } else {
-                format!(
-                    "a password of {} characters (hidden; recoverable by anyone on the path)",
-                    arg.len()
-                )
-            };
+        // One finding per login, at the PASS that completes it: the USER
+        // line alone is not a secret, and a login is one event to act on.
+        if verb == "PASS" && d.tls_from.is_none() {
+            let user = d
+                .credentials
+                .last()
+                .filter(|c| c.mechanism == "USER/PASS" && c.password.is_none())
+                .map(|c| format!("the user name \"{}\" (#{}) and ", preview(&c.user, 60), c.frame))
+                .unwrap_or_default();
             f.add(
                 frame,
                 "pop3_cleartext_credentials",
                 Severity::Warning,
-                format!("{verb} before STLS sends {shown} in clear text."),
-                "RFC 1939 §7, §13; RFC 8314",
+                format!(
+                    "USER/PASS login in clear text: {user}a password of {} characters (hidden here; \
+                     recoverable by anyone on the path). The session was not inside TLS (no STLS, RFC 2595).",
+                    arg.len()
+                ),
+                "RFC 1939 §7, §13; RFC 2595 §4; RFC 8314",
             );
         }
         if verb == "AUTH" && d.tls_from.is_none() {
@@ -121,7 +125,7 @@ impl Pop3 {
                     "pop3_cleartext_credentials",
                     Severity::Warning,
                     format!(
-                        "AUTH {} before STLS: base64 is not encryption, the user name and password are \
+                        "AUTH {} outside TLS (no STLS, RFC 2595): base64 is not encryption, the user name and password are \
                          recoverable by anyone on the path.",
                         preview(mech, 20)
                     ),
