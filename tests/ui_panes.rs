@@ -102,6 +102,34 @@ fn pop3_lines_that_are_no_reply_are_dialogue_rows() {
     );
 }
 
+/// A POP3 multi-line response states its verdict on its first line (RFC
+/// 1939 §3): that line says what it answers, not the listing under it.
+#[test]
+fn a_pop3_listing_is_labelled_on_its_status_line() {
+    let built = build_on(
+        Conv::new().ports(40000, 110),
+        &[
+            s(b"+OK ready\r\n"),
+            c(b"LIST\r\n"),
+            s(b"+OK 1 message\r\n1 137\r\n.\r\n"),
+        ],
+    );
+    let last = built.frames[2][0];
+    let (mut app, _f) = open_bytes(&built.conv.to_pcap(), 140, 40);
+    assert!(app.goto_frame(last));
+    let screen = ui::render_text(&mut app, 140, 40);
+    let status = screen
+        .lines()
+        .find(|l| l.contains("S +OK 1 message"))
+        .expect(&screen);
+    assert!(status.contains("· answers LIST"), "{screen}");
+    let listing = screen
+        .lines()
+        .find(|l| l.contains("S 1 137"))
+        .expect(&screen);
+    assert!(!listing.contains("answers"), "{screen}");
+}
+
 #[test]
 fn a_long_reply_folds_in_the_middle_and_keeps_its_last_line() {
     let ehlo: Vec<u8> = (1..=9)

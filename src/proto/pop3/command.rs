@@ -101,7 +101,13 @@ impl Pop3 {
                 .credentials
                 .last()
                 .filter(|c| c.mechanism == "USER/PASS" && c.password.is_none())
-                .map(|c| format!("the user name \"{}\" (#{}) and ", preview(&c.user, 60), c.frame))
+                .map(|c| {
+                    format!(
+                        "the user name \"{}\" (#{}) and ",
+                        preview(&c.user, 60),
+                        c.frame
+                    )
+                })
                 .unwrap_or_default();
             f.add(
                 frame,

@@ -259,6 +259,15 @@ fn reply_lines(c: &Ctx<'_>, i: usize, row: &Row, p: &RowPaint, fold: bool) -> Ve
     } else {
         (0..n).collect()
     };
+    // Where the reply's verdict is: SMTP's final line (the one with a
+    // space after the code, RFC 5321 §4.2.1), POP3's status line (the
+    // lines after it are the listing or the message, RFC 1939 §3). That
+    // line carries the frame and what the reply answers.
+    let verdict = if d.protocol == Protocol::Pop3 {
+        0
+    } else {
+        shown.len().saturating_sub(1)
+    };
     let mut out = Vec::new();
     for (k, &li) in shown.iter().enumerate() {
         let Some(text) = r.lines.get(li) else { break };
@@ -272,7 +281,7 @@ fn reply_lines(c: &Ctx<'_>, i: usize, row: &Row, p: &RowPaint, fold: bool) -> Ve
                 ),
             ]));
         }
-        let gutter = if last {
+        let gutter = if k == verdict {
             gutter(row.last, c, p)
         } else {
             Span::styled("      ", p.paint(t.dim()))
@@ -288,7 +297,7 @@ fn reply_lines(c: &Ctx<'_>, i: usize, row: &Row, p: &RowPaint, fold: bool) -> Ve
             Span::styled(reply_code(d.protocol, r, li), p.paint(t.bold())),
             Span::styled(preview(text, 100), p.paint(t.text())),
         ];
-        if last {
+        if k == verdict {
             spans.extend(reply_tail(c, p, r, i));
         }
         out.push(p.finish(spans));
