@@ -210,7 +210,14 @@ pub fn observe(calls: &[RecordedCall], conns: &[ConnView<'_>]) -> (Vec<SocketEve
                     // a write() into a full send buffer's free space returns
                     // at once and its bytes may leave seconds later
                     // (docs/kernel.md, slow reader).
-                    let frame = by_time(c, k.time());
+                    let after = c.segments[c.segments.partition_point(|s| s.time < k.time())..]
+                        .first()
+                        .map(|s| s.frame);
+                    let frame = match (carrying(c, own, offset), after) {
+                        (Some(f), Some(a)) => f.min(a),
+                        (Some(f), None) => f,
+                        _ => by_time(c, k.time()),
+                    };
                     (
                         frame,
                         SocketCall::Write {
