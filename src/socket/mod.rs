@@ -18,6 +18,7 @@
 //! it fail with ECONNRESET (or connect() with ECONNREFUSED).
 
 pub mod infer;
+pub mod kernel_compare;
 pub mod kernel_sample;
 pub mod recorded;
 pub mod settle;

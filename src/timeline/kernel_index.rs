@@ -6,6 +6,7 @@
 
 use crate::capture::Timestamp;
 use crate::finding::Provenance;
+use crate::socket::kernel_sample::PlacedSample;
 use crate::socket::{Endpoint, SocketCall};
 use crate::tcp::{KernelAt, KernelModel};
 
@@ -38,6 +39,9 @@ struct ConnKernel {
     checkpoints: Vec<KernelModel>,
     /// Reads sorted by frame, with the running maximum of `end` per endpoint.
     reads: Vec<(ReadMark, [u64; 2])>,
+    /// Positions in [`Timeline::kernel`] of the real kernel's samples (lab
+    /// captures only), by frame then time.
+    samples: Vec<u32>,
 }
 
 /// Positions and snapshots for every connection of a timeline, built once
@@ -75,7 +79,17 @@ impl KernelIndex {
                 }
             }
         }
+        for (i, k) in t.kernel.iter().enumerate() {
+            if let Some(c) = slot(&mut conns, k.conn) {
+                c.samples.push(i as u32);
+            }
+        }
         for c in &mut conns {
+            c.samples.sort_by_key(|&i| {
+                t.kernel
+                    .get(i as usize)
+                    .map_or((0, 0), |k| (k.frame, k.sample.t))
+            });
             c.reads.sort_by_key(|(m, _)| (m.frame, m.time));
             let mut best = [0u64; 2];
             for (m, run) in &mut c.reads {
@@ -108,6 +122,66 @@ impl KernelIndex {
     /// Positions in [`Timeline::socket`] of a connection's socket events.
     pub fn socket_of(&self, conn: u32) -> &[u32] {
         self.get(conn).map_or(&[], |c| c.socket.as_slice())
+    }
+
+    /// Positions in [`Timeline::kernel`] of a connection's kernel samples,
+    /// by frame then time.
+    pub fn samples_of(&self, conn: u32) -> &[u32] {
+        self.get(conn).map_or(&[], |c| c.samples.as_slice())
+    }
+
+    /// The position among the connection's segments of the one in `frame`.
+    pub fn pos_of_frame(&self, t: &Timeline, conn: u32, frame: u64) -> Option<usize> {
+        let segs = self.segments_of(conn);
+        let i =
+            segs.partition_point(|&i| t.segments.get(i as usize).is_some_and(|s| s.frame < frame));
+        let s = t.segments.get(*segs.get(i)? as usize)?;
+        (s.frame == frame).then_some(i)
+    }
+
+    /// What the real kernel said last, for each endpoint (client, server),
+    /// by the end of the connection's `pos`-th segment: the latest sample
+    /// placed at that frame or before it (docs/kernel.md). A connected
+    /// socket's sample wins over its listener's. None outside the lab.
+    pub fn observed_at<'t>(
+        &self,
+        t: &'t Timeline,
+        conn: u32,
+        pos: usize,
+    ) -> [Option<&'t PlacedSample>; 2] {
+        let mut out = [None, None];
+        let Some(c) = self.get(conn) else {
+            return out;
+        };
+        let Some(frame) = c
+            .segments
+            .get(pos)
+            .and_then(|&i| t.segments.get(i as usize))
+            .map(|s| s.frame)
+        else {
+            return out;
+        };
+        let upto = c
+            .samples
+            .partition_point(|&i| t.kernel.get(i as usize).is_some_and(|k| k.frame <= frame));
+        for &i in c.samples.get(..upto).unwrap_or(&[]).iter().rev() {
+            let Some(p) = t.kernel.get(i as usize) else {
+                continue;
+            };
+            let k = &p.sample;
+            let [client, server] = &mut out;
+            let slot = match k.side {
+                Endpoint::Client => client,
+                Endpoint::Server => server,
+            };
+            let listening = k.state == "LISTEN";
+            // Walking back in time: the latest sample, unless it is the
+            // listener's and the connected socket said something earlier.
+            if slot.is_none_or(|s: &PlacedSample| s.sample.state == "LISTEN" && !listening) {
+                *slot = Some(p);
+            }
+        }
+        out
     }
 
     fn get(&self, conn: u32) -> Option<&ConnKernel> {

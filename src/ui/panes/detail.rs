@@ -189,7 +189,13 @@ fn explanation(
             }
         }
         Topic::Kernel(row) => match s.kernel_now_and_before(d.data).0 {
-            Some(k) => explain::kernel::explain(row, &k),
+            Some(k) => {
+                let mut e = explain::kernel::explain(row, &k);
+                // A lab capture: what the real kernel said, and why it may differ.
+                e.paragraphs
+                    .extend(super::kernel_observed::explain(s, d.data, row, &k));
+                e
+            }
             None => return "no kernel state here".into(),
         },
         Topic::History => {

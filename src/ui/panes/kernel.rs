@@ -1,7 +1,8 @@
 //! The kernel pane: each endpoint's TCP stack at the cursor, inferred from
 //! the segments that passed the capture point ([`crate::timeline::kernel_at`]).
 //! A value this segment changed is highlighted, so stepping shows what each
-//! segment did to the stacks.
+//! segment did to the stacks. In a lab capture each endpoint has a second
+//! column, what the real kernel said ([`super::kernel_observed`]).
 
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -16,6 +17,8 @@ use crate::ui::data::PaneData;
 use crate::ui::state::ViewState;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::{clip, fit, pad, pane_block, width};
+
+use super::kernel_observed as obs;
 
 /// The rows: label, and the value of one endpoint.
 pub const ROWS: &[(&str, &str)] = &[
@@ -96,11 +99,19 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
     } else {
         " · "
     };
-    let title = vec![
-        Span::styled("kernel", t.title()),
-        Span::styled(words, t.dim()),
-        Span::styled("inferred", t.provenance(Provenance::Inferred)),
-    ];
+    let lab = obs::carried(d.data);
+    let title = if lab {
+        // Lab captures: the real kernel's values beside the inferred ones.
+        let mut v = vec![Span::styled("kernel", t.title())];
+        v.extend(obs::title(area.width, t));
+        v
+    } else {
+        vec![
+            Span::styled("kernel", t.title()),
+            Span::styled(words, t.dim()),
+            Span::styled("inferred", t.provenance(Provenance::Inferred)),
+        ]
+    };
     let block = pane_block(title, focused, t);
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -109,18 +120,27 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
     };
     let w = usize::from(inner.width);
     let label = 10;
-    let col = (w.saturating_sub(label) / 2).clamp(4, 14);
+    // Lab captures: two columns per endpoint, inferred and observed.
+    let cols = if lab { 4 } else { 2 };
+    let col = (w.saturating_sub(label) / cols).clamp(4, if lab { 12 } else { 14 });
     let short = col < 12;
     // With room to spare (folded into a tab), each row says what it means.
-    let meaning = w >= label + 2 * col + 24;
+    let meaning = w >= label + cols * col + 24;
     let mut lines = vec![Line::from(vec![
         Span::raw(" ".repeat(label)),
-        Span::styled(pad("client", col), t.client()),
-        Span::styled(pad("server", col), t.server()),
+        Span::styled(pad("client", col * cols / 2), t.client()),
+        Span::styled(pad("server", col * cols / 2), t.server()),
     ])];
+    if lab {
+        lines.push(obs::subheader(label, col, t));
+    }
+    let [obs_client, obs_server] = obs::at_cursor(s, d.data);
+    let mut differing = Vec::new();
     // A pane too short for every row scrolls (↑/↓ when focused), and its
     // last line says what is out of sight.
-    let room = usize::from(inner.height).saturating_sub(2).max(1);
+    let room = usize::from(inner.height)
+        .saturating_sub(2 + usize::from(lab))
+        .max(1);
     let pointed = lesson_field(s);
     // The selected row (↑/↓ when focused) stays in sight.
     let sel = s.kernel_row.min(ROWS.len().saturating_sub(1));
@@ -149,16 +169,20 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
             t.dim()
         };
         let mut spans = vec![Span::styled(pad(name, label), name_style)];
-        for (side, k, prev) in [
+        for (side, k, prev, own, peer) in [
             (
                 Endpoint::Client,
                 &now.client,
                 before.as_ref().map(|b| &b.client),
+                obs_client,
+                obs_server,
             ),
             (
                 Endpoint::Server,
                 &now.server,
                 before.as_ref().map(|b| &b.server),
+                obs_server,
+                obs_client,
             ),
         ] {
             let v = value(k, row, short);
@@ -170,12 +194,37 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
             } else {
                 Style::new()
             };
+            // Lab columns keep one space between values.
+            let v = if lab {
+                fit(&v, col.saturating_sub(1))
+            } else {
+                v
+            };
             spans.push(Span::styled(v.clone(), st));
             spans.push(Span::raw(" ".repeat(col.saturating_sub(width(&v)))));
+            if lab {
+                let (o, differs, fresh) = obs::cell(row, k, own, peer, short);
+                if differs {
+                    if let Some(f) = obs::field_of_row(row).filter(|f| !differing.contains(f)) {
+                        differing.push(f);
+                    }
+                }
+                let st = if differs {
+                    t.wrong()
+                } else if fresh {
+                    Style::new()
+                } else {
+                    t.dim()
+                };
+                // One column between values, so `≠` never touches the next.
+                let o = fit(&o, col.saturating_sub(1));
+                spans.push(Span::styled(o.clone(), st));
+                spans.push(Span::raw(" ".repeat(col.saturating_sub(width(&o)))));
+            }
         }
         if meaning {
             // The meaning is cut at a word's end, never mid-word.
-            let room = w.saturating_sub(label + 2 * col);
+            let room = w.saturating_sub(label + cols * col);
             let meaning = ROWS.get(row).map_or("", |r| r.1);
             spans.push(Span::styled(
                 crate::ui::widgets::fit_words(meaning, room),
@@ -193,6 +242,8 @@ pub fn draw(f: &mut Frame, area: Rect, s: &ViewState, d: &PaneData, t: &Theme, f
             crate::ui::widgets::fit_words(&format!("↑/↓ for {}", hidden.join(", ")), w),
             t.key(),
         )));
+    } else if !differing.is_empty() {
+        lines.push(obs::footnote(&differing, w, t));
     } else {
         lines.push(footnote(now.client.reads_observed, w, t));
     }

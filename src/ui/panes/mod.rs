@@ -16,6 +16,7 @@ pub mod header;
 pub mod help;
 pub mod hex;
 pub mod kernel;
+pub mod kernel_observed;
 pub mod ladder;
 pub mod lesson;
 pub mod narration;
