@@ -280,6 +280,21 @@ fn the_lessons_land_on_the_frames_their_narration_names() {
             "percent-relay",
             &[(0, 4), (0, 11), (0, 11), (0, 12), (0, 16), (0, 18)],
         ),
+        // listen (on the SYN), the SYN/ACK, accept, the client's read of the
+        // 220, the refused connection's RST (conn 2), the 221.
+        (
+            "listening",
+            &[(0, 1), (0, 2), (0, 3), (0, 5), (0, 7), (0, 12)],
+        ),
+        // SYN, SYN/ACK, the client's ACK, the EHLO before any greeting,
+        // accept() 0.5 s later with the 220.
+        ("handshake", &[(0, 1), (0, 2), (0, 3), (0, 4), (0, 6)]),
+        // SO_RCVBUF, 5120 B unread, win 0, the first probe, the window
+        // update, window full, the 250: the slow reader's frames again.
+        (
+            "kernel-knew",
+            &[(0, 3), (0, 19), (0, 22), (0, 23), (0, 29), (0, 32), (0, 76)],
+        ),
         // MAIL's 250, RCPT, the RST (three times); clean.pcapng's FIN.
         (
             "reset",

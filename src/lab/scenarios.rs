@@ -9,6 +9,8 @@ use std::time::Duration;
 use super::servers::{Greeting, Pop3Server, SmtpServer};
 use super::trace::{Listener, Sock, Trace};
 
+mod sockets;
+
 /// One scenario: its name on the command line, what it shows, how it runs.
 pub struct Scenario {
     pub name: &'static str,
@@ -18,6 +20,18 @@ pub struct Scenario {
 
 /// Every scenario, in teaching order.
 pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "listening",
+        about: "socket(), bind(), listen(), a blocked accept(); the server closes its listener after accept(): \
+                its session goes on, a second client is refused (RST).",
+        run: sockets::listening,
+    },
+    Scenario {
+        name: "late-accept",
+        about: "A server that calls accept() 0.5 s late: the handshake and the client's first bytes are done by \
+                the kernel before the program sees the connection.",
+        run: sockets::late_accept,
+    },
     Scenario {
         name: "clean",
         about: "A correct SMTP session: EHLO, one message, QUIT; every reply read whole.",

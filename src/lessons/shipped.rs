@@ -4,6 +4,8 @@
 
 /// Every shipped lesson: (name, Markdown), in the order a course takes them.
 pub const LESSONS: &[(&str, &str)] = &[
+    ("listening", include_str!("../../lessons/listening.md")),
+    ("handshake", include_str!("../../lessons/handshake.md")),
     (
         "smtp-dialogue",
         include_str!("../../lessons/smtp-dialogue.md"),
@@ -22,6 +24,7 @@ pub const LESSONS: &[(&str, &str)] = &[
         include_str!("../../lessons/percent-relay.md"),
     ),
     ("reset", include_str!("../../lessons/reset.md")),
+    ("kernel-knew", include_str!("../../lessons/kernel-knew.md")),
 ];
 
 /// Every shipped capture: (file name in `captures/`, bytes). Of the
@@ -38,6 +41,18 @@ pub const CAPTURES: &[(&str, &[u8])] = &[
     (
         "calibration/dovecot--fetchmail--postfix.pcapng",
         include_bytes!("../../captures/calibration/dovecot--fetchmail--postfix.pcapng"),
+    ),
+    (
+        "kernel-knew.pcapng",
+        include_bytes!("../../captures/kernel-knew.pcapng"),
+    ),
+    (
+        "late-accept.pcapng",
+        include_bytes!("../../captures/late-accept.pcapng"),
+    ),
+    (
+        "listening.pcapng",
+        include_bytes!("../../captures/listening.pcapng"),
     ),
     (
         "clean.pcapng",
