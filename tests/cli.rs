@@ -149,6 +149,38 @@ fn filters_select_connections() {
 }
 
 #[test]
+fn a_connection_that_does_not_exist_is_named_with_what_does() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = write_session(dir.path(), "one.pcap", b"EHLO a\r\n");
+    let p = path.to_str().expect("path");
+    for (id, json) in [("0", false), ("99", false), ("99", true)] {
+        let mut args = vec!["report", "--conn", id, p];
+        if json {
+            args.insert(1, "--json");
+        }
+        let o = run(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "--conn {id}: {err}");
+        assert!(
+            err.contains(&format!("has no connection {id}")) && err.contains("one.pcap"),
+            "--conn {id}: {err}"
+        );
+        assert!(err.contains("its connections are: 1 ("), "{err}");
+        assert!(
+            err.contains(":25)"),
+            "the server's address is listed: {err}"
+        );
+    }
+    let o = run(&["report", "--conn", "1", p]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
 fn streams_are_written_as_files() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("streams");

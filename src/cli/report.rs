@@ -76,16 +76,120 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode> {
     let source = reader.path().to_string();
     let sel = args.selection();
     let out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let mut seen = Seen::default();
     let broke = if args.json {
-        write(reader, JsonReport::new(out, &source, sel.clone()), args)?
+        let face = JsonReport::new(out, &source, sel.clone());
+        let noting = Noting {
+            inner: face,
+            conn: args.conn,
+            seen: &mut seen,
+        };
+        write(reader, noting, args)?
     } else {
-        write(reader, TextReport::new(out, &source, sel.clone()), args)?
+        let face = TextReport::new(out, &source, sel.clone());
+        let noting = Noting {
+            inner: face,
+            conn: args.conn,
+            seen: &mut seen,
+        };
+        write(reader, noting, args)?
     };
     if let Some(e) = broke {
         eprintln!("sockscope: {}", escape_str(&e));
         return Ok(ExitCode::from(1));
     }
+    if let Some(id) = args.conn.filter(|_| !seen.found) {
+        eprintln!("sockscope: {}", no_such_connection(&source, id, &seen));
+        return Ok(ExitCode::from(2));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How many connections `--conn N` lists when N does not exist: a capture
+/// of 200,000 connections must not become a 200,000-entry error.
+const SEEN_LISTED: usize = 20;
+
+/// The words for `--conn N` naming a connection the capture does not have:
+/// which file, and the connections it does have (ids are 1-based, as the
+/// report lists them; the first [`SEEN_LISTED`], then how many more).
+fn no_such_connection(source: &str, id: u32, seen: &Seen) -> String {
+    let file = escape_str(source);
+    if seen.total == 0 {
+        return format!("{file} has no connection {id}: it has no TCP connection at all");
+    }
+    let list: Vec<String> = seen
+        .listed
+        .iter()
+        .map(|(i, what)| format!("{i} ({what})"))
+        .collect();
+    let more = seen.total - seen.listed.len() as u64;
+    let tail = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!(
+        "{file} has no connection {id}; its connections are: {}{tail}",
+        list.join(", ")
+    )
+}
+
+/// What `--conn N` needs to know about the connections that went by: whether
+/// N was one of them, how many there were, and the first few.
+#[derive(Default)]
+struct Seen {
+    found: bool,
+    total: u64,
+    listed: Vec<(u32, String)>,
+}
+
+/// Passes everything on to a report face and notes each connection in a
+/// [`Seen`], so `--conn N` can say what exists when N does not.
+struct Noting<'a, C> {
+    inner: C,
+    conn: Option<u32>,
+    seen: &'a mut Seen,
+}
+
+impl<C: Consumer> Consumer for Noting<'_, C> {
+    fn frame(
+        &mut self,
+        meta: &sockscope::capture::FrameMeta,
+        segment: Option<&sockscope::tcp::SegmentRecord>,
+    ) {
+        self.inner.frame(meta, segment)
+    }
+    fn chunk(
+        &mut self,
+        conn: u32,
+        dir: sockscope::tcp::Dir,
+        offset: u64,
+        chunk: sockscope::tcp::Chunk<'_>,
+    ) {
+        self.inner.chunk(conn, dir, offset, chunk)
+    }
+    fn connection(&mut self, records: pipeline::ConnRecords) -> io::Result<()> {
+        if let Some(want) = self.conn {
+            let c = &records.summary;
+            self.seen.found |= c.id == want;
+            self.seen.total += 1;
+            if self.seen.listed.len() < SEEN_LISTED {
+                self.seen
+                    .listed
+                    .push((c.id, format!("{} → {}", c.client, c.server)));
+            }
+        }
+        self.inner.connection(records)
+    }
+    fn end(&mut self, end: pipeline::CaptureEnd) -> io::Result<()> {
+        self.inner.end(end)
+    }
+}
+
+impl<C: Face> Face for Noting<'_, C> {
+    fn finish(self) -> io::Result<Option<String>> {
+        self.inner.finish()
+    }
 }
 
 /// Runs the pipeline into `face` (and the stream files, if asked). Returns

@@ -19,8 +19,13 @@ pub enum LineEnd {
     CrLf,
     /// A bare LF.
     Lf,
-    /// Cut at [`MAX_LINE`] without any LF.
+    /// Cut at [`MAX_LINE`] without any LF: the rest of the line, up to its
+    /// LF, is skipped (never read as further lines).
     Cut,
+    /// Ended by bytes the capture missed: the real bytes before the gap, the
+    /// gap consumed with them (docs/robustness.md: never decode what was not
+    /// captured).
+    Gap,
 }
 
 /// Bytes taken from the stream, with where they came from.
@@ -38,6 +43,12 @@ pub struct Taken {
     pub end: LineEnd,
     /// A gap (bytes the capture missed) lies inside.
     pub gap: bool,
+    /// The first line after a gap: where it starts is not known (its start
+    /// may have been in the gap), so a reader takes it as a line only if it
+    /// reads as the start of one.
+    pub after_gap: bool,
+    /// For a gap: how many bytes the capture missed.
+    pub gap_len: u64,
 }
 
 impl Taken {
@@ -54,7 +65,7 @@ impl Taken {
             + match self.end {
                 LineEnd::CrLf => 2,
                 LineEnd::Lf => 1,
-                LineEnd::Cut => 0,
+                LineEnd::Cut | LineEnd::Gap => 0,
             }
     }
 }
@@ -66,6 +77,12 @@ struct Run {
     frame: u64,
     time: Timestamp,
     gap: bool,
+    /// For a gap: its bytes not queued (a gap is queued as at most
+    /// [`MAX_LINE`] placeholder bytes); added to the offsets when it is
+    /// consumed, so offsets after it stay the stream's.
+    unqueued: u64,
+    /// For a gap: its full length.
+    gap_len: u64,
 }
 
 /// A direction's bytes not yet consumed by a parser.
@@ -79,6 +96,12 @@ pub struct ByteQueue {
     /// one: a line that arrives a byte per segment is searched once, not once
     /// per segment (which made a long LF-less line quadratic).
     scanned: usize,
+    /// Gap runs queued (most queues have none: the gap search is skipped).
+    gaps: usize,
+    /// The next line follows a gap.
+    after_gap: bool,
+    /// Inside a line longer than [`MAX_LINE`]: bytes are dropped up to its LF.
+    skipping: bool,
 }
 
 impl ByteQueue {
@@ -90,7 +113,12 @@ impl ByteQueue {
     /// Appends a gap of `len` bytes; it is queued as at most [`MAX_LINE`] zero
     /// bytes (a parser only needs to know a gap is there, not its full size).
     pub fn gap(&mut self, offset: u64, len: u64, frame: u64, time: Timestamp) {
-        self.append(offset, len.min(MAX_LINE as u64), frame, time, true, None);
+        let queued = len.min(MAX_LINE as u64);
+        self.append(offset, queued, frame, time, true, None);
+        if let Some(r) = self.runs.back_mut() {
+            r.unqueued += len - queued;
+            r.gap_len += len;
+        }
     }
 
     fn append(
@@ -112,12 +140,17 @@ impl ByteQueue {
         }
         match self.runs.back_mut() {
             Some(r) if r.frame == frame && r.gap == gap => r.end = end,
-            _ => self.runs.push_back(Run {
-                end,
-                frame,
-                time,
-                gap,
-            }),
+            _ => {
+                self.gaps += usize::from(gap);
+                self.runs.push_back(Run {
+                    end,
+                    frame,
+                    time,
+                    gap,
+                    unqueued: 0,
+                    gap_len: 0,
+                })
+            }
         }
     }
 
@@ -150,30 +183,73 @@ impl ByteQueue {
     }
 
     /// Takes the next line if a LF is queued (or the line reached
-    /// [`MAX_LINE`]); the terminator is consumed but not returned.
+    /// [`MAX_LINE`]); the terminator is consumed but not returned. Bytes the
+    /// capture missed are never part of a line: the line they cut comes out
+    /// as [`LineEnd::Gap`] (its real bytes, the gap consumed), and the line
+    /// after carries [`Taken::after_gap`]. A line cut at [`MAX_LINE`] comes
+    /// out once; the rest of it, up to its LF, is dropped.
     pub fn line(&mut self) -> Option<Taken> {
+        if self.skipping && !self.skip_to_line_end() {
+            return None;
+        }
         let limit = self.buf.len().min(MAX_LINE + 2);
         let from = self.scanned.min(limit);
         let lf = self.find_lf(from, limit);
         if lf.is_none() {
             self.scanned = limit;
         }
-        match lf {
+        if let Some((start, end)) = self.first_gap() {
+            if lf.is_none_or(|i| start <= i) {
+                let mut t = self.take(end);
+                t.bytes.truncate(start);
+                t.end = LineEnd::Gap;
+                self.after_gap = true;
+                return Some(t);
+            }
+        }
+        let mut t = match lf {
             Some(i) => {
                 let crlf = i.checked_sub(1).and_then(|p| self.buf.get(p)) == Some(&b'\r');
                 let content = if crlf { i - 1 } else { i };
                 let mut t = self.take(i + 1);
                 t.bytes.truncate(content);
                 t.end = if crlf { LineEnd::CrLf } else { LineEnd::Lf };
-                Some(t)
+                t
             }
             None if self.buf.len() >= MAX_LINE => {
                 let mut t = self.take(MAX_LINE);
                 t.end = LineEnd::Cut;
-                Some(t)
+                self.skipping = true;
+                t
             }
-            None => None,
+            None => return None,
+        };
+        t.after_gap = std::mem::take(&mut self.after_gap);
+        Some(t)
+    }
+
+    /// Drops the rest of an over-long line; true once its LF is consumed.
+    fn skip_to_line_end(&mut self) -> bool {
+        let lf = self.find_lf(0, self.buf.len());
+        self.take(lf.map_or(self.buf.len(), |i| i + 1));
+        self.skipping = lf.is_none();
+        !self.skipping
+    }
+
+    /// Where the first queued gap lies, as indices into the queue.
+    fn first_gap(&self) -> Option<(usize, usize)> {
+        if self.gaps == 0 {
+            return None;
         }
+        let mut from = self.start;
+        for r in &self.runs {
+            if r.gap {
+                let lo = from.saturating_sub(self.start) as usize;
+                return Some((lo, r.end.saturating_sub(self.start) as usize));
+            }
+            from = r.end;
+        }
+        None
     }
 
     /// The index of the first LF queued in `from..limit`, searched in the
@@ -208,6 +284,8 @@ impl ByteQueue {
         self.scanned = self.scanned.saturating_sub(n);
         let mut frames: Vec<(u64, u32)> = Vec::new();
         let mut gap = false;
+        let mut gap_len = 0;
+        let mut unqueued = 0;
         let mut time = Timestamp::default();
         let mut pos = offset;
         while pos < self.start {
@@ -227,8 +305,20 @@ impl ByteQueue {
             pos = upto;
             if run.end <= self.start {
                 self.runs.pop_front();
+                if run.gap {
+                    self.gaps = self.gaps.saturating_sub(1);
+                    gap_len += run.gap_len;
+                    unqueued += run.unqueued;
+                }
             } else {
                 break;
+            }
+        }
+        if unqueued > 0 {
+            // The gap's bytes that were never queued: offsets move past them.
+            self.start += unqueued;
+            for r in &mut self.runs {
+                r.end += unqueued;
             }
         }
         Taken {
@@ -238,6 +328,8 @@ impl ByteQueue {
             time,
             end: LineEnd::Cut,
             gap,
+            after_gap: false,
+            gap_len,
         }
     }
 
@@ -358,8 +450,50 @@ mod tests {
         q.push(0, b"ab", 1, Timestamp(0));
         q.gap(2, 3, 2, Timestamp(0));
         q.push(5, b"c\r\n", 3, Timestamp(0));
+        let g = q.line().expect("the gap");
+        assert!(g.gap);
+        assert_eq!(g.end, LineEnd::Gap);
+        assert_eq!(g.bytes, b"ab", "only the bytes the capture has");
+        assert_eq!(g.gap_len, 3);
         let l = q.line().expect("line");
-        assert!(l.gap);
-        assert_eq!(l.bytes, b"ab\0\0\0c");
+        assert!(l.after_gap && !l.gap);
+        assert_eq!(l.bytes, b"c");
+        assert_eq!(l.offset, 5);
+    }
+
+    #[test]
+    fn a_long_gap_keeps_the_offsets_after_it() {
+        let mut q = ByteQueue::default();
+        q.push(0, b"A\r\n", 1, Timestamp(0));
+        q.gap(3, 1 << 20, 2, Timestamp(0));
+        q.push(3 + (1 << 20), b"B\r\nC\r\n", 3, Timestamp(0));
+        assert_eq!(q.line().expect("A").bytes, b"A");
+        let g = q.line().expect("gap");
+        assert_eq!((g.end, g.gap_len, g.offset), (LineEnd::Gap, 1 << 20, 3));
+        let b = q.line().expect("B");
+        assert_eq!((b.offset, b.after_gap), (3 + (1 << 20), true));
+        let c = q.line().expect("C");
+        assert_eq!((c.offset, c.after_gap), (6 + (1 << 20), false));
+    }
+
+    #[test]
+    fn an_over_long_line_comes_out_once() {
+        let mut q = ByteQueue::default();
+        let chunk = vec![b'x'; 10_000];
+        let mut off = 0;
+        let mut cut = 0;
+        for frame in 0..30u64 {
+            q.push(off, &chunk, frame, Timestamp(0));
+            off += chunk.len() as u64;
+            while let Some(l) = q.line() {
+                assert_eq!(l.end, LineEnd::Cut);
+                cut += 1;
+            }
+        }
+        q.push(off, b"yy\r\nNEXT\r\n", 31, Timestamp(0));
+        let next = q.line().expect("the line after");
+        assert_eq!(cut, 1, "one cut line for 300,000 bytes");
+        assert_eq!(next.bytes, b"NEXT");
+        assert_eq!(next.offset, off + 4);
     }
 }

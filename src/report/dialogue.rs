@@ -45,10 +45,14 @@ pub fn write_dialogue(out: &mut dyn Write, d: &Dialogue, show_secrets: bool) -> 
             )?;
         } else if let Item::Stray(i) = item {
             let l = &d.stray[i];
+            let (who, not) = match l.dir {
+                crate::tcp::Dir::C2s => ("C", "not read"),
+                crate::tcp::Dir::S2c => ("S", "no reply"),
+            };
             wrapped(
                 out,
                 &format!(
-                    "{:>6}  S \"{}\"  ✗ no reply: {} ({})",
+                    "{:>6}  {who} \"{}\"  ✗ {not}: {} ({})",
                     format!("#{frame}"),
                     preview(&l.text, 60),
                     l.why,

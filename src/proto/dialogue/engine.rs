@@ -10,7 +10,8 @@ use super::model::Dialogue;
 use super::record::{keep_line, kept, Origin, Reply};
 use super::turns::{Client, Server, MAX_WAIT};
 use crate::finding::Findings;
-use crate::proto::stream::{ByteQueue, Taken};
+use crate::finding::Severity;
+use crate::proto::stream::{ByteQueue, LineEnd, Taken, MAX_LINE};
 use crate::proto::tls::TlsWatch;
 use crate::tcp::{Dir, SegmentRecord};
 
@@ -81,6 +82,7 @@ impl<G: Grammar> Engine<G> {
     fn client_step(&mut self, q: &mut ByteQueue, d: &mut Dialogue, f: &mut Findings) -> bool {
         match std::mem::replace(&mut self.turns.client, Client::Commands) {
             Client::Commands => match q.line() {
+                Some(line) if self.unread(Dir::C2s, &line, d, f) => true,
                 Some(line) => {
                     self.grammar.on_command(line, &mut self.turns, d, f);
                     true
@@ -100,6 +102,10 @@ impl<G: Grammar> Engine<G> {
                     self.turns.client = Client::Sasl(cmd);
                     return false;
                 };
+                if self.unread(Dir::C2s, &line, d, f) {
+                    self.turns.client = Client::Sasl(cmd);
+                    return true;
+                }
                 d.add_sasl_line(line.offset..line.offset + line.bytes.len() as u64);
                 let what = self.grammar.on_sasl_line(cmd, &line, d, f);
                 self.turns.owe(cmd, what);
@@ -132,7 +138,9 @@ impl<G: Grammar> Engine<G> {
         match std::mem::replace(&mut self.turns.server, Server::Replies) {
             Server::Replies => {
                 let Some(line) = q.line() else { return false };
-                self.reply_line(line, d, f);
+                if !self.unread(Dir::S2c, &line, d, f) {
+                    self.reply_line(line, d, f);
+                }
                 true
             }
             Server::Body(body) => match self.grammar.server_body(body, q, &mut self.turns, d, f) {
@@ -158,6 +166,32 @@ impl<G: Grammar> Engine<G> {
                 false
             }
         }
+    }
+
+    /// Whether `line` must not be read as a command or reply: it holds bytes
+    /// the capture missed, it follows them and does not read as the start
+    /// of a line (its start may have been in the gap), or it is over the line
+    /// limit (docs/robustness.md). Such a line is kept as not read.
+    fn unread(&mut self, dir: Dir, line: &Taken, d: &mut Dialogue, f: &mut Findings) -> bool {
+        let starts = match dir {
+            Dir::C2s => self.grammar.starts_command(&line.bytes),
+            Dir::S2c => !matches!(self.grammar.parse_reply_line(&line.bytes), ReplyLine::Other),
+        };
+        let why = match line.end {
+            LineEnd::Gap => "bytes the capture missed cut this line",
+            LineEnd::Cut => {
+                over_long(dir, line, f);
+                "over the line limit; skipped to its end"
+            }
+            _ if line.after_gap && !starts => "after a gap, not the start of a line",
+            _ => return false,
+        };
+        let finding = match line.end {
+            LineEnd::Cut => "line_over_limit",
+            _ => "tcp_gap",
+        };
+        d.add_unread(line, dir, why, finding);
+        true
     }
 
     /// One server line read as reply lines: a reply is complete at its last
@@ -296,6 +330,24 @@ where
             d.pairings = self.grammar.timing(d, segments, f);
         }
     }
+}
+
+/// `line_over_limit`: a line reached [`MAX_LINE`] with no line end. It is
+/// said once, with its length so far, and the rest of it is skipped: a
+/// 100 MB line is one over-long line, not 1,526 commands.
+fn over_long(dir: Dir, line: &Taken, f: &mut Findings) {
+    let who = match dir {
+        Dir::C2s => "client",
+        Dir::S2c => "server",
+    };
+    let len = line.bytes.len();
+    f.add_with(line.first_frame(), "line_over_limit", Severity::Warning, "RFC 5321 §4.5.3.1.4; RFC 1939 §3", || {
+        format!(
+            "The {who} sent a line of at least {len} bytes with no line end (sockscope reads lines of up to \
+             {MAX_LINE} bytes; SMTP allows 512, POP3 commands 255): it is shown as one over-long line and the \
+             rest of it, up to its line end, is skipped, never read as commands or replies."
+        )
+    });
 }
 
 #[cfg(test)]

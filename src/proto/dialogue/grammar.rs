@@ -64,6 +64,14 @@ pub trait Grammar {
     /// The code as the dialogue records it.
     fn code(code: Self::Code) -> Code;
 
+    /// Whether a client line that follows a gap reads as a whole command
+    /// (its verb is one of the protocol's), so reading resumes there; if not,
+    /// its start may have been in the gap and it is not read
+    /// (docs/robustness.md).
+    fn starts_command(&self, _line: &[u8]) -> bool {
+        false
+    }
+
     /// A command line: checks, the record, what it owes.
     fn on_command(
         &mut self,

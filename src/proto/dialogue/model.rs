@@ -105,6 +105,18 @@ impl Dialogue {
 
     /// Keeps a server line that is no reply (within the item budget).
     pub fn add_stray(&mut self, line: &Taken, why: &'static str, finding: &'static str) {
+        self.add_unread(line, crate::tcp::Dir::S2c, why, finding);
+    }
+
+    /// Keeps a line that was not read as a command or reply (within the
+    /// item budget), with who sent it.
+    pub fn add_unread(
+        &mut self,
+        line: &Taken,
+        dir: crate::tcp::Dir,
+        why: &'static str,
+        finding: &'static str,
+    ) {
         if self.over_budget() {
             return;
         }
@@ -113,6 +125,7 @@ impl Dialogue {
             origin: Origin::from_taken(line),
             why,
             finding,
+            dir,
         });
     }
 

@@ -184,7 +184,7 @@ impl Command {
         let terminator = match self.line_end {
             LineEnd::CrLf => 2,
             LineEnd::Lf => 1,
-            LineEnd::Cut => 0,
+            LineEnd::Cut | LineEnd::Gap => 0,
         };
         let start = self.origin.offset + skip;
         let end = self.origin.end.saturating_sub(terminator);
@@ -311,6 +311,9 @@ pub struct StrayLine {
     pub why: &'static str,
     /// The finding raised for it.
     pub finding: &'static str,
+    /// Who sent it: the server (a line that is no reply), or the client (a
+    /// line not read: cut by a gap or over the line limit).
+    pub dir: crate::tcp::Dir,
 }
 
 #[cfg(test)]

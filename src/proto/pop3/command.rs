@@ -17,6 +17,11 @@ const MAX_COMMAND: u64 = 255;
 
 /// Whether a `+OK` to this command carries a multi-line body (RFC 1939 §5–7,
 /// RFC 2449 §5).
+/// Whether `verb` is a POP3 command (RFC 1939, RFC 2449, RFC 2595).
+pub fn is_known(verb: &str) -> bool {
+    KNOWN.contains(&verb)
+}
+
 pub fn multi_line(verb: &str, arg: &[u8]) -> bool {
     match verb {
         "LIST" | "UIDL" => arg.iter().all(u8::is_ascii_whitespace),

@@ -89,6 +89,10 @@ impl Grammar for Pop3 {
         check_line(line, f);
     }
 
+    fn starts_command(&self, line: &[u8]) -> bool {
+        super::command::is_known(&crate::proto::dialogue::split_command(line).0)
+    }
+
     fn parse_reply_line<'a>(&self, line: &'a [u8]) -> ReplyLine<'a, bool> {
         match status_word(line) {
             Some((code, text)) => ReplyLine::Last {

@@ -109,6 +109,10 @@ impl Grammar for Smtp {
         lines::reply_line(line, f);
     }
 
+    fn starts_command(&self, line: &[u8]) -> bool {
+        super::command::is_known(&crate::proto::dialogue::split_command(line).0)
+    }
+
     fn parse_reply_line<'a>(&self, line: &'a [u8]) -> ReplyLine<'a, u16> {
         match reply::parse_line(line) {
             SmtpLine::More { code, text } => ReplyLine::More { code, text },

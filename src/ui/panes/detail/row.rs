@@ -106,6 +106,7 @@ fn command(d: &Dialogue, t: &Theme, i: usize, out: &mut Vec<Line<'static>>) -> S
                 crate::proto::stream::LineEnd::CrLf => "CRLF",
                 crate::proto::stream::LineEnd::Lf => "a bare LF",
                 crate::proto::stream::LineEnd::Cut => "none (cut at the line limit)",
+                crate::proto::stream::LineEnd::Gap => "none (bytes the capture missed)",
             }
         ),
         t.dim(),

@@ -377,7 +377,10 @@ fn stray_line(c: &Ctx<'_>, i: usize, row: &Row, p: &RowPaint) -> Option<Line<'st
     Some(p.finish(vec![
         gutter(row.last, c, p),
         mark(c, p, &l.origin),
-        Span::styled("S ", p.paint(t.server())),
+        match l.dir {
+            crate::tcp::Dir::C2s => Span::styled("C ", p.paint(t.client())),
+            crate::tcp::Dir::S2c => Span::styled("S ", p.paint(t.server())),
+        },
         Span::styled(
             format!(
                 "\"{}\"",
@@ -385,7 +388,13 @@ fn stray_line(c: &Ctx<'_>, i: usize, row: &Row, p: &RowPaint) -> Option<Line<'st
             ),
             p.paint(t.partial()),
         ),
-        Span::styled(format!("  ✗ no reply: {}", l.why), p.paint(bad)),
+        Span::styled(
+            match l.dir {
+                crate::tcp::Dir::C2s => format!("  ✗ not read: {}", l.why),
+                crate::tcp::Dir::S2c => format!("  ✗ no reply: {}", l.why),
+            },
+            p.paint(bad),
+        ),
     ]))
 }
 
