@@ -9,7 +9,7 @@ use super::Selection;
 use crate::capture::FrameMeta;
 use crate::capture::Timestamp;
 use crate::finding::Finding;
-use crate::pipeline::{CaptureEnd, ConnRecords, Consumer};
+use crate::pipeline::{CaptureEnd, ConnRecords, ConnSummary, Consumer};
 use crate::socket::SocketEvent;
 use crate::tcp::analysis::explain;
 use crate::tcp::history::conn_state_meaning;
@@ -179,7 +179,26 @@ pub fn write_text(out: &mut dyn Write, t: &Timeline, sel: &Selection) -> io::Res
 }
 
 fn connection(out: &mut dyn Write, r: &ConnRecords, start: Timestamp) -> io::Result<()> {
-    let c = &r.summary;
+    heading(out, &r.summary)?;
+    endpoints(out, &r.summary)?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "  {:>6} {:>10}  {:<3} {:<11} {:>10} {:>10} {:>5} {:>6}  payload",
+        "frame", "time", "dir", "flags", "seq", "ack", "len", "win"
+    )?;
+    segment_rows(out, r, start)?;
+    if !r.findings.is_empty() {
+        writeln!(out, "\n  findings")?;
+        for f in &r.findings {
+            finding_line(out, f)?;
+        }
+    }
+    Ok(())
+}
+
+/// The connection's title bar and its one-line summary.
+fn heading(out: &mut dyn Write, c: &ConnSummary) -> io::Result<()> {
     let proto = c.protocol.map_or("", |p| p.name());
     let title = format!(
         "━━ connection {} · {} → {} {proto} ",
@@ -192,19 +211,19 @@ fn connection(out: &mut dyn Write, r: &ConnRecords, start: Timestamp) -> io::Res
         .irtt_nanos
         .map(|n| format!(" · handshake RTT {:.3} ms", n as f64 / 1e6))
         .unwrap_or_default();
-    wrapped(
-        out,
-        &format!(
-            "frames {}–{} · {duration:.6} s{irtt} · history {} · state {} ({})",
-            c.first_frame,
-            c.last_frame,
-            c.history,
-            c.state,
-            conn_state_meaning(c.state)
-        ),
-        2,
-        4,
-    )?;
+    let line = format!(
+        "frames {}–{} · {duration:.6} s{irtt} · history {} · state {} ({})",
+        c.first_frame,
+        c.last_frame,
+        c.history,
+        c.state,
+        conn_state_meaning(c.state)
+    );
+    wrapped(out, &line, 2, 4)
+}
+
+/// One line per endpoint: what it sent and how it ended.
+fn endpoints(out: &mut dyn Write, c: &ConnSummary) -> io::Result<()> {
     let roles = match c.roles {
         RoleSource::Syn => "sent the first SYN",
         RoleSource::SynAck => "was answered by the first SYN/ACK seen",
@@ -228,24 +247,19 @@ fn connection(out: &mut dyn Write, r: &ConnRecords, start: Timestamp) -> io::Res
         } else {
             String::new()
         };
-        wrapped(
-            out,
-            &format!("{who} {addr} · {segs} segments · {bytes} B sent{gap} · ends {state} (inferred){note}"),
-            2,
-            4,
-        )?;
+        let line = format!(
+            "{who} {addr} · {segs} segments · {bytes} B sent{gap} · ends {state} (inferred){note}"
+        );
+        wrapped(out, &line, 2, 4)?;
     }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "  {:>6} {:>10}  {:<3} {:<11} {:>10} {:>10} {:>5} {:>6}  payload",
-        "frame", "time", "dir", "flags", "seq", "ack", "len", "win"
-    )?;
-    let findings: Vec<&Finding> = r.findings.iter().collect();
-    let socket: Vec<&SocketEvent> = r.socket.iter().collect();
-    let mut si = 0;
-    let mut fi = 0;
-    let mut ci = 0;
+    Ok(())
+}
+
+/// Each segment, with beneath it its comments, analysis flags, findings
+/// and the socket calls it caused; calls after the last segment at the end.
+fn segment_rows(out: &mut dyn Write, r: &ConnRecords, start: Timestamp) -> io::Result<()> {
+    let (findings, socket) = (&r.findings, &r.socket);
+    let (mut si, mut fi, mut ci) = (0, 0, 0);
     for s in &r.segments {
         segment_line(out, s, start)?;
         // Recorded socket calls are not among the comments: they are shown
@@ -261,31 +275,28 @@ fn connection(out: &mut dyn Write, r: &ConnRecords, start: Timestamp) -> io::Res
             let text = format!("⚑ {}: {}", flag.label(), explain(flag, &s.context));
             wrapped(out, &text, INDENT, INDENT + 2)?;
         }
-        while fi < findings.len() && findings[fi].frame <= s.frame {
-            let f = findings[fi];
+        while let Some(f) = findings.get(fi).filter(|f| f.frame <= s.frame) {
             if f.frame == s.frame && !is_summary(f) {
-                wrapped(
-                    out,
-                    &format!("⚠ {} {}: {}", f.severity, f.id, escape_str(&f.message)),
-                    INDENT,
-                    INDENT + 2,
-                )?;
+                // One glyph per severity: the shape says it, not only a
+                // colour (a projector or a printout loses colour).
+                let line = format!(
+                    "{} {} {}: {}",
+                    f.severity.glyph(),
+                    f.severity,
+                    f.id,
+                    escape_str(&f.message)
+                );
+                wrapped(out, &line, INDENT, INDENT + 2)?;
             }
             fi += 1;
         }
-        while si < socket.len() && socket[si].frame <= s.frame {
-            socket_line(out, socket[si], "")?;
+        while let Some(e) = socket.get(si).filter(|e| e.frame <= s.frame) {
+            socket_line(out, e, "")?;
             si += 1;
         }
     }
-    for e in &socket[si..] {
+    for e in socket.get(si..).unwrap_or(&[]) {
         socket_line(out, e, ", at the end of the capture")?;
-    }
-    if !findings.is_empty() {
-        writeln!(out, "\n  findings")?;
-        for f in findings {
-            finding_line(out, f)?;
-        }
     }
     Ok(())
 }
