@@ -239,21 +239,36 @@ impl Reassembler {
         out: &mut dyn FnMut(Delivery<'_>),
     ) -> PushOutcome {
         let mut outcome = PushOutcome::default();
-        if data.is_empty() {
-            return outcome;
+        if !data.is_empty() {
+            self.place(offset, data, frame, time, out, &mut outcome);
+            self.note_conflict(&mut outcome, frame);
         }
+        outcome
+    }
+
+    /// [`Self::push`] of a non-empty run: what the application already has
+    /// is compared, what lies past the receiver's window is kept aside, the
+    /// rest delivered or stored out of order.
+    fn place(
+        &mut self,
+        offset: u64,
+        data: &[u8],
+        frame: u64,
+        time: Timestamp,
+        out: &mut dyn FnMut(Delivery<'_>),
+        outcome: &mut PushOutcome,
+    ) {
         let (mut offset, mut data) = (offset, data);
         // Bytes the application already has: compare, never deliver again.
         if offset < self.next {
             let old = (self.next - offset).min(data.len() as u64) as usize;
             let (seen, rest) = data.split_at_checked(old).unwrap_or((data, &[]));
-            self.compare_delivered(offset, seen, &mut outcome);
+            self.compare_delivered(offset, seen, outcome);
             outcome.repeated += seen.len() as u64;
             offset += seen.len() as u64;
             data = rest;
             if data.is_empty() {
-                self.note_conflict(&mut outcome, frame);
-                return outcome;
+                return;
             }
         }
         // RFC 9293 §3.10.7.4: the receiver takes only what its window allows;
@@ -275,26 +290,36 @@ impl Reassembler {
             let inside = edge.saturating_sub(offset).min(data.len() as u64) as usize;
             let (within, past) = data.split_at_checked(inside).unwrap_or((data, &[]));
             if !past.is_empty() {
-                self.keep_outside(offset + inside as u64, past, frame, time, &mut outcome);
+                self.keep_outside(offset + inside as u64, past, frame, time, outcome);
             }
             data = within;
             if data.is_empty() {
-                self.note_conflict(&mut outcome, frame);
-                return outcome;
+                return;
             }
-            self.replace_outside(offset, data, frame, &mut outcome);
+            self.replace_outside(offset, data, frame, outcome);
         }
         let end = offset + data.len() as u64;
         // Fast path: exactly the next bytes, nothing waiting in their way.
         if offset == self.next && self.first_pending().is_none_or(|k| k >= end) {
             self.deliver(offset, Chunk::Data(data), frame, time, out);
-            self.drain(out);
-            self.note_conflict(&mut outcome, frame);
-            return outcome;
+        } else {
+            self.store(offset, data, frame, time, out, outcome);
         }
-        // Slow path: store what is new (first copy wins), then drain.
-        let pieces = self.new_pieces(offset, data, &mut outcome);
-        for (at, bytes) in pieces {
+        self.drain(out);
+    }
+
+    /// The slow path: stores what is new (the first copy wins), delivering a
+    /// piece at once when it continues the stream or cannot wait.
+    fn store(
+        &mut self,
+        offset: u64,
+        data: &[u8],
+        frame: u64,
+        time: Timestamp,
+        out: &mut dyn FnMut(Delivery<'_>),
+        outcome: &mut PushOutcome,
+    ) {
+        for (at, bytes) in self.new_pieces(offset, data, outcome) {
             let len = bytes.len();
             // Make room by giving up on the lowest hole, but only on holes below
             // this piece: the piece itself must never be discarded.
@@ -319,18 +344,13 @@ impl Reassembler {
             }
             outcome.buffered += len as u64;
             self.pending_bytes += len;
-            self.pending.insert(
-                at,
-                Pending {
-                    data: bytes,
-                    frame,
-                    time,
-                },
-            );
+            let piece = Pending {
+                data: bytes,
+                frame,
+                time,
+            };
+            self.pending.insert(at, piece);
         }
-        self.drain(out);
-        self.note_conflict(&mut outcome, frame);
-        outcome
     }
 
     /// Keeps the conflict a push found for the view, the last
@@ -344,162 +364,6 @@ impl Reassembler {
                 self.conflicts.pop_front();
             }
             self.conflicts.push_back(c.clone());
-        }
-    }
-
-    /// Stops using the window for this direction; the copies kept aside go
-    /// through the ordinary path (first copy wins) in stream order.
-    fn give_up_window(&mut self, out: &mut dyn FnMut(Delivery<'_>)) {
-        self.edge = None;
-        self.window_off = true;
-        self.outside_bytes = 0;
-        for (k, p) in std::mem::take(&mut self.outside) {
-            let o = self.push(k, &p.data, p.frame, p.time, out);
-            if let Some(c) = o.conflict {
-                if self.conflicts.len() == CONFLICTS_KEPT {
-                    self.conflicts.pop_front();
-                }
-                self.conflicts.push_back(c);
-            }
-        }
-    }
-
-    /// Keeps bytes that came past the receiver's window aside: the first
-    /// out-of-window copy of each byte, up to [`OUTSIDE_CAP`].
-    fn keep_outside(
-        &mut self,
-        offset: u64,
-        data: &[u8],
-        frame: u64,
-        time: Timestamp,
-        outcome: &mut PushOutcome,
-    ) {
-        outcome.outside += data.len() as u64;
-        let end = offset + data.len() as u64;
-        let mut cursor = offset;
-        let start = self
-            .outside
-            .range(..=offset)
-            .next_back()
-            .map_or(offset, |(k, _)| *k);
-        let mut pieces = Vec::new();
-        for (&k, p) in self.outside.range(start..end) {
-            let p_end = k + p.data.len() as u64;
-            if p_end <= cursor {
-                continue;
-            }
-            if k > cursor {
-                pieces.push((cursor, between(data, offset, cursor, k)));
-            }
-            cursor = cursor.max(p_end.min(end));
-        }
-        if cursor < end {
-            pieces.push((cursor, between(data, offset, cursor, end)));
-        }
-        for (at, bytes) in pieces {
-            if bytes.is_empty() {
-                continue;
-            }
-            if self.outside_bytes + bytes.len() > OUTSIDE_CAP {
-                outcome.outside_limit_hit = true;
-                continue;
-            }
-            self.outside_bytes += bytes.len();
-            let data = bytes.to_vec();
-            self.outside.insert(at, Pending { data, frame, time });
-        }
-    }
-
-    /// A copy inside the window came for bytes an out-of-window copy also
-    /// carried: the one inside wins, and a difference is a conflict.
-    fn replace_outside(&mut self, offset: u64, data: &[u8], frame: u64, outcome: &mut PushOutcome) {
-        let end = offset + data.len() as u64;
-        let start = self
-            .outside
-            .range(..=offset)
-            .next_back()
-            .map_or(offset, |(k, _)| *k);
-        let hit: Vec<u64> = self
-            .outside
-            .range(start..end)
-            .filter(|(k, p)| *k + p.data.len() as u64 > offset)
-            .map(|(k, _)| *k)
-            .collect();
-        for k in hit {
-            let Some(p) = self.outside.remove(&k) else {
-                continue;
-            };
-            self.outside_bytes -= p.data.len();
-            let p_end = k + p.data.len() as u64;
-            let (from, to) = (k.max(offset), p_end.min(end));
-            let theirs = between(&p.data, k, from, to);
-            let mine = between(data, offset, from, to);
-            if outcome.conflict.is_none() {
-                outcome.conflict = conflict(from, mine, theirs, frame).map(|c| Conflict {
-                    other_frame: p.frame,
-                    rule: OverlapRule::Window,
-                    ..c
-                });
-            }
-            // What this copy does not cover stays aside.
-            for (a, b) in [(k, from), (to, p_end)] {
-                if a < b {
-                    let rest = between(&p.data, k, a, b).to_vec();
-                    self.outside_bytes += rest.len();
-                    let (frame, time) = (p.frame, p.time);
-                    self.outside.insert(
-                        a,
-                        Pending {
-                            data: rest,
-                            frame,
-                            time,
-                        },
-                    );
-                }
-            }
-        }
-    }
-
-    /// The receiver acknowledged bytes that only an out-of-window copy
-    /// carried: its ACK proves it accepted that copy, so it is delivered
-    /// (up to `offset`) rather than declared a gap.
-    fn accept_outside(&mut self, offset: u64, out: &mut dyn FnMut(Delivery<'_>)) {
-        // Copies entirely behind the stream can never be read.
-        while let Some(entry) = self.outside.first_entry() {
-            let k = *entry.key();
-            let p_end = k + entry.get().data.len() as u64;
-            if p_end <= self.next {
-                self.outside_bytes -= entry.remove().data.len();
-                continue;
-            }
-            if k > self.next || self.next >= offset {
-                break;
-            }
-            let p = entry.remove();
-            self.outside_bytes -= p.data.len();
-            let upto = offset
-                .min(p_end)
-                .min(self.first_pending().unwrap_or(u64::MAX));
-            let part = between(&p.data, k, self.next, upto).to_vec();
-            if upto < p_end {
-                let rest = between(&p.data, k, upto, p_end).to_vec();
-                self.outside_bytes += rest.len();
-                let (frame, time) = (p.frame, p.time);
-                self.outside.insert(
-                    upto,
-                    Pending {
-                        data: rest,
-                        frame,
-                        time,
-                    },
-                );
-            }
-            if part.is_empty() {
-                break;
-            }
-            let at = self.next;
-            self.deliver(at, Chunk::Data(&part), p.frame, p.time, out);
-            self.drain(out);
         }
     }
 
@@ -716,238 +580,6 @@ fn conflict(offset: u64, kept: &[u8], other: &[u8], first_frame: u64) -> Option<
     })
 }
 
+mod outside;
 #[cfg(test)]
-// Tests index the values they built themselves: a panic is a failed test.
-#[allow(clippy::indexing_slicing)]
-mod tests {
-    use super::*;
-
-    /// A delivery as (offset, Some(bytes) | None for a gap, len).
-    type Got = (u64, Option<Vec<u8>>, u64);
-
-    /// Collects deliveries.
-    fn run(steps: &[(u64, &[u8])]) -> (Vec<Got>, Vec<PushOutcome>, Reassembler) {
-        let mut r = Reassembler::default();
-        let mut got = Vec::new();
-        let mut outcomes = Vec::new();
-        for (i, (off, data)) in steps.iter().enumerate() {
-            let o = r.push(*off, data, i as u64 + 1, Timestamp(0), &mut |d| {
-                got.push((
-                    d.offset,
-                    match d.chunk {
-                        Chunk::Data(b) => Some(b.to_vec()),
-                        Chunk::Gap(_) => None,
-                    },
-                    d.len(),
-                ))
-            });
-            outcomes.push(o);
-        }
-        (got, outcomes, r)
-    }
-
-    fn stream(got: &[Got]) -> Vec<u8> {
-        got.iter()
-            .flat_map(|(_, b, n)| b.clone().unwrap_or_else(|| vec![0; *n as usize]))
-            .collect()
-    }
-
-    #[test]
-    fn in_order() {
-        let (got, _, r) = run(&[(0, b"hello "), (6, b"world")]);
-        assert_eq!(stream(&got), b"hello world");
-        assert_eq!(r.spans().len(), 2);
-        assert_eq!(r.frame_of(7), Some(2));
-    }
-
-    #[test]
-    fn out_of_order_waits_for_the_hole() {
-        let (got, outcomes, _) = run(&[(6, b"world"), (0, b"hello ")]);
-        assert_eq!(outcomes[0].buffered, 5);
-        assert_eq!(got.len(), 2, "both delivered when the hole fills");
-        assert_eq!(stream(&got), b"hello world");
-        assert_eq!(got[1].0, 6);
-    }
-
-    #[test]
-    fn retransmission_same_bytes_is_no_conflict() {
-        let (got, outcomes, _) = run(&[(0, b"hello"), (0, b"hello"), (3, b"lo wo")]);
-        assert_eq!(stream(&got), b"hello wo");
-        assert_eq!(outcomes[1].repeated, 5);
-        assert_eq!(outcomes[1].conflict, None);
-        assert_eq!(outcomes[2].repeated, 2);
-    }
-
-    #[test]
-    fn overlap_with_different_bytes_keeps_the_first_copy() {
-        let (got, outcomes, _) = run(&[(0, b"hello"), (0, b"help!")]);
-        assert_eq!(stream(&got), b"hello");
-        let c = outcomes[1].conflict.as_ref().expect("conflict");
-        assert_eq!(c.offset, 3);
-        assert_eq!(c.kept, b"lo");
-        assert_eq!(c.other, b"p!");
-        assert_eq!(c.kept_frame, 1);
-        assert_eq!(c.rule, OverlapRule::FirstCopy);
-    }
-
-    #[test]
-    fn conflict_between_waiting_copies() {
-        let (got, outcomes, _) = run(&[(5, b"WORLD"), (5, b"world"), (0, b"hello")]);
-        assert_eq!(stream(&got), b"helloWORLD");
-        assert!(outcomes[1].conflict.is_some());
-    }
-
-    #[test]
-    fn gap_on_acknowledgement() {
-        let mut r = Reassembler::default();
-        let mut got = Vec::new();
-        let mut sink =
-            |d: Delivery<'_>| got.push((d.offset, d.len(), matches!(d.chunk, Chunk::Gap(_))));
-        r.push(0, b"abc", 1, Timestamp(0), &mut sink);
-        r.push(10, b"xyz", 2, Timestamp(0), &mut sink);
-        assert!(r.acknowledged(13, 3, Timestamp(0), &mut sink));
-        assert_eq!(got, vec![(0, 3, false), (3, 7, true), (10, 3, false)]);
-        assert_eq!(r.gap_bytes(), 7);
-    }
-
-    #[test]
-    fn finish_turns_holes_into_gaps() {
-        let mut r = Reassembler::default();
-        let mut n = 0;
-        r.push(4, b"late", 1, Timestamp(0), &mut |_| n += 1);
-        assert_eq!(n, 0);
-        r.finish(9, Timestamp(0), &mut |_| n += 1);
-        assert_eq!(n, 2);
-        assert_eq!(r.next_offset(), 8);
-    }
-
-    #[test]
-    fn a_full_buffer_never_drops_the_piece_in_hand() {
-        let mut r = Reassembler::default();
-        let mut got = Vec::new();
-        let mut sink =
-            |d: Delivery<'_>| got.push((d.offset, d.len(), matches!(d.chunk, Chunk::Gap(_))));
-        let block = vec![1u8; 64 * 1024];
-        let mut off = 1000u64;
-        while r.pending_bytes() + block.len() <= PENDING_CAP {
-            r.push(off, &block, 1, Timestamp(0), &mut sink);
-            off += block.len() as u64;
-        }
-        // The buffer is full; 500 bytes inside the hole before it arrive.
-        let o = r.push(500, &[2u8; 500], 2, Timestamp(0), &mut sink);
-        assert!(o.limit_hit);
-        assert_eq!(
-            got[0],
-            (0, 500, true),
-            "a gap of exactly the missing 500 bytes"
-        );
-        assert_eq!(got[1], (500, 500, false), "the piece in hand is delivered");
-        assert_eq!(got[2], (1000, 64 * 1024, false));
-        assert_eq!(r.gap_bytes(), 500);
-    }
-
-    #[test]
-    fn the_cap_bounds_waiting_bytes() {
-        let mut r = Reassembler::default();
-        let block = vec![7u8; 64 * 1024];
-        let mut hit = false;
-        for i in 0..100u64 {
-            let o = r.push(
-                1 + i * block.len() as u64,
-                &block,
-                i,
-                Timestamp(0),
-                &mut |_| {},
-            );
-            hit |= o.limit_hit;
-            assert!(r.pending_bytes() <= PENDING_CAP);
-        }
-        assert!(hit);
-    }
-
-    /// A sink that appends delivered data bytes to `got`.
-    fn data_into(got: &mut Vec<u8>) -> impl FnMut(Delivery<'_>) + '_ {
-        |d| {
-            if let Chunk::Data(b) = d.chunk {
-                got.extend_from_slice(b)
-            }
-        }
-    }
-
-    /// The 5,002-byte shape (docs/reassembly.md): the receiver's window takes
-    /// only the first 5 bytes; later copies inside the window win.
-    #[test]
-    fn a_copy_inside_the_window_wins_over_one_past_it() {
-        let mut r = Reassembler::default();
-        let mut got = Vec::new();
-        r.advertised(5);
-        let o = r.push(
-            0,
-            b"hello PADDINGPADDING",
-            1,
-            Timestamp(0),
-            &mut data_into(&mut got),
-        );
-        assert_eq!(o.outside, 15);
-        r.advertised(5 + 1000);
-        let o = r.push(5, b" world", 2, Timestamp(0), &mut data_into(&mut got));
-        let c = o.conflict.expect("the out-of-window copy differs");
-        assert_eq!(
-            (c.rule, c.kept_frame, c.other_frame),
-            (OverlapRule::Window, 2, 1)
-        );
-        assert_eq!(
-            (c.kept.as_slice(), c.other.as_slice()),
-            (&b"world"[..], &b"PADDI"[..])
-        );
-        assert_eq!(c.offset, 6);
-        assert_eq!(r.conflicts().count(), 1);
-        r.push(11, b"!", 3, Timestamp(0), &mut data_into(&mut got));
-        assert_eq!(got, b"hello world!");
-        // The rest of the padding was never accepted: no ACK covers it.
-        r.finish(4, Timestamp(0), &mut data_into(&mut got));
-        assert_eq!(got, b"hello world!");
-        assert_eq!(r.gap_bytes(), 0);
-    }
-
-    #[test]
-    fn an_ack_over_an_out_of_window_copy_delivers_it() {
-        let mut r = Reassembler::default();
-        let mut got = Vec::new();
-        r.advertised(3);
-        r.push(0, b"abcdef", 1, Timestamp(0), &mut data_into(&mut got));
-        assert_eq!(got, b"abc");
-        // The receiver acknowledges 5: it took those bytes after all.
-        assert!(!r.acknowledged(5, 2, Timestamp(0), &mut data_into(&mut got)));
-        assert_eq!(got, b"abcde");
-        assert_eq!(r.gap_bytes(), 0);
-        assert_eq!(r.next_offset(), 5);
-    }
-
-    /// A capture that missed the window update: the sender's next segment
-    /// starts after its out-of-window bytes, so no other copy of them came.
-    #[test]
-    fn a_sender_moving_on_past_out_of_window_bytes_delivers_them() {
-        let mut r = Reassembler::default();
-        let mut got = Vec::new();
-        r.advertised(3);
-        r.push(0, b"abcdef", 1, Timestamp(0), &mut data_into(&mut got));
-        assert_eq!(got, b"abc");
-        // A second run past the window: the sender does not share the
-        // capture's view of the window, so the rule is given up and all is read.
-        r.push(6, b"ghi", 2, Timestamp(0), &mut data_into(&mut got));
-        assert_eq!(got, b"abcdefghi");
-        assert_eq!(r.gap_bytes(), 0);
-        assert_eq!(r.window_edge(), None);
-        r.advertised(100);
-        assert_eq!(r.window_edge(), None, "given up for good");
-    }
-
-    #[test]
-    fn the_edge_never_moves_left() {
-        let mut r = Reassembler::default();
-        r.advertised(100);
-        r.advertised(10);
-        assert_eq!(r.window_edge(), Some(100));
-    }
-}
+mod tests;
