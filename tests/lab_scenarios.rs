@@ -53,7 +53,10 @@ fn lesson(t: &Timeline) -> Lesson {
         .filter(|id| {
             id.starts_with("smtp_")
                 || id.starts_with("pop3_")
-                || matches!(*id, "tcp_zero_window" | "tcp_rst")
+                || matches!(
+                    *id,
+                    "tcp_zero_window" | "tcp_rst" | "tcp_connection_refused"
+                )
         })
         .collect();
     Lesson {

@@ -136,10 +136,14 @@ impl RecordedCall {
     }
 }
 
-/// The lines of a pcapng comment that are not recorded calls (a person's
-/// own comment on the frame), if any.
+/// The lines of a pcapng comment that are a person's
+/// own comment on the frame), if any: neither recorded calls nor kernel
+/// samples, which the socket and kernel panes show in their own words.
 pub fn own_comment(text: &str) -> Option<String> {
-    let own: Vec<&str> = text.lines().filter(|l| !l.starts_with(PREFIX)).collect();
+    let own: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with(PREFIX) && !l.starts_with(super::kernel_sample::PREFIX))
+        .collect();
     (!own.is_empty()).then(|| own.join("\n"))
 }
 
@@ -305,11 +309,26 @@ pub fn belongs(k: &RecordedCall, c: &ConnView<'_>) -> bool {
         Endpoint::Server => (c.server, c.client),
     };
     match k.call {
+        // Only a connection the listener took: a SYN refused with RST
+        // found nobody listening (RFC 9293 §3.10.7.1), whatever listened
+        // on that port before.
         CallKind::Listen => {
-            k.side == Endpoint::Server && k.local.is_some_and(|a| a.port() == c.server.port())
+            k.side == Endpoint::Server
+                && k.local.is_some_and(|a| a.port() == c.server.port())
+                && c.segments
+                    .iter()
+                    .any(|s| s.dir == Dir::S2c && s.flags.syn() && s.flags.ack())
         }
-        _ => k.local == Some(me) && k.peer == Some(them),
+        _ => k.local.is_some_and(|a| same_end(a, me)) && k.peer == Some(them),
     }
+}
+
+/// A recorded local address names `me` when it is `me`, or when it has
+/// `me`'s port and no address: getsockname() after a refused connect()
+/// reports the ephemeral port the SYN left from but `0.0.0.0`, since the
+/// socket was never connected (connect(2)).
+fn same_end(recorded: SocketAddr, me: SocketAddr) -> bool {
+    recorded == me || (recorded.ip().is_unspecified() && recorded.port() == me.port())
 }
 
 fn first_frame(c: &ConnView<'_>) -> u64 {

@@ -362,9 +362,15 @@ impl Connection {
     fn states(&mut self, seg: &TcpSegment, rel: &Rel, at: At, sink: &mut Sink<'_>) {
         let (fwd, rev) = pair_mut(&mut self.halves, at.dir);
         let closing = fwd.end.fin.is_some() || rev.end.fin.is_some();
+        // A reset that reaches an endpoint still in SYN-SENT answers its SYN.
+        let refused = rev.end.state == TcpState::SynSent;
         if state::step(&mut fwd.end, &mut rev.end, seg, rel, at, sink) {
-            self.notes
-                .reset(at, rev.feed.reasm.pending_bytes(), closing);
+            if refused {
+                self.notes.refused(at);
+            } else {
+                self.notes
+                    .reset(at, rev.feed.reasm.pending_bytes(), closing);
+            }
         }
         self.eof(at.frame, at.time, sink);
     }

@@ -289,6 +289,29 @@ impl Notes {
         );
     }
 
+    /// The sender of `at.dir` answered its peer's SYN with RST: the
+    /// connection never existed. RFC 9293 §3.10.7.1: a SYN for a port on
+    /// which nothing listens is answered with a reset, and connect() fails
+    /// with ECONNREFUSED.
+    pub fn refused(&mut self, at: At) {
+        let dir = at.dir;
+        let msg = format!(
+            "The {} refused the connection: its kernel answered the {}'s SYN with RST because no socket \
+             listens on that port (or a firewall rejects it), so the connection never opened and the {}'s \
+             connect() fails with ECONNREFUSED.",
+            dir.sender(),
+            dir.receiver(),
+            dir.receiver()
+        );
+        self.findings.add(
+            at.frame,
+            "tcp_connection_refused",
+            Severity::Warning,
+            msg,
+            "RFC 9293 §3.10.7.1",
+        );
+    }
+
     /// The sender of `at.dir` reset the connection while `unread` bytes it
     /// had received were still waiting. `closing`: a FIN had already been
     /// sent, by it or by its peer (the session was ending).
