@@ -157,6 +157,14 @@ fn every_lab_lesson_passes_its_check_on_a_fresh_recording() {
                 println!("skipped: cannot capture here ({why}); lessons were checked on their shipped captures only");
                 return;
             }
+            Err(e) if e.unsupported_here() => {
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "lesson {name}: lab {scenario} must run under CI: {e}"
+                );
+                println!("lesson {name}: SKIPPED on a fresh recording, this machine cannot run lab {scenario}: {e}");
+                continue;
+            }
             other => {
                 other.unwrap_or_else(|e| panic!("lab {scenario}: {e}"));
             }

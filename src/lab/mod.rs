@@ -7,6 +7,7 @@
 //! writes with [`crate::capture::write`], and the file is read back like any
 //! other capture.
 
+pub mod loss;
 pub mod netns;
 pub mod sample;
 pub mod scenarios;
@@ -50,6 +51,15 @@ pub enum LabError {
     Netns(#[from] netns::NetnsError),
     #[error("writing {path}: {source}")]
     Write { path: String, source: io::Error },
+}
+
+impl LabError {
+    /// The scenario needs what this machine does not offer (the `loss`
+    /// scenario's iptables rule: iptables and CAP_NET_ADMIN), as opposed to
+    /// a scenario that went wrong.
+    pub fn unsupported_here(&self) -> bool {
+        matches!(self, LabError::Scenario { source, .. } if source.kind() == io::ErrorKind::Unsupported)
+    }
 }
 
 /// What a run produced.

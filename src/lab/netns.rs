@@ -135,6 +135,12 @@ impl NetnsPair {
         enter(&self.server, &self.names[1], f)
     }
 
+    /// The name of the client's (`server == false`) or the server's
+    /// namespace, for `ip netns exec`.
+    pub fn name(&self, server: bool) -> &str {
+        &self.names[usize::from(server)]
+    }
+
     pub fn server_ip(&self) -> IpAddr {
         IpAddr::V4(SERVER_IP)
     }

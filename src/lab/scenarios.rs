@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::servers::{Greeting, Pop3Server, SmtpServer};
 use super::trace::{Listener, Sock, Trace};
 
+mod loss;
 mod sockets;
 
 /// One scenario: its name on the command line, what it shows, how it runs.
@@ -94,6 +95,13 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "reset",
         about: "The server aborts in mid-session (SO_LINGER 0, close): an RST, and the client's read fails.",
         run: reset,
+    },
+    Scenario {
+        name: "loss",
+        about: "Two segments lost on purpose (an iptables rule; root needed): MAIL is lost and resent after RCPT and \
+                DATA arrive out of order (duplicate ACKs); an ACK is lost and the body arrives twice; the client \
+                ends with a RST.",
+        run: loss::loss,
     },
 ];
 

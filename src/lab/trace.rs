@@ -109,6 +109,11 @@ impl Trace {
         }
     }
 
+    /// With `--netns`, the namespace of the client's or the server's end.
+    pub fn namespace(&self, server: bool) -> Option<&str> {
+        self.netns.as_deref().map(|n| n.name(server))
+    }
+
     /// The calls so far.
     pub fn calls(&self) -> Vec<RecordedCall> {
         let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
@@ -411,6 +416,11 @@ impl Sock {
         self.snap("before close");
         self.record(CallKind::Close, 0, None, None);
         drop(self.socket);
+    }
+
+    /// This socket's own address and its peer's.
+    pub fn addrs(&self) -> (Option<SocketAddr>, Option<SocketAddr>) {
+        (self.local, self.peer)
     }
 
     /// Whatever a line reader has read ahead and not handed out yet.

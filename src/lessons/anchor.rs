@@ -24,6 +24,12 @@ pub struct Anchor {
     /// A segment with this TCP analysis flag (`retransmission`, `duplicate_ack`,
     /// `zero_window`, `zero_window_probe`, `window_update`, ...).
     pub flag: Option<String>,
+    /// `resent = true`: a segment carrying bytes this capture had already
+    /// seen, however the analysis classes it (a retransmission, fast or
+    /// spurious, or — sent again within a round trip — out of order, as
+    /// Wireshark's rule says), so a lesson holds on a fresh recording whose
+    /// timing tips it one way or the other.
+    pub resent: Option<bool>,
     /// A client command, by verb (`HELO`, `MAIL`, `USER`).
     pub command: Option<String>,
     /// A server reply, by code (`220`, `354`; POP3 `+OK`, `-ERR`).
@@ -96,6 +102,7 @@ impl Anchor {
             (self.frame.is_some(), "frame"),
             (self.segment.is_some(), "segment"),
             (self.flag.is_some(), "flag"),
+            (self.resent.is_some(), "resent"),
             (self.command.is_some(), "command"),
             (self.reply.is_some(), "reply"),
             (self.call.is_some(), "call"),
@@ -144,6 +151,9 @@ impl Anchor {
         if let Some(f) = &self.flag {
             return format!("the segment{nth} marked {f}{side}");
         }
+        if self.resent.is_some() {
+            return format!("the segment{nth} that resent bytes{side}");
+        }
         if let Some(c) = &self.command {
             return format!("the {c} command{nth}");
         }
@@ -178,7 +188,7 @@ impl Anchor {
     pub fn resolve(&self, t: &Timeline, kernel: &KernelIndex, conn: u32) -> Result<Resolved, Miss> {
         match self.kinds().as_slice() {
             [_] => {}
-            [] => return Err("names no event (frame, segment, flag, command, reply, call, finding, kernel or message)".into()),
+            [] => return Err("names no event (frame, segment, flag, resent, command, reply, call, finding, kernel or message)".into()),
             many => return Err(format!("names {} at once; a step is anchored to one", many.join(" and "))),
         }
         if let Some(c) = self.conn.filter(|&c| t.connection(c).is_none()) {
@@ -230,7 +240,7 @@ impl Anchor {
         Err(format!("{} cannot be found", self.describe()))
     }
 
-    /// `segment` and `flag` anchors.
+    /// `segment`, `flag` and `resent` anchors.
     fn segment_frame(&self, t: &Timeline, conn: u32, nth: usize) -> Result<Option<u64>, Miss> {
         let dir = self.side.map(|s| match s {
             Endpoint::Client => Dir::C2s,
@@ -258,6 +268,18 @@ impl Anchor {
             let mut segs = t
                 .segments_of(conn)
                 .filter(|s| mine(s.dir) && s.analysis.names().contains(&flag.as_str()));
+            return segs
+                .nth(nth - 1)
+                .map(|s| Some(s.frame))
+                .ok_or_else(|| format!("no {} in connection {conn}", self.describe()));
+        }
+        if let Some(resent) = self.resent {
+            if !resent {
+                return Err("`resent = false` names no event; write `resent = true`".into());
+            }
+            let mut segs = t
+                .segments_of(conn)
+                .filter(|s| mine(s.dir) && s.context.original_frame.is_some());
             return segs
                 .nth(nth - 1)
                 .map(|s| Some(s.frame))
@@ -459,5 +481,21 @@ mod tests {
         assert!(typo.unwrap_err().contains("not a TCP analysis flag"));
         let zero = anchor("flag = \"zero_window\"").resolve(&t, &k, 1);
         assert_eq!(zero.map(|r| r.frame), Ok(22));
+    }
+
+    #[test]
+    fn resent_lands_on_bytes_sent_again_however_they_are_classed() {
+        // loss.pcapng: MAIL first in #9, sent again in #12 within a round
+        // trip (out of order by Wireshark's rule); the body first in #19,
+        // again in #21 (a spurious retransmission).
+        let (t, k) = shipped("loss.pcapng");
+        let first = anchor("resent = true\nside = \"client\"").resolve(&t, &k, 1);
+        let second = anchor("resent = true\nnth = 2").resolve(&t, &k, 1);
+        assert_eq!(first.map(|r| r.frame), Ok(12));
+        assert_eq!(second.map(|r| r.frame), Ok(21));
+        let none = anchor("resent = true\nside = \"server\"").resolve(&t, &k, 1);
+        assert!(none.unwrap_err().contains("resent bytes from the server"));
+        let no = anchor("resent = false").resolve(&t, &k, 1);
+        assert!(no.unwrap_err().contains("resent = true"));
     }
 }

@@ -23,6 +23,7 @@ pub const LESSONS: &[(&str, &str)] = &[
         "percent-relay",
         include_str!("../../lessons/percent-relay.md"),
     ),
+    ("loss", include_str!("../../lessons/loss.md")),
     ("reset", include_str!("../../lessons/reset.md")),
     ("kernel-knew", include_str!("../../lessons/kernel-knew.md")),
 ];
@@ -82,6 +83,7 @@ pub const CAPTURES: &[(&str, &[u8])] = &[
         "pop3-fetch.pcapng",
         include_bytes!("../../captures/pop3-fetch.pcapng"),
     ),
+    ("loss.pcapng", include_bytes!("../../captures/loss.pcapng")),
     (
         "reset.pcapng",
         include_bytes!("../../captures/reset.pcapng"),

@@ -173,6 +173,38 @@ pub struct Context {
     pub into_zero_window: bool,
     /// How far the right edge of the window moved left (window shrunk).
     pub shrunk_by: u64,
+    /// What a duplicate ACK's SACK option says (RFC 2018 §3, RFC 2883 §4);
+    /// its blocks themselves are in the frame (NIC pane). One byte: every
+    /// segment record carries a context.
+    pub sack: Sack,
+}
+
+/// What an ACK's SACK option reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sack {
+    /// No SACK option.
+    #[default]
+    None,
+    /// Blocks above the acknowledgement number: later bytes that arrived,
+    /// so only what lies before them is missing (RFC 2018 §3).
+    Later,
+    /// The first block lies below the acknowledgement number: a D-SACK,
+    /// bytes received twice (RFC 2883 §4).
+    Duplicate,
+}
+
+/// What a duplicate ACK says, read with its SACK option if it has one.
+fn dup_ack_reason(ctx: &Context) -> &'static str {
+    match ctx.sack {
+        Sack::Duplicate => "its SACK option reports bytes below the acknowledgement number: a D-SACK, the \
+             receiver saying it got those bytes twice (RFC 2883 §4). Nothing is missing; a copy was resent \
+             that did not need to be.",
+        Sack::Later => "the receiver is asking again for the byte it expects, and its SACK option lists later \
+             bytes that did arrive: only what lies before them is missing (RFC 2018 §3; three in a row \
+             trigger fast retransmit, RFC 5681 §3.2).",
+        Sack::None => "the receiver is asking again for the byte it expects (three in a row trigger fast \
+             retransmit, RFC 5681 §3.2).",
+    }
 }
 
 /// The rule that fired, in a sentence a student can read.
@@ -200,6 +232,12 @@ pub fn explain(flag: Flag, ctx: &Context) -> String {
         Flag::SpuriousRetransmission => format!(
             "Spurious retransmission: the peer had already acknowledged these bytes{orig}, so resending them was unnecessary."
         ),
+        Flag::OutOfOrder if ctx.original_frame.is_some() => format!(
+            "Out of order: arrived shortly after a segment with higher sequence numbers, sooner than a round \
+             trip (Wireshark's rule). This capture saw these bytes before{orig}: they were sent again, most \
+             likely because the receiver never got the first copy and its ACKs said so (RFC 5681 §3.2, \
+             RFC 2018). TCP holds later bytes until this hole fills, so read() never sees the disorder."
+        ),
         Flag::OutOfOrder => "Out of order: arrived shortly after a segment with higher sequence numbers; TCP holds \
              later bytes until this hole fills, so read() never sees the disorder."
             .to_string(),
@@ -210,12 +248,16 @@ pub fn explain(flag: Flag, ctx: &Context) -> String {
              receiver got them, the capture missed them."
             .to_string(),
         Flag::DuplicateAck => format!(
-            "Duplicate ACK #{}: the same acknowledgement number and window again{}; the receiver is asking \
-             again for the byte it expects (three in a row trigger fast retransmit, RFC 5681 §3.2).",
-            ctx.dup_ack_num,
+            "Duplicate ACK{}: the same acknowledgement number and window again{}; {}",
+            // A finding's summary has no one ACK to count.
+            Some(ctx.dup_ack_num)
+                .filter(|&n| n > 0)
+                .map(|n| format!(" #{n}"))
+                .unwrap_or_default(),
             ctx.dup_ack_of
                 .map(|f| format!(" as frame {f}"))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            dup_ack_reason(ctx)
         ),
         Flag::ZeroWindow => "Zero window: the receiver advertises no room; its application is not calling \
              read() and its buffer is full (RFC 9293 §3.8.6.1)."
@@ -405,6 +447,13 @@ impl Flow {
                 a.set(Flag::DuplicateAck);
                 ctx.dup_ack_num = self.dup_acks + 1;
                 ctx.dup_ack_of = Some(self.last_ack_frame);
+                if let Some(&(left, _)) = seg.options.sack.first() {
+                    ctx.sack = if super::seq::unwrap(left, rel.peer_base, rel.ack) < rel.ack {
+                        Sack::Duplicate
+                    } else {
+                        Sack::Later
+                    };
+                }
             }
         }
     }
@@ -525,6 +574,35 @@ mod tests {
         );
         assert_eq!(a.names(), ["duplicate_ack"]);
         assert_eq!((ctx.dup_ack_num, ctx.dup_ack_of), (1, Some(2)));
+    }
+
+    #[test]
+    fn a_duplicate_ack_is_read_with_its_sack_block() {
+        let judge = |block: (u32, u32)| {
+            let (mut seg, rel) = segment(TcpFlags::ACK, 1, 101, b"");
+            seg.options.sack = vec![block];
+            let fwd = Flow {
+                last_ack: Some(101),
+                ..sent_up_to(1)
+            };
+            fwd.judge(
+                &Flow::default(),
+                &seg,
+                &rel,
+                at_ms(50),
+                &Reassembler::default(),
+                None,
+            )
+        };
+        // Bytes beyond the ACK arrived: a hole before them (RFC 2018).
+        let (a, ctx) = judge((201, 301));
+        assert_eq!(a.names(), ["duplicate_ack"]);
+        assert_eq!(ctx.sack, Sack::Later);
+        assert!(explain(Flag::DuplicateAck, &ctx).contains("later bytes that did arrive"));
+        // A block below the ACK: those bytes came twice (RFC 2883 §4).
+        let (_, ctx) = judge((51, 101));
+        assert_eq!(ctx.sack, Sack::Duplicate);
+        assert!(explain(Flag::DuplicateAck, &ctx).contains("D-SACK"));
     }
 
     #[test]

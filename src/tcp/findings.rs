@@ -325,9 +325,9 @@ impl Notes {
             // error.
             let msg = format!(
                 "The {} reset the connection while it was closing (a FIN had been sent): its application \
-                 called close() with data still arriving or unread (often a TLS close_notify), and its kernel \
-                 answers with RST instead of FIN. This is how close() ends such a session, not an error; \
-                 the {} loses nothing it was waiting for.",
+                 called close() with data still arriving or unread (often a TLS close_notify), or asked for \
+                 an abort (SO_LINGER 0), and its kernel answers with RST instead of FIN. This is how close() \
+                 ends such a session, not an error; the {} loses nothing it was waiting for.",
                 dir.sender(),
                 dir.receiver()
             );

@@ -102,7 +102,11 @@ mod tests {
     /// One record is kept per segment of the capture: keep it compact.
     #[test]
     fn records_stay_compact() {
-        assert!(std::mem::size_of::<super::SegmentRecord>() <= 144);
+        assert!(
+            std::mem::size_of::<super::SegmentRecord>() <= 144,
+            "{}",
+            std::mem::size_of::<super::SegmentRecord>()
+        );
     }
 
     #[test]
