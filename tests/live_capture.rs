@@ -108,3 +108,42 @@ fn loopback_frames_arrive_whole_once_and_stamped() {
     );
     assert_eq!(carried, payload.len(), "every byte once, no frame cut");
 }
+
+/// A frame's time is when the kernel saw it, not when the reader got round
+/// to it: a datagram sent, then read 300 ms later, still carries the time it
+/// was sent (within the 100 ms the check allows for a slow machine), so a
+/// recorded call can never overtake the segment it caused.
+#[test]
+fn a_frame_read_late_keeps_the_time_the_kernel_saw_it() {
+    let mut cap = match LiveCapture::open("lo") {
+        Ok(c) => c,
+        Err(LiveError::Permission(why)) => {
+            println!("cannot capture here ({why}): frame timestamps were not checked");
+            return;
+        }
+        Err(e) => panic!("opening lo: {e}"),
+    };
+    let rx = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let tx = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let marker = b"sockscope timestamp probe";
+    let sent = sockscope::capture::live::now();
+    tx.send_to(marker, rx.local_addr().expect("addr"))
+        .expect("send");
+    std::thread::sleep(Duration::from_millis(300));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let Some((t, data)) = cap.next_frame().expect("capture") else {
+            continue;
+        };
+        if !data.windows(marker.len()).any(|w| w == marker) {
+            continue;
+        }
+        let late_ms = (t.0 - sent.0) / 1_000_000;
+        assert!(
+            (-100..100).contains(&late_ms),
+            "the probe is stamped {late_ms} ms after it was sent: stamped on receipt, not by the kernel"
+        );
+        return;
+    }
+    panic!("the probe datagram was never captured");
+}

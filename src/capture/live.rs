@@ -7,15 +7,20 @@
 //! * pnet's default read buffer is 4096 bytes, and `recvfrom` silently cuts a
 //!   longer frame to it; we read with [`READ_BUFFER`] (256 KiB, more than the
 //!   64 KiB a loopback frame can reach) and keep the original length.
-//! * Frames carry no timestamp: each is stamped on receipt, so times are a few
-//!   microseconds late and share the host's clock with the lab's calls.
+//! * pnet hands frames over without their timestamp. The kernel keeps the
+//!   one of the last frame read on the socket, and `ioctl(SIOCGSTAMPNS)`
+//!   returns it: each frame gets the time the kernel saw it (the host's
+//!   real-time clock, which the lab's calls share), not the later time the
+//!   reader got round to it, so a call or a kernel sample is never placed
+//!   before the segment it followed (docs/lab.md). Where the ioctl fails,
+//!   the frame is stamped on receipt.
 //! * On a loopback interface every frame is seen twice, once leaving and once
 //!   arriving. A classic BPF filter attached to the socket (`SKF_AD_PKTTYPE`)
 //!   drops the outgoing copy in the kernel — only on loopback: on a real NIC
 //!   the outgoing frames are the host's own traffic and are kept.
 
 use std::io;
-use std::os::fd::IntoRawFd;
+use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{LinkType, Timestamp};
@@ -93,6 +98,9 @@ enum Rx {
 /// A capture running on one interface.
 pub struct LiveCapture {
     rx: Rx,
+    /// The AF_PACKET socket pnet reads (pnet owns and closes it), asked for
+    /// each frame's kernel timestamp.
+    stamp_fd: Option<RawFd>,
     name: String,
     loopback: bool,
     link: LinkType,
@@ -121,6 +129,7 @@ impl LiveCapture {
             Ok(LiveCapture {
                 link: rx.link,
                 rx: Rx::Pcap(rx),
+                stamp_fd: None,
                 name: name.to_string(),
                 loopback: iface.is_loopback(),
             })
@@ -160,6 +169,10 @@ impl LiveCapture {
         };
         let loopback = iface.is_loopback();
         let socket = packet_socket(loopback).map_err(io_err)?;
+        let stamp_fd = socket.as_raw_fd();
+        // The first ask turns the socket's timestamps on (it answers ENOENT:
+        // nothing read yet), so every frame read from now on carries one.
+        let _ = kernel_stamp(stamp_fd);
         let config = pnet_datalink::Config {
             read_buffer_size: READ_BUFFER,
             read_timeout: Some(POLL),
@@ -171,6 +184,7 @@ impl LiveCapture {
         match pnet_datalink::channel(iface, config).map_err(io_err)? {
             pnet_datalink::Channel::Ethernet(_tx, rx) => Ok(LiveCapture {
                 rx: Rx::Pnet(rx),
+                stamp_fd: Some(stamp_fd),
                 name: name.to_string(),
                 loopback,
                 link: LinkType::ETHERNET,
@@ -196,14 +210,18 @@ impl LiveCapture {
         self.link
     }
 
-    /// The next frame, stamped on receipt; `None` when [`POLL`] passed with
-    /// nothing.
+    /// The next frame with the kernel's timestamp (stamped on receipt if
+    /// the kernel gave none); `None` when [`POLL`] passed with nothing.
     pub fn next_frame(&mut self) -> Result<Option<(Timestamp, &[u8])>, LiveError> {
+        let stamp_fd = self.stamp_fd;
         match &mut self.rx {
             #[cfg(feature = "pcap")]
             Rx::Pcap(rx) => rx.next_frame(&self.name),
             Rx::Pnet(rx) => match rx.next() {
-                Ok(frame) => Ok(Some((now(), frame))),
+                Ok(frame) => {
+                    let t = stamp_fd.and_then(kernel_stamp).unwrap_or_else(now);
+                    Ok(Some((t, frame)))
+                }
                 Err(e)
                     if matches!(
                         e.kind(),
@@ -229,6 +247,39 @@ pub fn now() -> Timestamp {
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     Timestamp(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+/// `SIOCGSTAMPNS` (linux/sockios.h; `SIOCGSTAMPNS_OLD`, which is the one
+/// with a 64-bit `struct timespec` where `long` is 64 bits).
+#[cfg(target_pointer_width = "64")]
+const SIOCGSTAMPNS: libc::c_ulong = 0x8907;
+
+/// The kernel's timestamp of the last frame read from `fd` (socket(7),
+/// SIOCGSTAMP), None if it has none.
+#[cfg(target_pointer_width = "64")]
+fn kernel_stamp(fd: RawFd) -> Option<Timestamp> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: SIOCGSTAMPNS writes one `struct timespec` through the pointer,
+    // which points at `ts`, alive and of that type for the whole call; `fd`
+    // is the packet socket pnet reads, open as long as the capture is.
+    let rc = unsafe { libc::ioctl(fd, SIOCGSTAMPNS as _, &mut ts as *mut libc::timespec) };
+    if rc != 0 || (ts.tv_sec == 0 && ts.tv_nsec == 0) {
+        return None;
+    }
+    let nanos = ts
+        .tv_sec
+        .checked_mul(1_000_000_000)?
+        .checked_add(ts.tv_nsec)?;
+    Some(Timestamp(nanos))
+}
+
+/// Elsewhere the ioctl's number differs: frames are stamped on receipt.
+#[cfg(not(target_pointer_width = "64"))]
+fn kernel_stamp(_fd: RawFd) -> Option<Timestamp> {
+    None
 }
 
 /// An AF_PACKET socket for every protocol; on loopback with a filter that

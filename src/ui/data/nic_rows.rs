@@ -219,11 +219,16 @@ fn tcp_rows(p: &FrameDetail, seg: &SegmentRecord, tcp: &TcpDetail, out: &mut Vec
         )
         .at(bytes_of(p, "TCP", "checksum")),
     );
-    option_rows(p, tcp, out);
+    // SACK edges are in the acknowledged direction's numbering, as the ack is:
+    // the same offset turns them relative.
+    let ack_base = tcp.ack.wrapping_sub(seg.ack);
+    option_rows(p, tcp, ack_base, out);
     out.push(row(Some(3), "data", "payload", format!("{} B", tcp.payload_len)).at(p.payload()));
 }
 
-fn option_rows(p: &FrameDetail, tcp: &TcpDetail, out: &mut Vec<NicRow>) {
+/// The TCP options; SACK blocks relative to `ack_base` (the peer's ISN), as
+/// the ack number is shown.
+fn option_rows(p: &FrameDetail, tcp: &TcpDetail, ack_base: u32, out: &mut Vec<NicRow>) {
     let o = &tcp.options;
     let at = bytes_of(p, "TCP", "options");
     let mut add = |label: &'static str, key: &'static str, value: String| {
@@ -243,7 +248,14 @@ fn option_rows(p: &FrameDetail, tcp: &TcpDetail, out: &mut Vec<NicRow>) {
         add("SACK", "sack", "permitted".into());
     }
     if !o.sack.is_empty() {
-        add("SACK", "sack", format!("{} blocks", o.sack.len()));
+        // RFC 2018 §3: each block is [left, right) of bytes received; a
+        // first block below the ack is a D-SACK (RFC 2883 §4).
+        let blocks: Vec<String> = o
+            .sack
+            .iter()
+            .map(|&(l, r)| format!("{}–{}", l.wrapping_sub(ack_base), r.wrapping_sub(ack_base)))
+            .collect();
+        add("SACK", "sack", blocks.join(", "));
     }
     if let Some((v, e)) = o.timestamp {
         add("TS", "timestamps", format!("{v} / echo {e}"));
