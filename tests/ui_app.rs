@@ -500,6 +500,19 @@ fn the_dialogue_shows_the_message_and_a_lenient_reading() {
         "{screen}"
     );
     assert!(!screen.contains("message 1 · 96 B"), "not yet: {screen}");
+    // Its row is numbered by the frame the cursor has seen, not by the
+    // frame its content will end in: that would tell what comes next.
+    let row = screen
+        .lines()
+        .find(|l| l.contains("content arriving since"))
+        .unwrap_or_else(|| panic!("an arriving row: {screen}"));
+    let dialogue = row.rsplit("││").next().unwrap_or(row);
+    assert!(
+        dialogue
+            .trim_start()
+            .starts_with(&format!("#{} ", content_frames[0])),
+        "{row}"
+    );
     // At the end: the whole story.
     press(&mut app, KeyCode::Char('G'));
     let screen = ui::render_text(&mut app, 140, 40);

@@ -425,7 +425,8 @@ fn message_lines(c: &Ctx<'_>, i: usize, row: &Row, p: &RowPaint) -> Vec<Line<'st
         .flat_map(|fr| c.data.findings_at(c.conn, *fr))
         .map(|f| f.severity)
         .max();
-    let body = if row.first <= c.cursor && c.cursor < row.last {
+    let arriving = row.first <= c.cursor && c.cursor < row.last;
+    let body = if arriving {
         Span::styled(
             format!("message {} · content arriving since #{}", i + 1, row.first),
             p.paint(t.partial()),
@@ -436,8 +437,10 @@ fn message_lines(c: &Ctx<'_>, i: usize, row: &Row, p: &RowPaint) -> Vec<Line<'st
             p.paint(t.text()),
         )
     };
+    // While it arrives, its end is still to come: numbering the row by that
+    // frame would tell what comes next (spoilers hidden).
     let mut out = vec![p.finish(vec![
-        gutter(row.last, c, p),
+        gutter(if arriving { row.first } else { row.last }, c, p),
         mark_of(p, worst),
         Span::styled("✉ ", p.paint(t.client())),
         body,
