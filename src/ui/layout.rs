@@ -57,8 +57,9 @@ pub fn is_wide(size: Rect) -> bool {
 /// The layout for a terminal of `size`; in tabs, `focus` is the pane shown;
 /// with `lesson`, a lesson pane takes the narration's place and more (the
 /// lesson tells the story; a short narration of the segment stays when
-/// there is room).
-pub fn areas(size: Rect, focus: Pane, lesson: bool) -> Areas {
+/// there is room); with `wide_kernel` (a lab capture's four kernel columns)
+/// the kernel pane gets a wider share of the bottom row.
+pub fn areas(size: Rect, focus: Pane, lesson: bool, wide_kernel: bool) -> Areas {
     // A lesson's pane takes rows: side by side only when the panes still
     // get enough of them, else the pane the step is about fills the tab.
     let wide = is_wide(size) && (!lesson || size.height >= LESSON_WIDE_MIN_H);
@@ -106,12 +107,16 @@ pub fn areas(size: Rect, focus: Pane, lesson: bool) -> Areas {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
     let [dialogue, findings] =
         Layout::vertical([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(right);
-    let [nic, kernel, socket] = Layout::horizontal([
-        Constraint::Percentage(34),
-        Constraint::Percentage(28),
-        Constraint::Percentage(38),
-    ])
-    .areas(bottom);
+    // With a lab capture the kernel pane holds four value columns (inferred
+    // and observed per endpoint), and a window of 64512 B must fit in one
+    // without being cut: it gets a third of the width.
+    let shares = if wide_kernel {
+        [31, 34, 35]
+    } else {
+        [34, 28, 38]
+    };
+    let [nic, kernel, socket] =
+        Layout::horizontal(shares.map(Constraint::Percentage)).areas(bottom);
     a.panes = [
         Some(ladder),
         Some(dialogue),
@@ -131,7 +136,12 @@ impl ViewState {
 
     /// The layout of the state's screen at another size.
     pub fn areas_in(&self, size: Rect) -> Areas {
-        areas(size, self.focus, self.lesson.is_some())
+        areas(
+            size,
+            self.focus,
+            self.lesson.is_some(),
+            self.observed_kernel,
+        )
     }
 }
 
@@ -141,11 +151,11 @@ mod tests {
 
     #[test]
     fn small_terminals_fold_into_tabs_and_large_ones_show_all() {
-        let small = areas(Rect::new(0, 0, 80, 24), Pane::Dialogue, false);
+        let small = areas(Rect::new(0, 0, 80, 24), Pane::Dialogue, false, false);
         assert!(!small.is_wide());
         assert!(small.pane(Pane::Dialogue).is_some());
         assert!(small.pane(Pane::Ladder).is_none());
-        let big = areas(Rect::new(0, 0, 200, 60), Pane::Ladder, false);
+        let big = areas(Rect::new(0, 0, 200, 60), Pane::Ladder, false, false);
         assert!(Pane::ALL.iter().all(|p| big.pane(*p).is_some()));
         let ladder = big.pane(Pane::Ladder).expect("ladder");
         assert!(ladder.height >= 30 && ladder.width >= 100, "{ladder:?}");
@@ -154,7 +164,7 @@ mod tests {
     #[test]
     fn a_lesson_takes_the_narration_and_more() {
         for (w, h) in [(80, 24), (110, 28), (160, 45)] {
-            let a = areas(Rect::new(0, 0, w, h), Pane::Kernel, true);
+            let a = areas(Rect::new(0, 0, w, h), Pane::Kernel, true, false);
             let lesson = a.lesson.expect("a lesson pane");
             assert!(lesson.height >= 8, "{w}x{h}: {lesson:?}");
             assert!(
@@ -165,10 +175,23 @@ mod tests {
     }
 
     #[test]
+    fn four_kernel_columns_get_a_wider_kernel_pane() {
+        let size = Rect::new(0, 0, 140, 40);
+        let width = |wide| {
+            areas(size, Pane::Ladder, false, wide)
+                .pane(Pane::Kernel)
+                .map_or(0, |r| r.width)
+        };
+        // 4 columns of 8 (a value like "64512 B" and a space) beside the labels.
+        assert!(width(true) >= 2 + 10 + 4 * 8, "{}", width(true));
+        assert!(width(true) > width(false));
+    }
+
+    #[test]
     fn tiny_terminals_do_not_panic() {
         for (w, h) in [(0, 0), (1, 1), (10, 3), (80, 5), (300, 2)] {
-            let _ = areas(Rect::new(0, 0, w, h), Pane::Ladder, false);
-            let _ = areas(Rect::new(0, 0, w, h), Pane::Ladder, true);
+            let _ = areas(Rect::new(0, 0, w, h), Pane::Ladder, false, false);
+            let _ = areas(Rect::new(0, 0, w, h), Pane::Ladder, true, false);
         }
     }
 }

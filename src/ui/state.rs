@@ -270,6 +270,10 @@ pub struct ViewState {
     /// The guided lesson being played, if any.
     pub lesson: Option<LessonState>,
     pub quit: bool,
+    /// The capture carries the lab's kernel samples: the kernel pane shows
+    /// four value columns (inferred and observed per endpoint) and gets a
+    /// wider share of the screen.
+    pub observed_kernel: bool,
 }
 
 /// The teaching pace for a short capture, capture time for a long one.
@@ -322,6 +326,7 @@ impl ViewState {
             spoilers: true,
             lesson: None,
             quit: false,
+            observed_kernel: !data.timeline.kernel.is_empty(),
         }
     }
 }
