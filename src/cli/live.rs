@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use super::observe::Observer;
 use anyhow::{Context, Result};
 use sockscope::capture::live::{self, LiveCapture};
 use sockscope::capture::write::PcapngWriter;
@@ -37,6 +38,11 @@ pub struct LiveArgs {
     /// Print the final report as JSON Lines instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also ask the kernel, every 50 ms, what it holds for the local TCP
+    /// sockets on these ports (INET_DIAG, as `ss -tin` does): the kernel
+    /// pane then shows a local program's real queues beside the inferred.
+    #[arg(long)]
+    pub observe_local: bool,
     /// A capture filter in tcpdump's syntax, e.g. 'tcp port 25' (pcap feature).
     #[cfg(feature = "pcap")]
     #[arg(short = 'f', long, value_name = "FILTER")]
@@ -94,6 +100,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         }
         None => None,
     };
+    let observer = observer(args)?;
     let mut count = 0u64;
     let start = live::now();
     let cap_link = cap.link_type();
@@ -122,8 +129,9 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
             continue;
         }
         let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
+        let comment = observer.as_ref().and_then(Observer::take);
         if let Some(w) = &mut file {
-            w.write_epb(0, time, data, len, None)?;
+            w.write_epb(0, time, data, len, comment.as_deref())?;
         }
         count += 1;
         let frame = Frame {
@@ -135,7 +143,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
                 orig_len: len,
                 interface: 0,
                 offset: 0,
-                comment: None,
+                comment,
             },
             data,
         };
@@ -157,6 +165,9 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         w.into_inner().flush()?;
     }
     eprintln!("sockscope: {count} TCP frames captured");
+    if let Some(o) = observer {
+        say_observed(o);
+    }
     let analysis = analysis.finish(None);
     let sel = Selection::default();
     let mut out = BufWriter::new(out);
@@ -168,6 +179,30 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// With `--observe-local`, the kernel observer, started before the capture.
+fn observer(args: &LiveArgs) -> Result<Option<Observer>> {
+    if !args.observe_local {
+        return Ok(None);
+    }
+    let o = Observer::start(args.port.clone())
+        .context("--observe-local asks the kernel for its TCP sockets (INET_DIAG) and could not")?;
+    Ok(Some(o))
+}
+
+/// What the observer has to say at the end, on stderr.
+fn say_observed(o: Observer) {
+    let (dropped, failed) = o.finish();
+    if dropped > 0 {
+        eprintln!(
+            "sockscope: {dropped} kernel samples dropped: more than {} waited for a frame to carry them",
+            super::observe::MAX_WAITING
+        );
+    }
+    if let Some(why) = failed {
+        eprintln!("sockscope: the kernel stopped answering --observe-local: {why}");
+    }
 }
 
 /// How many findings of each connection were printed already (TCP layer,
@@ -245,13 +280,16 @@ fn view(args: &LiveArgs, mut cap: LiveCapture) -> Result<ExitCode> {
         }
         None => None,
     };
+    let observer = observer(args)?;
     let stop = Arc::new(AtomicBool::new(false));
     let name = format!("live: {}", cap.name());
     let loader = ui::source::live(&name, bytes.clone(), Duration::from_millis(250));
     let mut first = timeline::Timeline::default();
     first.source = name;
     let data = Arc::new(ui::Data::build(first, false));
-    let app = super::view::app(data, FrameStore::Shared(bytes)).live();
+    let mut app = super::view::app(data, FrameStore::Shared(bytes)).live();
+    // Observed kernel columns are coming: room for them from the start.
+    app.state.observed_kernel = observer.is_some();
     let done = stop.clone();
     let failed = Arc::new(AtomicBool::new(false));
     let abort = failed.clone();
@@ -263,12 +301,21 @@ fn view(args: &LiveArgs, mut cap: LiveCapture) -> Result<ExitCode> {
     });
     // A failing capture stops the view first, so the terminal is restored
     // before the error is printed.
-    let captured = capture(args, &mut cap, &mut kept, &mut file, &stop);
+    let captured = capture(
+        args,
+        &mut cap,
+        (&mut kept, &mut file),
+        observer.as_ref(),
+        &stop,
+    );
     if captured.is_err() {
         failed.store(true, Ordering::Relaxed);
     }
     let view = viewer.join();
     let count = captured?;
+    if let Some(o) = observer {
+        say_observed(o);
+    }
     if let Some(w) = file {
         w.into_inner().flush()?;
     }
@@ -289,8 +336,11 @@ fn view(args: &LiveArgs, mut cap: LiveCapture) -> Result<ExitCode> {
 fn capture(
     args: &LiveArgs,
     cap: &mut LiveCapture,
-    kept: &mut PcapngWriter<Shared>,
-    file: &mut Option<PcapngWriter<BufWriter<File>>>,
+    (kept, file): (
+        &mut PcapngWriter<Shared>,
+        &mut Option<PcapngWriter<BufWriter<File>>>,
+    ),
+    observer: Option<&Observer>,
     stop: &AtomicBool,
 ) -> Result<usize> {
     let cap_link = cap.link_type();
@@ -303,11 +353,12 @@ fn capture(
             continue;
         }
         let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
+        let comment = observer.and_then(Observer::take);
         if let Some(w) = file {
-            w.write_epb(0, time, data, len, None)?;
+            w.write_epb(0, time, data, len, comment.as_deref())?;
         }
         if count < KEEP {
-            kept.write_epb(0, time, data, len, None)?;
+            kept.write_epb(0, time, data, len, comment.as_deref())?;
         }
         count += 1;
     }

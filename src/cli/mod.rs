@@ -6,6 +6,7 @@ pub mod generate;
 pub mod lab;
 pub mod lesson;
 pub mod live;
+pub mod observe;
 pub mod report;
 pub mod view;
 

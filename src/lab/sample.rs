@@ -8,43 +8,15 @@ use std::net::SocketAddr;
 use std::os::fd::RawFd;
 
 use crate::capture::live::now;
-use crate::socket::kernel_sample::{state_name, KernelSample};
+use crate::socket::kernel_sample::KernelSample;
+use crate::socket::tcp_info::{TcpInfo, INFO_LEN};
 use crate::socket::Endpoint;
 
 /// `SIOCOUTQNSD` (include/uapi/linux/sockios.h): not in the libc crate.
 const SIOCOUTQNSD: libc::c_ulong = 0x894B;
 
-/// Bytes of `struct tcp_info` asked for: up to and past `tcpi_snd_wnd`.
-const INFO_LEN: usize = 256;
-
-/// `struct tcp_info` as raw bytes and how many the kernel filled.
-struct Info {
-    buf: [u8; INFO_LEN],
-    len: usize,
-}
-
-impl Info {
-    fn u8(&self, at: usize) -> u8 {
-        if at < self.len {
-            self.buf[at]
-        } else {
-            0
-        }
-    }
-    /// The u32 field at byte offset `at` (offsets from the uapi header
-    /// include/uapi/linux/tcp.h), if the kernel filled it.
-    fn u32(&self, at: usize) -> Option<u64> {
-        let b = self.buf.get(at..at + 4).filter(|_| at + 4 <= self.len)?;
-        Some(u64::from(u32::from_ne_bytes(b.try_into().ok()?)))
-    }
-    fn u64(&self, at: usize) -> Option<u64> {
-        let b = self.buf.get(at..at + 8).filter(|_| at + 8 <= self.len)?;
-        Some(u64::from_ne_bytes(b.try_into().ok()?))
-    }
-}
-
-fn tcp_info(fd: RawFd) -> Option<Info> {
-    let mut info = Info {
+fn tcp_info(fd: RawFd) -> Option<TcpInfo> {
+    let mut info = TcpInfo {
         buf: [0; INFO_LEN],
         len: 0,
     };
@@ -84,35 +56,13 @@ pub fn sample(
     at: &str,
 ) -> Option<KernelSample> {
     let info = tcp_info(fd)?;
-    let state = state_name(info.u8(0));
-    let listening = state == "LISTEN";
-    let unacked = info.u32(24).unwrap_or(0);
+    let listening = info.state() == "LISTEN";
     let queues = |r| if listening { None } else { ioctl_int(fd, r) };
-    Some(KernelSample {
-        t: now().0,
-        side,
-        local,
-        peer,
-        at: at.to_string(),
-        state: state.to_string(),
-        inq: queues(libc::FIONREAD as libc::c_ulong),
-        outq: queues(libc::TIOCOUTQ as libc::c_ulong),
-        unsent: queues(SIOCOUTQNSD),
-        accept_queue: listening.then_some(unacked),
-        accept_backlog: if listening { info.u32(28) } else { None },
-        unacked: if listening { 0 } else { unacked },
-        retransmits: info.u32(100).unwrap_or(0),
-        snd_mss: info.u32(16).unwrap_or(0),
-        rcv_mss: info.u32(20).unwrap_or(0),
-        snd_cwnd: info.u32(80).unwrap_or(0),
-        rcv_space: info.u32(96).unwrap_or(0),
-        snd_wnd: info.u32(228),
-        rtt_us: info.u32(68).unwrap_or(0),
-        rttvar_us: info.u32(72).unwrap_or(0),
-        bytes_acked: info.u64(120),
-        bytes_received: info.u64(128),
-        delivery_rate: info.u64(160),
-    })
+    let mut s = info.sample(now().0, side, (local, peer), at);
+    s.inq = queues(libc::FIONREAD as libc::c_ulong);
+    s.outq = queues(libc::TIOCOUTQ as libc::c_ulong);
+    s.unsent = queues(SIOCOUTQNSD);
+    Some(s)
 }
 
 #[cfg(test)]

@@ -17,11 +17,13 @@
 //! RFC 2525 §2.17); the peer's FIN makes read() return 0 (EOF); a RST makes
 //! it fail with ECONNRESET (or connect() with ECONNREFUSED).
 
+pub mod inet_diag;
 pub mod infer;
 pub mod kernel_compare;
 pub mod kernel_sample;
 pub mod recorded;
 pub mod settle;
+pub mod tcp_info;
 
 pub use crate::tcp::Endpoint;
 pub use infer::ConnSockets;
