@@ -274,7 +274,7 @@ fn has_capabilities(caps: &[u32]) -> bool {
 
 /// Recorded calls sit where they happened in time, each side's in the order
 /// they returned: the lazy ccNotes server read HELO only after writing the
-/// greeting's tail (#8), and wrote 221 before it closed; the slow reader's
+/// greeting's tail (#8, the read on #8 or #9), and wrote 221 before it closed; the slow reader's
 /// first read comes 1.5 s after the data, just before its window update.
 #[test]
 fn recorded_calls_are_placed_by_their_time() {
@@ -285,7 +285,14 @@ fn recorded_calls_are_placed_by_their_time() {
         .iter()
         .find(|e| e.describe().starts_with("read() → 24 B \"HELO"))
         .expect("the server's read of HELO");
-    assert_eq!(helo_read.frame, 8, "read after the greeting's tail");
+    // After the greeting's tail (#8) left, before the 250 (#10): on
+    // loopback the client's ACK of the tail (#9) comes inside the server's
+    // write(), so with the kernel's frame times the read sits on #9.
+    assert!(
+        (8..10).contains(&helo_read.frame),
+        "read after the greeting's tail: #{}",
+        helo_read.frame
+    );
     let server: Vec<String> = t
         .socket
         .iter()

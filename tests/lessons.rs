@@ -37,14 +37,15 @@ fn the_ccnotes_lesson_lands_on_the_moments_of_the_story() {
             (cap, at.frame)
         })
         .collect();
-    // The greeting's first piece (#4), the client's read of it (#4), the
+    // The greeting's first piece (#4), the client's read of it (#5: it
+    // returned after the client's kernel acknowledged the 17 bytes), the
     // early HELO (#6), the greeting's end (#8), MAIL with 42 B unread (#12),
     // QUIT (#17); then the fixed capture's HELO (#8) and 221 (#16).
     assert_eq!(
         frames,
         vec![
             (0, 4),
-            (0, 4),
+            (0, 5),
             (0, 6),
             (0, 8),
             (0, 12),
@@ -257,11 +258,12 @@ fn the_lessons_land_on_the_frames_their_narration_names() {
             "pipelining",
             &[(0, 8), (0, 9), (0, 12), (0, 13), (1, 8), (1, 9), (1, 13)],
         ),
-        // SO_RCVBUF, 5120 B unread, win 0, the first probe, the window
+        // SO_RCVBUF (on the 220: the calls after accept() returned ride on
+        // the next frame), 5120 B unread, win 0, the first probe, the window
         // update, window full, the 250.
         (
             "slow-reader",
-            &[(0, 3), (0, 19), (0, 22), (0, 23), (0, 29), (0, 32), (0, 76)],
+            &[(0, 4), (0, 19), (0, 22), (0, 23), (0, 29), (0, 32), (0, 76)],
         ),
         // 354, the stuffed content, 250; smuggling: bare LF, the variant, 250.
         (

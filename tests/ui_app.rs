@@ -403,8 +403,8 @@ fn the_kernel_pane_shows_bytes_in_flight_at_the_split_greeting() {
     assert_eq!(k.client.rcv_nxt, Some(18));
     assert_eq!(
         k.client.unread(),
-        0,
-        "the client's read() took them (observed)"
+        17,
+        "they wait in the client's kernel: its read() returned after #4 (observed)"
     );
     app.goto_frame(5);
     let d = &app.data;
@@ -413,6 +413,11 @@ fn the_kernel_pane_shows_bytes_in_flight_at_the_split_greeting() {
         .at(&d.timeline, app.state.conn, app.state.pos)
         .expect("kernel");
     assert_eq!(k.server.in_flight(), Some(0), "#5 acknowledged them");
+    assert_eq!(
+        k.client.unread(),
+        0,
+        "the client's read() took them (observed)"
+    );
 }
 
 #[test]
