@@ -135,3 +135,41 @@ fn a_line_over_the_limit_is_one_line_skipped_to_its_end() {
         .as_str()
         .is_some_and(|m| m.contains("at least 65536 bytes")));
 }
+
+/// A segment whose sequence number jumps about 2³¹ ahead of the stream
+/// lies outside every window the peer advertised (RFC 9293 §3.10.7.4): it
+/// is not a gap of two gigabytes to fill with nothing, and nothing in it is
+/// a command.
+#[test]
+fn a_jump_of_two_gigabytes_is_no_gap_and_no_command() {
+    let mut c = Conv::new();
+    c.handshake()
+        .server_sends(b"220 mx ready\r\n")
+        .client_sends(b"EHLO a\r\n")
+        .server_sends(b"250 mx\r\n");
+    let mut far = c.client_seg("PA", b"MAIL FROM:<forged@far.example>\r\n");
+    far.seq = far.seq.wrapping_add(0x8000_0000 - 7);
+    c.push(far);
+    c.client_sends(b"QUIT\r\n")
+        .server_sends(b"221 bye\r\n")
+        .client_fin()
+        .server_fin()
+        .client_acks();
+    let r = report_json(&c.to_pcap());
+    let conn = of_type(&r, "connection");
+    assert_eq!(conn.len(), 1, "{conn:?}");
+    let gap = conn[0]["gap_bytes_c2s"].as_u64().unwrap_or(u64::MAX);
+    assert!(gap < 1024, "a phantom gap of {gap} bytes");
+    let verbs: Vec<&str> = of_type(&r, "command")
+        .iter()
+        .map(|c| c["verb"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(verbs, ["EHLO", "QUIT"], "{r:?}");
+    let ids = finding_ids(&r);
+    assert_eq!(
+        ids.iter().filter(|i| *i == "tcp_foreign_segment").count(),
+        1,
+        "said once: {ids:?}"
+    );
+    assert!(!ids.iter().any(|i| i == "tcp_gap"), "no gap: {ids:?}");
+}

@@ -258,6 +258,14 @@ impl Connection {
         self.last_frame = at.frame;
         self.last_time = at.time;
         let rel = self.relate(seg, at);
+        if let Some((by, ahead)) = self.foreign(&rel, at) {
+            // Outside any window: shown, reported, and kept out of the
+            // analysis, the stream and the states (RFC 9293 §3.10.7.4).
+            let (fwd, _) = pair_mut(&mut self.halves, dir);
+            fwd.segments += 1;
+            self.notes.foreign(&mut fwd.raised, at, by, ahead);
+            return self.record(seg, &rel, at, Analysis::default(), Context::default());
+        }
         let (mut a, mut ctx) = self.judge(seg, &rel, at);
         self.feed(seg, &rel, at, &mut a, &mut ctx, sink);
         self.states(seg, &rel, at, sink);
@@ -274,6 +282,34 @@ impl Connection {
             }
         }
         self.record(seg, &rel, at, a, ctx)
+    }
+
+    /// How far a segment's sequence number lies outside anything its
+    /// receiver's window could ever admit, and whether ahead of it: more
+    /// than 2^30 bytes (the largest scaled window, RFC 7323 §2.3) from the
+    /// receiver's last acknowledgement (or the sender's own highest byte, if
+    /// lower). Such a segment would otherwise make
+    /// a phantom gap of gigabytes, or pull the unwrapping of the sequence
+    /// numbers after it 2^32 away.
+    fn foreign(&self, rel: &Rel, at: At) -> Option<(u64, bool)> {
+        const REACH: i64 = 1 << 30;
+        let (fwd, rev) = pair(&self.halves, at.dir);
+        // The receiver's ACK, but never past what the sender is known to
+        // have sent: a wild ACK must not make the sender's real bytes look
+        // foreign.
+        let acked = match (rev.flow.last_ack, fwd.flow.next_seq) {
+            (Some(a), Some(n)) => a.min(n),
+            (a, n) => a.or(n)?,
+        };
+        let window = i64::try_from(rev.flow.window.unwrap_or(0)).unwrap_or(i64::MAX);
+        let edge = acked.saturating_add(window);
+        if rel.seq > edge.saturating_add(REACH) {
+            return Some((u64::try_from(rel.seq - edge).unwrap_or(u64::MAX), true));
+        }
+        if rel.end < acked.saturating_sub(REACH) {
+            return Some((u64::try_from(acked - rel.end).unwrap_or(u64::MAX), false));
+        }
+        None
     }
 
     /// Step 1: the ISNs the segment shows, and its relative numbers.

@@ -32,6 +32,8 @@ pub(super) struct Notes {
 #[derive(Debug, Default)]
 pub(super) struct Raised {
     wrap: bool,
+    /// A segment outside any window was reported (once per direction).
+    pub foreign: bool,
     half_close: bool,
     /// A zero-window episode is under way.
     zero_window: bool,
@@ -309,6 +311,32 @@ impl Notes {
             Severity::Warning,
             msg,
             "RFC 9293 §3.10.7.1",
+        );
+    }
+
+    /// A segment of `at.dir` whose sequence number lies `by` bytes beyond
+    /// what any window could reach (`ahead`) or behind it.
+    pub fn foreign(&mut self, raised: &mut Raised, at: At, by: u64, ahead: bool) {
+        if std::mem::replace(&mut raised.foreign, true) {
+            return;
+        }
+        let dir = at.dir;
+        let msg = format!(
+            "A segment from the {} whose sequence number lies {by} bytes {} the {}'s window: no window can \
+             reach that far (at most 2^30 bytes with scaling, RFC 7323 §2.3), so it fails TCP's acceptability \
+             test (RFC 9293 §3.10.7.4) and the receiving kernel drops it. Injected, from another connection \
+             on the same ports, or corrupt: its bytes are shown as they were on the wire but are not part of \
+             the stream, are no gap, and are never read as commands or replies.",
+            dir.sender(),
+            if ahead { "beyond" } else { "behind" },
+            dir.receiver(),
+        );
+        self.findings.add(
+            at.frame,
+            "tcp_foreign_segment",
+            Severity::Warning,
+            msg,
+            "RFC 9293 §3.10.7.4; RFC 7323 §2.3",
         );
     }
 
