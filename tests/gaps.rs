@@ -155,9 +155,24 @@ fn a_jump_of_two_gigabytes_is_no_gap_and_no_command() {
         .client_fin()
         .server_fin()
         .client_acks();
-    let r = report_json(&c.to_pcap());
+    let pcap = c.to_pcap();
+    let r = report_json(&pcap);
     let conn = of_type(&r, "connection");
     assert_eq!(conn.len(), 1, "{conn:?}");
+    // --streams writes the client's 14 real bytes, not a 4 GiB sparse file.
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("c.pcap");
+    std::fs::write(&file, &pcap).expect("write");
+    let streams = dir.path().join("streams");
+    let o = Command::new(env!("CARGO_BIN_EXE_sockscope"))
+        .args(["report", "--streams"])
+        .arg(&streams)
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let c2s = std::fs::read(streams.join("1-c2s.bin")).expect("the client's stream");
+    assert_eq!(c2s, b"EHLO a\r\nQUIT\r\n");
     let gap = conn[0]["gap_bytes_c2s"].as_u64().unwrap_or(u64::MAX);
     assert!(gap < 1024, "a phantom gap of {gap} bytes");
     let verbs: Vec<&str> = of_type(&r, "command")
