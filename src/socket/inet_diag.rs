@@ -99,6 +99,11 @@ pub fn dump() -> Result<Vec<DiagSocket>, DiagError> {
         Some(Protocol::from(NETLINK_SOCK_DIAG)),
     )
     .map_err(DiagError::Open)?;
+    // The kernel answers at once; a dump that never ends must not hang the
+    // caller (`live` joins the observer when it stops).
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+        .map_err(DiagError::Open)?;
     let mut all = Vec::new();
     for family in [libc::AF_INET as u8, libc::AF_INET6 as u8] {
         socket.send(&request(family)).map_err(DiagError::Io)?;
